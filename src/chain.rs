@@ -1,0 +1,244 @@
+//! The reverse Markov chain x_T → x_0 for many samples at once, with history so the page can
+//! step back, and inspection of one sample's numbers at one step.
+
+use crate::diffusion::param::{self, check_combination, predict_scalar, sample_prev};
+use crate::diffusion::rng::{self, Stream};
+use crate::diffusion::{Parameterization, Schedule, Variance};
+use crate::model::Denoiser;
+use serde::Serialize;
+
+/// Anything that maps (x_t, training timestep) to a raw output: the trained network, or in
+/// tests an exact closed-form denoiser.
+pub trait Denoise {
+    /// Data dimension.
+    fn dim(&self) -> usize;
+    /// What the output means.
+    fn parameterization(&self) -> Parameterization;
+    /// `x`: row-major [n, dim]; returns row-major [n, parameterization.output_dim(dim)].
+    fn denoise(&self, x: &[f32], timestep: usize) -> Result<Vec<f32>, String>;
+}
+
+impl Denoise for Denoiser {
+    fn dim(&self) -> usize {
+        self.config.dim
+    }
+    fn parameterization(&self) -> Parameterization {
+        self.config.parameterization
+    }
+    fn denoise(&self, x: &[f32], timestep: usize) -> Result<Vec<f32>, String> {
+        self.forward_slice(x, timestep).map_err(|e| e.to_string())
+    }
+}
+
+/// How to run a chain.
+#[derive(Clone, Debug)]
+pub struct ChainOptions {
+    pub variance: Variance,
+    /// Sampling steps S ≤ T (respaced when smaller).
+    pub steps: usize,
+    pub samples: usize,
+    pub seed: u64,
+    /// Keep every state so `step_back` works (costs samples·dim·steps floats).
+    pub keep_history: bool,
+}
+
+/// One sample's numbers at one reverse step: what the inspector shows.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Inspection {
+    pub sample: usize,
+    /// Paper timestep t of x_t (S … 1).
+    pub t: usize,
+    /// Training timestep index the network was evaluated at.
+    pub timestep: usize,
+    pub x_t: Vec<f64>,
+    pub raw: Vec<f64>,
+    pub eps: Vec<f64>,
+    pub x0: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub log_variance: Vec<f64>,
+    pub sigma: Vec<f64>,
+    /// The noise z drawn at this step (zero at t = 1, where no noise is added).
+    pub z: Vec<f64>,
+    pub x_prev: Vec<f64>,
+}
+
+pub struct Chain<M: Denoise> {
+    model: M,
+    schedule: Schedule,
+    variance: Variance,
+    seed: u64,
+    samples: usize,
+    keep_history: bool,
+    /// x_t for all samples, row-major.
+    x: Vec<f32>,
+    /// Paper timestep of `x`: S at the start, 0 when done.
+    t: usize,
+    /// States x_S … x_{t+1}, most recent last.
+    history: Vec<Vec<f32>>,
+}
+
+impl<M: Denoise> Chain<M> {
+    /// Starts a chain at x_T ~ N(0, I). `schedule` is the model's training schedule respaced to
+    /// `options.steps`.
+    pub fn new(model: M, schedule: Schedule, options: &ChainOptions) -> Result<Self, String> {
+        check_combination(model.parameterization(), options.variance)?;
+        if options.samples == 0 {
+            return Err("the number of samples must be at least 1".into());
+        }
+        let mut x = vec![0f32; options.samples * model.dim()];
+        rng::fill_normal(&mut x, model.dim(), options.seed, Stream::Prior, 0);
+        Ok(Self {
+            t: schedule.len(),
+            model,
+            schedule,
+            variance: options.variance,
+            seed: options.seed,
+            samples: options.samples,
+            keep_history: options.keep_history,
+            x,
+            history: Vec::new(),
+        })
+    }
+
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+    pub fn variance(&self) -> Variance {
+        self.variance
+    }
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+    pub fn dim(&self) -> usize {
+        self.model.dim()
+    }
+    /// Current paper timestep t of the state (S … 0).
+    pub fn t(&self) -> usize {
+        self.t
+    }
+    pub fn steps(&self) -> usize {
+        self.schedule.len()
+    }
+    pub fn is_done(&self) -> bool {
+        self.t == 0
+    }
+    /// x_t for all samples, row-major [samples, dim].
+    pub fn positions(&self) -> &[f32] {
+        &self.x
+    }
+
+    /// Replaces the state, e.g. to continue from another backend's x_t.
+    pub fn set_state(&mut self, t: usize, x: Vec<f32>) -> Result<(), String> {
+        if x.len() != self.x.len() || t > self.steps() {
+            return Err(format!("state of {} floats at t = {t} does not fit this chain", x.len()));
+        }
+        self.t = t;
+        self.x = x;
+        self.history.clear();
+        Ok(())
+    }
+
+    /// The noise z for sample `k`, dimension `d` at schedule index `i`.
+    fn z(&self, i: usize, k: usize, d: usize) -> f64 {
+        rng::normal(self.seed, Stream::Chain, i as u32, k as u32, d as u32)
+    }
+
+    /// One reverse step x_t → x_{t−1} for every sample (DDPM Algorithm 2, lines 3–4).
+    pub fn step(&mut self) -> Result<(), String> {
+        if self.t == 0 {
+            return Err("the chain is already at t = 0".into());
+        }
+        let i = self.t - 1;
+        let (dim, p) = (self.dim(), self.model.parameterization());
+        let od = p.output_dim(dim);
+        // 1. the network's raw output at the training timestep this step stands for
+        let raw = self.model.denoise(&self.x, self.schedule.timestep_map[i])?;
+        let mut next = vec![0f32; self.x.len()];
+        for k in 0..self.samples {
+            for d in 0..dim {
+                let x = self.x[k * dim + d] as f64;
+                let v_raw = (p == Parameterization::MeanVariance).then(|| raw[k * od + dim + d] as f64);
+                // 2. raw output → μ_θ and log Σ_θ for this parameterization and variance
+                let sp = predict_scalar(&self.schedule, p, self.variance, i, x, raw[k * od + d] as f64, v_raw);
+                // 3. x_{t−1} = μ_θ + exp(½ log Σ_θ)·z, no noise on the last step
+                let z = if i > 0 { self.z(i, k, d) } else { 0.0 };
+                next[k * dim + d] = sample_prev(i, sp.mean, sp.log_variance, z) as f32;
+            }
+        }
+        let prev = std::mem::replace(&mut self.x, next);
+        if self.keep_history {
+            self.history.push(prev);
+        }
+        self.t -= 1;
+        Ok(())
+    }
+
+    /// Runs to t = 0.
+    pub fn run(&mut self) -> Result<(), String> {
+        while self.t > 0 {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Goes back one step to exactly the state before the last `step`.
+    pub fn step_back(&mut self) -> Result<(), String> {
+        match self.history.pop() {
+            Some(prev) => {
+                self.x = prev;
+                self.t += 1;
+                Ok(())
+            }
+            None if self.t == self.steps() => Err("the chain is at its start, x_T".into()),
+            None => Err("this chain keeps no history".into()),
+        }
+    }
+
+    /// Back to x_T with the same noise.
+    pub fn reset(&mut self) {
+        if let Some(first) = self.history.first() {
+            self.x = first.clone();
+        } else {
+            rng::fill_normal(&mut self.x, self.model.dim(), self.seed, Stream::Prior, 0);
+        }
+        self.history.clear();
+        self.t = self.steps();
+    }
+
+    /// The numbers of the next step for one sample, as the step itself computes them.
+    pub fn inspect(&self, sample: usize) -> Result<Inspection, String> {
+        if sample >= self.samples {
+            return Err(format!("sample {sample} does not exist: the chain has {}", self.samples));
+        }
+        if self.t == 0 {
+            return Err("the chain is at t = 0: there is no next step to inspect".into());
+        }
+        let i = self.t - 1;
+        let (dim, p) = (self.dim(), self.model.parameterization());
+        let x_t: Vec<f64> = self.x[sample * dim..(sample + 1) * dim].iter().map(|&v| v as f64).collect();
+        let x32: Vec<f32> = x_t.iter().map(|&v| v as f32).collect();
+        let timestep = self.schedule.timestep_map[i];
+        let raw: Vec<f64> = self.model.denoise(&x32, timestep)?.iter().map(|&v| v as f64).collect();
+        let pred = param::predict(&self.schedule, p, self.variance, i, &x_t, &raw);
+        let z: Vec<f64> = (0..dim).map(|d| if i > 0 { self.z(i, sample, d) } else { 0.0 }).collect();
+        let sigma: Vec<f64> = pred.log_variance.iter().map(|lv| (0.5 * lv).exp()).collect();
+        let x_prev = (0..dim).map(|d| sample_prev(i, pred.mean[d], pred.log_variance[d], z[d])).collect();
+        Ok(Inspection {
+            sample,
+            t: self.t,
+            timestep,
+            x_t,
+            raw,
+            eps: pred.eps,
+            x0: pred.x0,
+            mean: pred.mean,
+            log_variance: pred.log_variance,
+            sigma,
+            z,
+            x_prev,
+        })
+    }
+}

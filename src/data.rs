@@ -1,0 +1,271 @@
+//! The 2-D worlds the denoisers learn: datasets generated in code with fixed seeds, and a user's
+//! own points from CSV. Every dataset is scaled to roughly unit spread around the origin, so one
+//! schedule suits them all.
+
+use crate::diffusion::rng::Rng;
+use std::f64::consts::{PI, TAU};
+use std::fmt;
+use std::str::FromStr;
+
+/// Data dimension of every 2-D world.
+pub const DIM: usize = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dataset {
+    /// Two interleaved half circles.
+    Moons,
+    /// A rolled-up spiral sheet seen from above.
+    SwissRoll,
+    /// Eight Gaussian blobs on a circle.
+    EightGaussians,
+    /// Squares of a 4×4 checkerboard.
+    Checkerboard,
+    /// Two concentric circles.
+    Circles,
+    /// The letters pθ drawn as strokes.
+    Letters,
+}
+
+impl Dataset {
+    pub const ALL: [Dataset; 6] = [
+        Dataset::Moons,
+        Dataset::SwissRoll,
+        Dataset::EightGaussians,
+        Dataset::Checkerboard,
+        Dataset::Circles,
+        Dataset::Letters,
+    ];
+    /// The dataset the page opens with and that ships with every parameterization.
+    pub const DEFAULT: Dataset = Dataset::Moons;
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataset::Moons => "moons",
+            Dataset::SwissRoll => "swiss-roll",
+            Dataset::EightGaussians => "eight-gaussians",
+            Dataset::Checkerboard => "checkerboard",
+            Dataset::Circles => "circles",
+            Dataset::Letters => "letters",
+        }
+    }
+
+    /// `n` points, row-major (x, y), deterministic in `seed`.
+    pub fn sample(self, n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = Rng::new(seed ^ 0x5eed_da7a);
+        let mut out = Vec::with_capacity(n * DIM);
+        for _ in 0..n {
+            let (x, y) = self.point(&mut rng);
+            out.push(x as f32);
+            out.push(y as f32);
+        }
+        out
+    }
+
+    fn point(self, r: &mut Rng) -> (f64, f64) {
+        match self {
+            Dataset::Moons => {
+                let a = PI * r.uniform();
+                let (x, y) = if r.uniform() < 0.5 {
+                    (a.cos(), a.sin())
+                } else {
+                    (1.0 - a.cos(), 0.5 - a.sin())
+                };
+                ((x - 0.5) * 1.6 + 0.06 * r.normal(), (y - 0.25) * 1.6 + 0.06 * r.normal())
+            }
+            Dataset::SwissRoll => {
+                let t = 1.5 * PI * (1.0 + 2.0 * r.uniform());
+                let (x, y) = (t * t.cos(), t * t.sin());
+                (x / 6.0 + 0.05 * r.normal(), y / 6.0 + 0.05 * r.normal())
+            }
+            Dataset::EightGaussians => {
+                let k = r.below(8) as f64;
+                let a = TAU * k / 8.0;
+                (1.6 * a.cos() + 0.1 * r.normal(), 1.6 * a.sin() + 0.1 * r.normal())
+            }
+            Dataset::Checkerboard => {
+                // Cells (i, j) of a 4×4 board with i + j even, each of side 0.8.
+                let cell = r.below(8);
+                let (row, half) = (cell / 2, cell % 2);
+                let col = 2 * half + row % 2;
+                let x = -1.6 + 0.8 * (col as f64 + r.uniform());
+                let y = -1.6 + 0.8 * (row as f64 + r.uniform());
+                (x, y)
+            }
+            Dataset::Circles => {
+                let a = TAU * r.uniform();
+                let rad = if r.uniform() < 0.5 { 0.75 } else { 1.75 };
+                (rad * a.cos() + 0.05 * r.normal(), rad * a.sin() + 0.05 * r.normal())
+            }
+            Dataset::Letters => {
+                let (x, y) = letters_stroke_point(r);
+                (x + 0.04 * r.normal(), y + 0.04 * r.normal())
+            }
+        }
+    }
+}
+
+/// A point on the strokes of "pθ": p is a stem and a bowl on the left, θ an ellipse with a bar on
+/// the right; strokes are picked in proportion to their length so the ink is even.
+fn letters_stroke_point(r: &mut Rng) -> (f64, f64) {
+    // (length, generator) pairs; lengths are approximate perimeters.
+    let stem = 2.4;
+    let bowl = TAU * 0.5;
+    let theta_ring = PI * (3.0 * (0.55 + 1.0) - ((3.0f64 * 0.55 + 1.0) * (0.55 + 3.0)).sqrt());
+    let bar = 1.1;
+    let total = stem + bowl + theta_ring + bar;
+    let u = r.uniform() * total;
+    let v = r.uniform();
+    if u < stem {
+        (-1.6, 1.0 - 2.4 * v)
+    } else if u < stem + bowl {
+        let a = TAU * v;
+        (-1.1 + 0.5 * a.cos(), 0.5 + 0.5 * a.sin())
+    } else if u < stem + bowl + theta_ring {
+        let a = TAU * v;
+        (0.95 + 0.55 * a.cos(), 0.1 + 1.0 * a.sin())
+    } else {
+        (0.95 + 0.55 * (2.0 * v - 1.0), 0.1)
+    }
+}
+
+impl fmt::Display for Dataset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dataset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Dataset::ALL.into_iter().find(|d| d.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
+            format!("unknown dataset '{s}': expected one of {}", names.join(", "))
+        })
+    }
+}
+
+/// A CSV problem, with the 1-based line it was found on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for CsvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for CsvError {}
+
+/// Parses 2-D points, one `x,y` per line. Blank lines and lines starting with `#` are skipped;
+/// a first line that is not numeric is taken as a header.
+pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
+    let mut out = Vec::new();
+    let mut seen_row = false;
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        let s = raw.trim();
+        if s.is_empty() || s.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = s.split(',').map(str::trim).collect();
+        if fields.len() != DIM {
+            return Err(CsvError {
+                line,
+                message: format!("expected 2 values 'x,y', found {} field(s) in '{s}'", fields.len()),
+            });
+        }
+        let parsed: Vec<Result<f64, _>> = fields.iter().map(|f| f.parse::<f64>()).collect();
+        if !seen_row && parsed.iter().all(|p| p.is_err()) {
+            seen_row = true; // header
+            continue;
+        }
+        seen_row = true;
+        for (f, p) in fields.iter().zip(parsed) {
+            match p {
+                Ok(v) if v.is_finite() => out.push(v as f32),
+                Ok(_) => {
+                    return Err(CsvError { line, message: format!("'{f}' is not a finite number") })
+                }
+                Err(_) => return Err(CsvError { line, message: format!("'{f}' is not a number") }),
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(CsvError { line: text.lines().count().max(1), message: "no data points found".into() });
+    }
+    Ok(out)
+}
+
+/// Writes points as `x,y` lines with a header.
+pub fn to_csv(points: &[f32]) -> String {
+    let mut s = String::from("x,y\n");
+    for p in points.chunks(DIM) {
+        s.push_str(&format!("{},{}\n", p[0], p[1]));
+    }
+    s
+}
+
+/// Mean and standard deviation per dimension, used to put a user's CSV on the shipped scale.
+pub fn standardize(points: &mut [f32]) -> ([f64; DIM], [f64; DIM]) {
+    let n = (points.len() / DIM) as f64;
+    let mut mean = [0.0; DIM];
+    let mut sd = [0.0; DIM];
+    for p in points.chunks(DIM) {
+        for d in 0..DIM {
+            mean[d] += p[d] as f64 / n;
+        }
+    }
+    for p in points.chunks(DIM) {
+        for d in 0..DIM {
+            sd[d] += (p[d] as f64 - mean[d]).powi(2) / n;
+        }
+    }
+    for s in &mut sd {
+        *s = s.sqrt().max(1e-12);
+    }
+    for p in points.chunks_mut(DIM) {
+        for d in 0..DIM {
+            p[d] = ((p[d] as f64 - mean[d]) / sd[d]) as f32;
+        }
+    }
+    (mean, sd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datasets_are_deterministic_and_centered() {
+        for d in Dataset::ALL {
+            let a = d.sample(4000, 1);
+            assert_eq!(a, d.sample(4000, 1), "{d}");
+            assert_ne!(a, d.sample(4000, 2), "{d}");
+            let n = a.len() as f64 / 2.0;
+            let mx: f64 = a.chunks(2).map(|p| p[0] as f64).sum::<f64>() / n;
+            let my: f64 = a.chunks(2).map(|p| p[1] as f64).sum::<f64>() / n;
+            assert!(mx.abs() < 0.5 && my.abs() < 0.5, "{d} mean ({mx}, {my})");
+            assert!(a.iter().all(|v| v.abs() < 3.5), "{d} stays within the view");
+        }
+    }
+
+    #[test]
+    fn csv_reports_line_numbers() {
+        assert_eq!(parse_csv("x,y\n1,2\n# note\n\n3,4\n").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+        let e = parse_csv("x,y\n1,2\n3\n").unwrap_err();
+        assert_eq!(e.line, 3);
+        assert!(e.to_string().contains("found 1 field"), "{e}");
+        let e = parse_csv("1,2\n3,abc\n").unwrap_err();
+        assert_eq!((e.line, e.message.as_str()), (2, "'abc' is not a number"));
+        let e = parse_csv("1,2\n3,NaN\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("finite"));
+        let e = parse_csv("1,2\nx,y\n").unwrap_err();
+        assert_eq!(e.line, 2, "a header after data is an error");
+        assert!(parse_csv("x,y\n").unwrap_err().message.contains("no data"));
+        assert_eq!(parse_csv("1,2,3").unwrap_err().line, 1);
+    }
+}

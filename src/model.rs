@@ -1,0 +1,285 @@
+//! The denoiser: an MLP over sinusoidal embeddings of the input coordinates and of t, with
+//! residual blocks. Defined once with candle and used by training and inference alike; its
+//! weights travel as safetensors with the configuration in the file's metadata.
+
+use crate::diffusion::{Parameterization, ScheduleKind};
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{linear, Linear, VarBuilder};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Metadata key under which the configuration is stored in the safetensors header.
+pub const CONFIG_KEY: &str = "ptheta.config";
+/// Bumped when the architecture or the meaning of a field changes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Everything needed to rebuild the network and to use it correctly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub format_version: u32,
+    /// Data dimension (2 for the 2-D worlds).
+    pub dim: usize,
+    /// Sinusoidal embedding size for each input coordinate and for t.
+    pub emb_size: usize,
+    /// Width of the hidden layers.
+    pub hidden: usize,
+    /// Number of residual blocks.
+    pub blocks: usize,
+    /// Input coordinates are multiplied by this before the embedding, so that features are
+    /// fine enough for structure at the data's scale.
+    pub input_scale: f64,
+    pub parameterization: Parameterization,
+    pub schedule: ScheduleKind,
+    /// T the model was trained with.
+    pub timesteps: usize,
+    /// Name of the dataset (or CSV file) it was trained on.
+    pub dataset: String,
+    pub train_steps: usize,
+    pub seed: u64,
+}
+
+impl ModelConfig {
+    /// The architecture of every shipped model (about 99k parameters).
+    pub fn standard(parameterization: Parameterization, schedule: ScheduleKind, timesteps: usize) -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            dim: 2,
+            emb_size: 128,
+            hidden: 128,
+            blocks: 3,
+            input_scale: 25.0,
+            parameterization,
+            schedule,
+            timesteps,
+            dataset: String::new(),
+            train_steps: 0,
+            seed: 0,
+        }
+    }
+
+    pub fn output_dim(&self) -> usize {
+        self.parameterization.output_dim(self.dim)
+    }
+
+    /// Names and shapes of the tensors this architecture needs, in a stable order.
+    pub fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let h = self.hidden;
+        let mut v = vec![
+            ("input.weight".to_string(), vec![h, (self.dim + 1) * self.emb_size]),
+            ("input.bias".to_string(), vec![h]),
+        ];
+        for b in 0..self.blocks {
+            v.push((format!("blocks.{b}.weight"), vec![h, h]));
+            v.push((format!("blocks.{b}.bias"), vec![h]));
+        }
+        v.push(("output.weight".to_string(), vec![self.output_dim(), h]));
+        v.push(("output.bias".to_string(), vec![self.output_dim()]));
+        v
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.tensor_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
+    }
+}
+
+/// Why a weights file was refused.
+#[derive(Debug)]
+pub enum WeightsError {
+    /// Not parseable as safetensors at all.
+    NotSafetensors(String),
+    /// Shorter than its own header says.
+    Truncated(String),
+    /// No pθ configuration in the metadata, or one we cannot read.
+    BadConfig(String),
+    /// A tensor is missing, unexpected, of the wrong type or shape.
+    ArchitectureMismatch(String),
+    /// A weight is NaN or infinite.
+    NonFinite { tensor: String, index: usize },
+    Candle(String),
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WeightsError::NotSafetensors(e) => write!(f, "not a safetensors weights file: {e}"),
+            WeightsError::Truncated(e) => write!(f, "weights file is truncated: {e}"),
+            WeightsError::BadConfig(e) => write!(f, "weights file has no usable pθ configuration: {e}"),
+            WeightsError::ArchitectureMismatch(e) => {
+                write!(f, "weights do not match the architecture in their configuration: {e}")
+            }
+            WeightsError::NonFinite { tensor, index } => {
+                write!(f, "weights hold NaN or infinity: tensor '{tensor}' at index {index}")
+            }
+            WeightsError::Candle(e) => write!(f, "tensor error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WeightsError {}
+
+impl From<candle_core::Error> for WeightsError {
+    fn from(e: candle_core::Error) -> Self {
+        WeightsError::Candle(e.to_string())
+    }
+}
+
+/// Sinusoidal features of a column vector `x` ([n, 1]): sin and cos at `size/2` geometric
+/// frequencies from 1 to 1/10000, after multiplying by `scale`.
+fn sinusoidal(x: &Tensor, size: usize, scale: f64) -> candle_core::Result<Tensor> {
+    let half = size / 2;
+    let freqs: Vec<f32> = (0..half)
+        .map(|i| (-(10_000f64.ln()) * i as f64 / (half - 1) as f64).exp() as f32)
+        .collect();
+    let freqs = Tensor::from_vec(freqs, (1, half), x.device())?;
+    let arg = (x * scale)?.broadcast_mul(&freqs)?;
+    Tensor::cat(&[arg.sin()?, arg.cos()?], 1)
+}
+
+/// The network. `forward` maps (x_t, training timestep) to the raw output its parameterization
+/// gives meaning to.
+pub struct Denoiser {
+    pub config: ModelConfig,
+    input: Linear,
+    blocks: Vec<Linear>,
+    output: Linear,
+}
+
+impl Denoiser {
+    /// Builds the layers from `vb`: fresh variables when training, loaded tensors otherwise.
+    pub fn new(config: ModelConfig, vb: VarBuilder) -> candle_core::Result<Self> {
+        let h = config.hidden;
+        let input = linear((config.dim + 1) * config.emb_size, h, vb.pp("input"))?;
+        let blocks = (0..config.blocks)
+            .map(|b| linear(h, h, vb.pp(format!("blocks.{b}"))))
+            .collect::<candle_core::Result<Vec<_>>>()?;
+        let output = linear(h, config.output_dim(), vb.pp("output"))?;
+        Ok(Self { config, input, blocks, output })
+    }
+
+    /// `x`: [n, dim] f32, `t`: [n] f32 training timestep indices (0-based). Returns [n, out].
+    pub fn forward(&self, x: &Tensor, t: &Tensor) -> candle_core::Result<Tensor> {
+        let c = &self.config;
+        let mut feats = Vec::with_capacity(c.dim + 1);
+        for d in 0..c.dim {
+            feats.push(sinusoidal(&x.narrow(1, d, 1)?, c.emb_size, c.input_scale)?);
+        }
+        feats.push(sinusoidal(&t.unsqueeze(1)?, c.emb_size, 1.0)?);
+        let mut h = self.input.forward(&Tensor::cat(&feats, 1)?)?.gelu()?;
+        for b in &self.blocks {
+            h = (&h + b.forward(&h)?.gelu()?)?;
+        }
+        self.output.forward(&h)
+    }
+
+    /// Convenience for plain slices: `x` row-major [n, dim], one timestep for all rows.
+    pub fn forward_slice(&self, x: &[f32], timestep: usize) -> candle_core::Result<Vec<f32>> {
+        let n = x.len() / self.config.dim;
+        let dev = Device::Cpu;
+        let xt = Tensor::from_slice(x, (n, self.config.dim), &dev)?;
+        let tt = Tensor::full(timestep as f32, n, &dev)?;
+        self.forward(&xt, &tt)?.flatten_all()?.to_vec1::<f32>()
+    }
+
+    /// Parses and validates a weights file.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, WeightsError> {
+        let config = read_config(bytes)?;
+        let st = safetensors::SafeTensors::deserialize(bytes).map_err(classify)?;
+        let expected = config.tensor_shapes();
+        let mut map = HashMap::new();
+        for (name, shape) in &expected {
+            let view = st
+                .tensor(name)
+                .map_err(|_| WeightsError::ArchitectureMismatch(format!("missing tensor '{name}'")))?;
+            if view.dtype() != safetensors::Dtype::F32 {
+                return Err(WeightsError::ArchitectureMismatch(format!(
+                    "tensor '{name}' is {:?}, expected F32",
+                    view.dtype()
+                )));
+            }
+            if view.shape() != shape.as_slice() {
+                return Err(WeightsError::ArchitectureMismatch(format!(
+                    "tensor '{name}' has shape {:?}, the configuration needs {:?}",
+                    view.shape(),
+                    shape
+                )));
+            }
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+                return Err(WeightsError::NonFinite { tensor: name.clone(), index });
+            }
+            map.insert(name.clone(), Tensor::from_vec(values, shape.as_slice(), &Device::Cpu)?);
+        }
+        if let Some(extra) = st.names().into_iter().find(|n| !expected.iter().any(|(e, _)| e == n)) {
+            return Err(WeightsError::ArchitectureMismatch(format!(
+                "unexpected tensor '{extra}' that the configuration does not use"
+            )));
+        }
+        let vb = VarBuilder::from_tensors(map, DType::F32, &Device::Cpu);
+        Ok(Self::new(config, vb)?)
+    }
+}
+
+fn classify(e: safetensors::SafeTensorError) -> WeightsError {
+    use safetensors::SafeTensorError as E;
+    match e {
+        E::MetadataIncompleteBuffer | E::InvalidHeaderLength => WeightsError::Truncated(e.to_string()),
+        other => WeightsError::NotSafetensors(other.to_string()),
+    }
+}
+
+/// Reads only the configuration from a weights file's header.
+pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, WeightsError> {
+    if bytes.len() < 8 {
+        return Err(WeightsError::Truncated(format!("{} bytes, not even a header length", bytes.len())));
+    }
+    let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).map_err(classify)?;
+    let json = meta
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(CONFIG_KEY))
+        .ok_or_else(|| WeightsError::BadConfig(format!("metadata key '{CONFIG_KEY}' is missing")))?;
+    let config: ModelConfig =
+        serde_json::from_str(json).map_err(|e| WeightsError::BadConfig(format!("'{CONFIG_KEY}': {e}")))?;
+    if config.format_version != FORMAT_VERSION {
+        return Err(WeightsError::BadConfig(format!(
+            "format version {} is not the supported {FORMAT_VERSION}",
+            config.format_version
+        )));
+    }
+    if config.dim == 0 || config.emb_size < 4 || config.emb_size % 2 != 0 || config.hidden == 0 {
+        return Err(WeightsError::BadConfig(format!(
+            "dim {}, emb_size {}, hidden {} do not describe a network",
+            config.dim, config.emb_size, config.hidden
+        )));
+    }
+    Ok(config)
+}
+
+/// Serializes named f32 tensors with the configuration in the metadata.
+pub fn to_safetensors(config: &ModelConfig, tensors: &[(String, Tensor)]) -> Result<Vec<u8>, WeightsError> {
+    let mut owned = Vec::new();
+    for (name, t) in tensors {
+        let data: Vec<u8> = t
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        owned.push((name.clone(), t.dims().to_vec(), data));
+    }
+    let views = owned
+        .iter()
+        .map(|(n, s, d)| {
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), d)
+                .map(|v| (n.clone(), v))
+                .map_err(|e| WeightsError::NotSafetensors(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let meta = HashMap::from([(CONFIG_KEY.to_string(), serde_json::to_string(config).expect("config serializes"))]);
+    safetensors::serialize(views, Some(meta)).map_err(|e| WeightsError::NotSafetensors(e.to_string()))
+}
