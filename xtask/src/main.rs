@@ -1,1 +1,219 @@
-fn main(){}
+//! `cargo xtask serve` and `cargo xtask test`: the contributor's two commands. Each installs what
+//! is missing (saying what), then builds and serves, or runs every test and prints
+//! `N passed, N failed`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const TRUNK_VERSION: &str = "0.21.14";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    std::env::set_current_dir(&root).unwrap();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench".into()),
+    };
+    if let Err(e) = result {
+        eprintln!("xtask: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cmd: &mut Command) -> Result<(), String> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot start {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn have(program: &str, arg: &str) -> Option<String> {
+    let out = Command::new(program).arg(arg).stderr(Stdio::null()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The exact wasm-bindgen version in Cargo.lock: the CLI must match it.
+fn locked_wasm_bindgen() -> Result<String, String> {
+    let lock = std::fs::read_to_string("Cargo.lock").map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+fn install_build_tools() -> Result<(), String> {
+    let targets = have("rustup", "--version").and_then(|_| {
+        let o = Command::new("rustup").args(["target", "list", "--installed"]).output().ok()?;
+        Some(String::from_utf8_lossy(&o.stdout).to_string())
+    });
+    if !targets.unwrap_or_default().contains("wasm32-unknown-unknown") {
+        eprintln!("xtask: installing the wasm32-unknown-unknown target (rustup)");
+        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+            .map_err(|e| format!("{e}\nxtask: install rustup from https://rustup.rs, then retry"))?;
+    }
+    let wb = locked_wasm_bindgen()?;
+    if !have("wasm-bindgen", "--version").is_some_and(|v| v.ends_with(&wb)) {
+        eprintln!("xtask: installing wasm-bindgen-cli {wb} to match Cargo.lock (a few minutes)");
+        // Not --locked: one of its locked dependencies is missing from some registry mirrors.
+        run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wb]))?;
+    }
+    if !have("trunk", "--version").is_some_and(|v| v.ends_with(TRUNK_VERSION)) {
+        eprintln!("xtask: installing trunk {TRUNK_VERSION} (about 5 minutes)");
+        // 0.22 needs a newer rustc; 0.21 only builds with its own lock file.
+        run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+    }
+    if have("node", "--version").is_none() || have("npm", "--version").is_none() {
+        return Err("Node.js and npm are needed (for KaTeX, Playwright and the linter): install Node.js 20 or later".into());
+    }
+    if !Path::new("node_modules/.package-lock.json").exists() {
+        eprintln!("xtask: installing npm packages (npm ci)");
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+fn install_test_tools() -> Result<(), String> {
+    install_build_tools()?;
+    if have("wasm-pack", "--version").is_none() {
+        eprintln!("xtask: installing wasm-pack");
+        run(Command::new("cargo").args(["install", "wasm-pack"]))?;
+    }
+    let missing_browser = !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists();
+    if missing_browser {
+        let root = have("id", "-u").as_deref() == Some("0");
+        if root && Path::new("/usr/bin/apt-get").exists() {
+            eprintln!("xtask: installing chromium and chromium-driver (apt)");
+            run(Command::new("apt-get").arg("update"))?;
+            run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        } else {
+            return Err("the browser tests need Chromium and ChromeDriver at /usr/bin/chromium and /usr/bin/chromedriver: \
+                        run `sudo apt-get install chromium chromium-driver` (Debian/Ubuntu), then retry"
+                .into());
+        }
+    }
+    Ok(())
+}
+
+fn trunk_build() -> Result<(), String> {
+    run(Command::new("trunk").args(["build", "--release"]))
+}
+
+fn serve(args: &[String]) -> Result<(), String> {
+    let mut port = "8080".to_string();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => port = it.next().ok_or("--port needs a number")?.clone(),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    port.parse::<u16>().map_err(|_| format!("--port {port} is not a port number"))?;
+    install_build_tools()?;
+    eprintln!("xtask: building and serving the lesson on http://127.0.0.1:{port}");
+    run(Command::new("trunk").args(["serve", "--release", "--address", "127.0.0.1", "--port", &port]))
+}
+
+/// One test step: its name, and the (passed, failed) counts it reported.
+struct Outcome {
+    name: &'static str,
+    passed: usize,
+    failed: usize,
+}
+
+/// Runs a command, echoing its output, and counts tests from the lines it prints: cargo's
+/// `test result: … N passed; M failed`, and our scripts' `# N passed, M failed`. A command that
+/// fails without reporting counts is one failure, so nothing fails silently.
+fn step(name: &'static str, cmd: &mut Command) -> Outcome {
+    eprintln!("\n=== {name}: {cmd:?}");
+    let out = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).output();
+    let (ok, text) = match out {
+        Ok(o) => (o.status.success(), String::from_utf8_lossy(&o.stdout).to_string()),
+        Err(e) => (false, format!("cannot start: {e}")),
+    };
+    print!("{text}");
+    let (mut passed, mut failed) = (0, 0);
+    for line in text.lines() {
+        let l = line.trim_start_matches("# ");
+        if let Some(rest) = l.strip_prefix("test result: ") {
+            passed += count(rest, " passed");
+            failed += count(rest, " failed");
+        } else if l.contains(" passed, ") && l.ends_with(" failed") {
+            passed += count(l, " passed");
+            failed += count(l, " failed");
+        }
+    }
+    if !ok && failed == 0 {
+        failed = 1;
+    }
+    if ok && passed == 0 && failed == 0 {
+        passed = 1; // a check with no test count (clippy, fmt, lint) counts as one
+    }
+    eprintln!("=== {name}: {passed} passed, {failed} failed");
+    Outcome { name, passed, failed }
+}
+
+fn count(s: &str, word: &str) -> usize {
+    s.find(word)
+        .and_then(|i| s[..i].rsplit(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn test() -> Result<(), String> {
+    install_test_tools()?;
+    let wasm = ["--target", "wasm32-unknown-unknown"];
+    let mut outcomes = vec![
+        step("rustfmt", Command::new("cargo").args(["fmt", "--all", "--check"])),
+        step("clippy native", Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
+        step(
+            "clippy wasm32",
+            Command::new("cargo").args(["clippy", "--lib", "--tests"]).args(wasm).args(["--", "-D", "warnings"]),
+        ),
+        step("cargo test", Command::new("cargo").args(["test", "--workspace"])),
+        step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
+    ];
+    outcomes.push(step("shipped weights", Command::new("node").arg("tests/shipped.mjs")));
+    outcomes.push(step(
+        "wasm-pack test (headless Chromium)",
+        Command::new("wasm-pack")
+            .args(["test", "--headless", "--chrome", "--", "--test", "web"])
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "600"),
+    ));
+    let built = step("trunk build", Command::new("trunk").args(["build", "--release"]));
+    let built_ok = built.failed == 0;
+    outcomes.push(built);
+    if built_ok {
+        outcomes.push(step("browser end-to-end (Playwright)", Command::new("node").arg("tests/e2e/run.mjs")));
+    } else {
+        outcomes.push(Outcome { name: "browser end-to-end (not run: no build)", passed: 0, failed: 1 });
+    }
+    let passed: usize = outcomes.iter().map(|o| o.passed).sum();
+    let failed: usize = outcomes.iter().map(|o| o.failed).sum();
+    eprintln!();
+    for o in &outcomes {
+        eprintln!("  {:<40} {} passed, {} failed", o.name, o.passed, o.failed);
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        Err(format!("{failed} failed"))
+    } else {
+        Ok(())
+    }
+}
+
+fn bench() -> Result<(), String> {
+    install_test_tools()?;
+    trunk_build()?;
+    run(Command::new("node").arg("tests/e2e/bench.mjs"))
+}

@@ -1,0 +1,86 @@
+//! Runs in headless Chromium (`wasm-pack test --headless --chrome -- --test web`): the browser's
+//! CPU chain, through the same wasm-bindgen API the page uses, reproduces the native chain.
+#![cfg(target_arch = "wasm32")]
+
+use ptheta::wasm::WasmChain;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const WEIGHTS: &[u8] = include_bytes!("../weights/moons-epsilon.safetensors");
+const REFERENCE: &str = include_str!("data/chain-moons-epsilon.json");
+/// Browser and native run the same f32 network but not the same instructions: gemm's simd128
+/// kernels sum in another order than its AVX ones, and wasm's sin/cos come from another libm.
+/// Those ~1e-6 differences pass through 50 steps; 2e-3 on points of spread ~1 is far below what
+/// a wrong formula, a wrong noise draw or a wrong weight would give (≥ 1e-1).
+const TOLERANCE: f32 = 2e-3;
+
+fn options(extra: &str) -> JsValue {
+    js_sys::JSON::parse(&format!(r#"{{"steps": 50, "samples": 256, "seed": 7, "variance": "fixed-small"{extra}}}"#)).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn browser_chain_matches_native_reference() {
+    let stored: serde_json::Value = serde_json::from_str(REFERENCE).unwrap();
+    let states = stored["states"].as_array().unwrap();
+    let mut chain = WasmChain::new(WEIGHTS, options("")).unwrap();
+    let mut k = 0;
+    loop {
+        if chain.t() % 10 == 0 {
+            let ours = chain.positions().to_vec();
+            let want: Vec<f32> = states[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+            let worst = ours.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            assert!(worst < TOLERANCE, "t = {}: largest difference {worst}", chain.t());
+            k += 1;
+        }
+        if chain.t() == 0 {
+            break;
+        }
+        chain.step(1).unwrap();
+    }
+    assert_eq!(k, 6);
+}
+
+#[wasm_bindgen_test]
+fn step_back_restores_the_exact_state() {
+    let mut chain = WasmChain::new(WEIGHTS, options("")).unwrap();
+    chain.step(20).unwrap();
+    let before = chain.positions().to_vec();
+    chain.step(3).unwrap();
+    for _ in 0..3 {
+        chain.step_back().unwrap();
+    }
+    assert_eq!(chain.t(), 30);
+    assert_eq!(chain.positions().to_vec(), before);
+}
+
+#[wasm_bindgen_test]
+fn bad_input_gets_a_specific_error() {
+    let msg = |r: Result<WasmChain, wasm_bindgen::JsError>| {
+        let v: JsValue = r.err().expect("must be refused").into();
+        js_sys::Error::from(v).message().as_string().unwrap()
+    };
+    assert!(msg(WasmChain::new(&WEIGHTS[..1000], options(""))).contains("truncated"));
+    assert!(msg(WasmChain::new(b"hello world, not weights", options(""))).contains("safetensors"));
+    assert!(msg(WasmChain::new(WEIGHTS, options(r#", "variance": "learned""#))).contains("mean-variance"));
+    assert!(msg(WasmChain::new(WEIGHTS, options(r#", "parameterization": "x0""#))).contains("predict 'epsilon'"));
+    assert!(msg(WasmChain::new(WEIGHTS, options(r#", "colour": 1"#))).contains("colour"));
+}
+
+#[wasm_bindgen_test]
+fn inspect_matches_the_step_it_describes() {
+    let mut chain = WasmChain::new(WEIGHTS, options("")).unwrap();
+    chain.step(10).unwrap();
+    let v = chain.inspect(5).unwrap();
+    let get = |k: &str| -> Vec<f64> { serde_wasm_bindgen::from_value(js_sys::Reflect::get(&v, &k.into()).unwrap()).unwrap() };
+    let (mean, sigma, z, x_prev) = (get("mean"), get("sigma"), get("z"), get("x_prev"));
+    for d in 0..2 {
+        assert!((mean[d] + sigma[d] * z[d] - x_prev[d]).abs() < 1e-9);
+    }
+    chain.step(1).unwrap();
+    let after = chain.positions().to_vec();
+    for d in 0..2 {
+        assert!((after[10 + d] as f64 - x_prev[d]).abs() < 1e-4, "inspect predicts the step");
+    }
+}
