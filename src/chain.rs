@@ -133,7 +133,10 @@ impl<M: Denoise> Chain<M> {
     /// Replaces the state, e.g. to continue from another backend's x_t.
     pub fn set_state(&mut self, t: usize, x: Vec<f32>) -> Result<(), String> {
         if x.len() != self.x.len() || t > self.steps() {
-            return Err(format!("state of {} floats at t = {t} does not fit this chain", x.len()));
+            return Err(format!(
+                "state of {} floats at t = {t} does not fit this chain",
+                x.len()
+            ));
         }
         self.t = t;
         self.x = x;
@@ -211,21 +214,31 @@ impl<M: Denoise> Chain<M> {
     /// The numbers of the next step for one sample, as the step itself computes them.
     pub fn inspect(&self, sample: usize) -> Result<Inspection, String> {
         if sample >= self.samples {
-            return Err(format!("sample {sample} does not exist: the chain has {}", self.samples));
+            return Err(format!(
+                "sample {sample} does not exist: the chain has {}",
+                self.samples
+            ));
         }
         if self.t == 0 {
             return Err("the chain is at t = 0: there is no next step to inspect".into());
         }
         let i = self.t - 1;
         let (dim, p) = (self.dim(), self.model.parameterization());
-        let x_t: Vec<f64> = self.x[sample * dim..(sample + 1) * dim].iter().map(|&v| v as f64).collect();
+        let x_t: Vec<f64> = self.x[sample * dim..(sample + 1) * dim]
+            .iter()
+            .map(|&v| v as f64)
+            .collect();
         let x32: Vec<f32> = x_t.iter().map(|&v| v as f32).collect();
         let timestep = self.schedule.timestep_map[i];
         let raw: Vec<f64> = self.model.denoise(&x32, timestep)?.iter().map(|&v| v as f64).collect();
         let pred = param::predict(&self.schedule, p, self.variance, i, &x_t, &raw);
-        let z: Vec<f64> = (0..dim).map(|d| if i > 0 { self.z(i, sample, d) } else { 0.0 }).collect();
+        let z: Vec<f64> = (0..dim)
+            .map(|d| if i > 0 { self.z(i, sample, d) } else { 0.0 })
+            .collect();
         let sigma: Vec<f64> = pred.log_variance.iter().map(|lv| (0.5 * lv).exp()).collect();
-        let x_prev = (0..dim).map(|d| sample_prev(i, pred.mean[d], pred.log_variance[d], z[d])).collect();
+        let x_prev = (0..dim)
+            .map(|d| sample_prev(i, pred.mean[d], pred.log_variance[d], z[d]))
+            .collect();
         Ok(Inspection {
             sample,
             t: self.t,

@@ -70,7 +70,10 @@ impl Dataset {
                 } else {
                     (1.0 - a.cos(), 0.5 - a.sin())
                 };
-                ((x - 0.5) * 1.6 + 0.06 * r.normal(), (y - 0.25) * 1.6 + 0.06 * r.normal())
+                (
+                    (x - 0.5) * 1.6 + 0.06 * r.normal(),
+                    (y - 0.25) * 1.6 + 0.06 * r.normal(),
+                )
             }
             Dataset::SwissRoll => {
                 let t = 1.5 * PI * (1.0 + 2.0 * r.uniform());
@@ -187,14 +190,25 @@ pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
             match p {
                 Ok(v) if v.is_finite() => out.push(v as f32),
                 Ok(_) => {
-                    return Err(CsvError { line, message: format!("'{f}' is not a finite number") })
+                    return Err(CsvError {
+                        line,
+                        message: format!("'{f}' is not a finite number"),
+                    })
                 }
-                Err(_) => return Err(CsvError { line, message: format!("'{f}' is not a number") }),
+                Err(_) => {
+                    return Err(CsvError {
+                        line,
+                        message: format!("'{f}' is not a number"),
+                    })
+                }
             }
         }
     }
     if out.is_empty() {
-        return Err(CsvError { line: text.lines().count().max(1), message: "no data points found".into() });
+        return Err(CsvError {
+            line: text.lines().count().max(1),
+            message: "no data points found".into(),
+        });
     }
     Ok(out)
 }
@@ -254,7 +268,10 @@ mod tests {
 
     #[test]
     fn csv_reports_line_numbers() {
-        assert_eq!(parse_csv("x,y\n1,2\n# note\n\n3,4\n").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            parse_csv("x,y\n1,2\n# note\n\n3,4\n").unwrap(),
+            vec![1.0, 2.0, 3.0, 4.0]
+        );
         let e = parse_csv("x,y\n1,2\n3\n").unwrap_err();
         assert_eq!(e.line, 3);
         assert!(e.to_string().contains("found 1 field"), "{e}");

@@ -44,7 +44,11 @@ pub fn quality_ratio(samples: &[f32], dim: usize, data: impl Fn(u64) -> Vec<f32>
         .map(|k| energy_distance(&data(1 + 2 * k), &data(2 + 2 * k), dim))
         .sum::<f64>()
         / REFERENCE_PAIRS as f64;
-    QualityFigures { energy_distance: numerator, reference: denominator, ratio: numerator / denominator }
+    QualityFigures {
+        energy_distance: numerator,
+        reference: denominator,
+        ratio: numerator / denominator,
+    }
 }
 
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -121,7 +125,12 @@ pub fn negative_elbo<M: Denoise>(
             }
         }
     }
-    Ok(ElboTerms { prior, diffusion, decoder, total: prior + diffusion + decoder })
+    Ok(ElboTerms {
+        prior,
+        diffusion,
+        decoder,
+        total: prior + diffusion + decoder,
+    })
 }
 
 #[cfg(test)]

@@ -79,7 +79,10 @@ impl ModelConfig {
     }
 
     pub fn parameter_count(&self) -> usize {
-        self.tensor_shapes().iter().map(|(_, s)| s.iter().product::<usize>()).sum()
+        self.tensor_shapes()
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>())
+            .sum()
     }
 }
 
@@ -95,7 +98,10 @@ pub enum WeightsError {
     /// A tensor is missing, unexpected, of the wrong type or shape.
     ArchitectureMismatch(String),
     /// A weight is NaN or infinite.
-    NonFinite { tensor: String, index: usize },
+    NonFinite {
+        tensor: String,
+        index: usize,
+    },
     Candle(String),
 }
 
@@ -154,7 +160,12 @@ impl Denoiser {
             .map(|b| linear(h, h, vb.pp(format!("blocks.{b}"))))
             .collect::<candle_core::Result<Vec<_>>>()?;
         let output = linear(h, config.output_dim(), vb.pp("output"))?;
-        Ok(Self { config, input, blocks, output })
+        Ok(Self {
+            config,
+            input,
+            blocks,
+            output,
+        })
     }
 
     /// `x`: [n, dim] f32, `t`: [n] f32 training timestep indices (0-based). Returns [n, out].
@@ -210,7 +221,10 @@ impl Denoiser {
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect();
             if let Some(index) = values.iter().position(|v| !v.is_finite()) {
-                return Err(WeightsError::NonFinite { tensor: name.clone(), index });
+                return Err(WeightsError::NonFinite {
+                    tensor: name.clone(),
+                    index,
+                });
             }
             map.insert(name.clone(), Tensor::from_vec(values, shape.as_slice(), &Device::Cpu)?);
         }
@@ -235,7 +249,10 @@ fn classify(e: safetensors::SafeTensorError) -> WeightsError {
 /// Reads only the configuration from a weights file's header.
 pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, WeightsError> {
     if bytes.len() < 8 {
-        return Err(WeightsError::Truncated(format!("{} bytes, not even a header length", bytes.len())));
+        return Err(WeightsError::Truncated(format!(
+            "{} bytes, not even a header length",
+            bytes.len()
+        )));
     }
     let (_, meta) = safetensors::SafeTensors::read_metadata(bytes).map_err(classify)?;
     let json = meta
@@ -251,7 +268,7 @@ pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, WeightsError> {
             config.format_version
         )));
     }
-    if config.dim == 0 || config.emb_size < 4 || config.emb_size % 2 != 0 || config.hidden == 0 {
+    if config.dim == 0 || config.emb_size < 4 || !config.emb_size.is_multiple_of(2) || config.hidden == 0 {
         return Err(WeightsError::BadConfig(format!(
             "dim {}, emb_size {}, hidden {} do not describe a network",
             config.dim, config.emb_size, config.hidden
@@ -280,6 +297,9 @@ pub fn to_safetensors(config: &ModelConfig, tensors: &[(String, Tensor)]) -> Res
                 .map_err(|e| WeightsError::NotSafetensors(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let meta = HashMap::from([(CONFIG_KEY.to_string(), serde_json::to_string(config).expect("config serializes"))]);
+    let meta = HashMap::from([(
+        CONFIG_KEY.to_string(),
+        serde_json::to_string(config).expect("config serializes"),
+    )]);
     safetensors::serialize(views, Some(meta)).map_err(|e| WeightsError::NotSafetensors(e.to_string()))
 }

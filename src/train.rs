@@ -46,7 +46,7 @@ pub fn train(opts: TrainOptions, mut progress: impl FnMut(&Progress)) -> Result<
     let dev = Device::Cpu;
     let cfg = opts.config.clone();
     let dim = cfg.dim;
-    if opts.data.len() < dim || opts.data.len() % dim != 0 {
+    if opts.data.len() < dim || !opts.data.len().is_multiple_of(dim) {
         return Err("training data must hold at least one point".into());
     }
     let n = opts.data.len() / dim;
@@ -55,12 +55,26 @@ pub fn train(opts: TrainOptions, mut progress: impl FnMut(&Progress)) -> Result<
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);
     let model = Denoiser::new(cfg.clone(), vb).map_err(e)?;
     // Variables in a fixed order, so initialization and the EMA are reproducible.
-    let mut named: Vec<(String, Var)> = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut named: Vec<(String, Var)> = varmap
+        .data()
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     named.sort_by(|a, b| a.0.cmp(&b.0));
     reinit(&named, opts.seed).map_err(e)?;
-    let mut ema: Vec<Tensor> = named.iter().map(|(_, v)| v.as_tensor().copy()).collect::<Result<_, _>>().map_err(e)?;
+    let mut ema: Vec<Tensor> = named
+        .iter()
+        .map(|(_, v)| v.as_tensor().copy())
+        .collect::<Result<_, _>>()
+        .map_err(e)?;
     let vars: Vec<Var> = named.iter().map(|(_, v)| v.clone()).collect();
-    let params = ParamsAdamW { lr: opts.learning_rate, weight_decay: 0.0, ..Default::default() };
+    let params = ParamsAdamW {
+        lr: opts.learning_rate,
+        weight_decay: 0.0,
+        ..Default::default()
+    };
     let mut opt = AdamW::new(vars.clone(), params).map_err(e)?;
 
     let mut rng = Rng::new(opts.seed);
@@ -87,7 +101,11 @@ pub fn train(opts: TrainOptions, mut progress: impl FnMut(&Progress)) -> Result<
         acc_n += 1;
         if (step + 1) % report_every == 0 || step + 1 == opts.steps {
             last_loss = acc / acc_n as f64;
-            progress(&Progress { step: step + 1, steps: opts.steps, loss: last_loss });
+            progress(&Progress {
+                step: step + 1,
+                steps: opts.steps,
+                loss: last_loss,
+            });
             acc = 0.0;
             acc_n = 0;
         }
@@ -95,7 +113,11 @@ pub fn train(opts: TrainOptions, mut progress: impl FnMut(&Progress)) -> Result<
     let tensors: Vec<(String, Tensor)> = named.iter().map(|(k, _)| k.clone()).zip(ema).collect();
     let weights = to_safetensors(&cfg, &tensors).map_err(|e: WeightsError| e.to_string())?;
     let model = Denoiser::from_safetensors(&weights).map_err(|e| e.to_string())?;
-    Ok(Trained { model, weights, final_loss: last_loss })
+    Ok(Trained {
+        model,
+        weights,
+        final_loss: last_loss,
+    })
 }
 
 /// Deterministic initialization (candle's own draws from a global RNG): the usual uniform
@@ -104,9 +126,15 @@ fn reinit(named: &[(String, Var)], seed: u64) -> candle_core::Result<()> {
     let mut rng = Rng::new(seed.wrapping_add(0x1417));
     for (name, var) in named {
         let dims = var.dims().to_vec();
-        let fan_in = if name.ends_with(".weight") { dims[1] } else { 128.min(dims[0]).max(1) };
+        let fan_in = if name.ends_with(".weight") {
+            dims[1]
+        } else {
+            128.min(dims[0]).max(1)
+        };
         let bound = 1.0 / (fan_in as f64).sqrt();
-        let values: Vec<f32> = (0..var.elem_count()).map(|_| ((2.0 * rng.uniform() - 1.0) * bound) as f32).collect();
+        let values: Vec<f32> = (0..var.elem_count())
+            .map(|_| ((2.0 * rng.uniform() - 1.0) * bound) as f32)
+            .collect();
         var.set(&Tensor::from_vec(values, dims.as_slice(), var.device())?)?;
     }
     Ok(())
@@ -196,8 +224,7 @@ impl Batch {
             .affine(0.5, -0.5)?;
         // −log N(x_0; μ, e^lv) at t = 1, where there is no KL.
         let x0 = Tensor::from_slice(&self.x0, (b, dim), dev)?;
-        let nll = (&lv + (&x0 - &mean)?.sqr()?.mul(&inv_var)?)?
-            .affine(0.5, 0.5 * (2.0 * std::f64::consts::PI).ln())?;
+        let nll = (&lv + (&x0 - &mean)?.sqr()?.mul(&inv_var)?)?.affine(0.5, 0.5 * (2.0 * std::f64::consts::PI).ln())?;
         let first = col(&self.is_first)?;
         let vb = (nll.broadcast_mul(&first)? + kl.broadcast_mul(&first.affine(-1.0, 1.0)?)?)?
             .mean(D::Minus1)?

@@ -21,7 +21,7 @@ pub fn set_matmul_simd(enable: bool) {
 /// Options of a new chain. Parameterization and schedule are properties of the trained model:
 /// when given they must match it, so a page that asks for the wrong one hears about it.
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     parameterization: Option<Parameterization>,
     variance: Option<Variance>,
@@ -52,6 +52,26 @@ pub struct WasmChain {
     seed: u32,
 }
 
+const OPTION_NAMES: [&str; 6] = ["parameterization", "variance", "schedule", "steps", "samples", "seed"];
+
+/// serde-wasm-bindgen reads only the fields it knows, so a misspelt option would be silently
+/// ignored; refuse it by name instead.
+fn check_option_names(options: &JsValue) -> Result<(), JsError> {
+    let Some(obj) = options.dyn_ref::<js_sys::Object>() else {
+        return Err(err("chain options must be an object"));
+    };
+    for key in js_sys::Object::keys(obj).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !OPTION_NAMES.contains(&key.as_str()) {
+            return Err(err(format!(
+                "unknown chain option '{key}': expected {}",
+                OPTION_NAMES.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -65,20 +85,29 @@ impl WasmChain {
         let o: Options = if options.is_undefined() || options.is_null() {
             Options::default()
         } else {
+            check_option_names(&options)?;
             serde_wasm_bindgen::from_value(options).map_err(|e| err(format!("invalid chain options: {e}")))?
         };
         let model = Denoiser::from_safetensors(weights).map_err(err)?;
         let cfg = model.config.clone();
         if let Some(p) = o.parameterization.filter(|&p| p != cfg.parameterization) {
-            return Err(err(format!("these weights predict '{}', not '{p}'", cfg.parameterization)));
+            return Err(err(format!(
+                "these weights predict '{}', not '{p}'",
+                cfg.parameterization
+            )));
         }
         if let Some(s) = o.schedule.filter(|&s| s != cfg.schedule) {
-            return Err(err(format!("these weights were trained with the '{}' schedule, not '{s}'", cfg.schedule)));
+            return Err(err(format!(
+                "these weights were trained with the '{}' schedule, not '{s}'",
+                cfg.schedule
+            )));
         }
         let steps = o.steps.unwrap_or(50);
         let samples = o.samples.unwrap_or(1024);
         if samples > 1 << 20 {
-            return Err(err(format!("{samples} samples is more than this page can hold (at most 1048576)")));
+            return Err(err(format!(
+                "{samples} samples is more than this page can hold (at most 1048576)"
+            )));
         }
         let seed = o.seed.unwrap_or(0);
         let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps).map_err(err)?;
@@ -89,7 +118,10 @@ impl WasmChain {
             seed: seed as u64,
             keep_history: true,
         };
-        Ok(WasmChain { chain: Chain::new(model, schedule, &options).map_err(err)?, seed })
+        Ok(WasmChain {
+            chain: Chain::new(model, schedule, &options).map_err(err)?,
+            seed,
+        })
     }
 
     /// Runs up to `count` reverse steps; returns the new t.

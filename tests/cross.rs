@@ -17,12 +17,18 @@ fn native_chain_matches_the_shared_reference() {
     let model = Denoiser::from_safetensors(&std::fs::read(WEIGHTS).unwrap()).unwrap();
     let cfg = model.config.clone();
     let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 50).unwrap();
-    let opts = ChainOptions { variance: Variance::FixedSmall, steps: 50, samples: 256, seed: 7, keep_history: false };
+    let opts = ChainOptions {
+        variance: Variance::FixedSmall,
+        steps: 50,
+        samples: 256,
+        seed: 7,
+        keep_history: false,
+    };
     let mut chain = Chain::new(model, schedule, &opts).unwrap();
     let mut states = vec![chain.positions().to_vec()];
     for _ in 0..50 {
         chain.step().unwrap();
-        if chain.t() % 10 == 0 {
+        if chain.t().is_multiple_of(10) {
             states.push(chain.positions().to_vec());
         }
     }
@@ -35,7 +41,12 @@ fn native_chain_matches_the_shared_reference() {
     let stored = stored["states"].as_array().unwrap();
     assert_eq!(stored.len(), states.len());
     for (k, (ours, want)) in states.iter().zip(stored).enumerate() {
-        let want: Vec<f32> = want.as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let want: Vec<f32> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect();
         let worst = ours.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(worst < TOLERANCE, "state {k}: largest difference {worst}");
     }

@@ -28,7 +28,10 @@ mod cli {
     const HELD_OUT_SEED: u64 = 1_000_000;
 
     #[derive(Parser)]
-    #[command(name = "ptheta", about = "Train, sample and evaluate pθ diffusion denoisers on 2-D data")]
+    #[command(
+        name = "ptheta",
+        about = "Train, sample and evaluate pθ diffusion denoisers on 2-D data"
+    )]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -117,7 +120,19 @@ mod cli {
 
     pub fn run() -> Result<(), String> {
         match Cli::parse().command {
-            Command::Train { source, parameterization, schedule, timesteps, steps, batch, lr, ema, points, seed, out } => {
+            Command::Train {
+                source,
+                parameterization,
+                schedule,
+                timesteps,
+                steps,
+                batch,
+                lr,
+                ema,
+                points,
+                seed,
+                out,
+            } => {
                 let (name, data) = load_source(&source, points, seed)?;
                 let mut config = ModelConfig::standard(parameterization, schedule, timesteps);
                 config.dataset = name.clone();
@@ -131,32 +146,67 @@ mod cli {
                 );
                 let started = Instant::now();
                 let trained = train(
-                    TrainOptions { config, data, steps, batch, learning_rate: lr, ema_decay: ema, seed },
+                    TrainOptions {
+                        config,
+                        data,
+                        steps,
+                        batch,
+                        learning_rate: lr,
+                        ema_decay: ema,
+                        seed,
+                    },
                     |p| progress_bar(p.step, p.steps, p.loss, started),
                 )?;
                 eprintln!();
                 std::fs::write(&out, &trained.weights).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-                eprintln!("wrote {} (final loss {:.4}, {:.0} s)", out.display(), trained.final_loss, started.elapsed().as_secs_f64());
+                eprintln!(
+                    "wrote {} (final loss {:.4}, {:.0} s)",
+                    out.display(),
+                    trained.final_loss,
+                    started.elapsed().as_secs_f64()
+                );
                 Ok(())
             }
-            Command::Sample { weights, samples, steps, variance, seed, out } => {
+            Command::Sample {
+                weights,
+                samples,
+                steps,
+                variance,
+                seed,
+                out,
+            } => {
                 let model = load_model(&weights)?;
                 let chain = run_chain(model, samples, steps, variance, seed)?;
-                std::fs::write(&out, data::to_csv(chain.positions())).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                std::fs::write(&out, data::to_csv(chain.positions()))
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
                 eprintln!("wrote {samples} samples to {}", out.display());
                 Ok(())
             }
-            Command::Eval { weights, csv, samples, steps, variance, elbo_points, seed, json } => {
+            Command::Eval {
+                weights,
+                csv,
+                samples,
+                steps,
+                variance,
+                elbo_points,
+                seed,
+                json,
+            } => {
                 let model = load_model(&weights)?;
                 let cfg = model.config.clone();
-                let source = Source { dataset: csv.is_none().then(|| cfg.dataset.parse()).transpose()?, csv };
+                let source = Source {
+                    dataset: csv.is_none().then(|| cfg.dataset.parse()).transpose()?,
+                    csv,
+                };
                 let variance = variance.unwrap_or(cfg.parameterization.default_variance());
                 let started = Instant::now();
                 let held_out = |k: u64, n: usize| load_source(&source, n, HELD_OUT_SEED + k).map(|(_, d)| d);
                 // Fail early on an unreadable source, before the long chain.
                 held_out(0, 1)?;
                 let chain = run_chain(model, samples, steps, Some(variance), seed)?;
-                let quality = eval::quality_ratio(chain.positions(), DIM, |k| held_out(k, samples).expect("source was readable"));
+                let quality = eval::quality_ratio(chain.positions(), DIM, |k| {
+                    held_out(k, samples).expect("source was readable")
+                });
                 let elbo = if elbo_points > 0 {
                     let data = held_out(100, elbo_points)?;
                     let schedule = Schedule::new(cfg.schedule, cfg.timesteps)?;
@@ -179,10 +229,22 @@ mod cli {
                     });
                     println!("{v}");
                 } else {
-                    println!("{}: {} on {}, variance {variance}, {} steps, {samples} samples", weights.display(), cfg.parameterization, cfg.dataset, chain.steps());
-                    println!("  quality ratio {:.3}  (energy distance {:.5} vs data/data {:.5})", quality.ratio, quality.energy_distance, quality.reference);
+                    println!(
+                        "{}: {} on {}, variance {variance}, {} steps, {samples} samples",
+                        weights.display(),
+                        cfg.parameterization,
+                        cfg.dataset,
+                        chain.steps()
+                    );
+                    println!(
+                        "  quality ratio {:.3}  (energy distance {:.5} vs data/data {:.5})",
+                        quality.ratio, quality.energy_distance, quality.reference
+                    );
                     if let Some(e) = elbo {
-                        println!("  negative ELBO {:.4} nats/dim  (prior {:.4}, diffusion {:.4}, decoder {:.4})", e.total, e.prior, e.diffusion, e.decoder);
+                        println!(
+                            "  negative ELBO {:.4} nats/dim  (prior {:.4}, diffusion {:.4}, decoder {:.4})",
+                            e.total, e.prior, e.diffusion, e.decoder
+                        );
                     }
                 }
                 Ok(())
@@ -197,7 +259,10 @@ mod cli {
                 let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 let mut pts = data::parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
                 data::standardize(&mut pts);
-                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 Ok((name, pts))
             }
             _ => Err("give exactly one of --dataset NAME or --csv FILE".into()),
@@ -209,17 +274,33 @@ mod cli {
         Denoiser::from_safetensors(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    fn run_chain(model: Denoiser, samples: usize, steps: Option<usize>, variance: Option<Variance>, seed: u64) -> Result<Chain<Denoiser>, String> {
+    fn run_chain(
+        model: Denoiser,
+        samples: usize,
+        steps: Option<usize>,
+        variance: Option<Variance>,
+        seed: u64,
+    ) -> Result<Chain<Denoiser>, String> {
         let cfg = model.config.clone();
         let steps = steps.unwrap_or(cfg.timesteps);
         let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
         let variance = variance.unwrap_or(cfg.parameterization.default_variance());
-        let mut chain = Chain::new(model, schedule, &ChainOptions { variance, steps, samples, seed, keep_history: false })?;
+        let mut chain = Chain::new(
+            model,
+            schedule,
+            &ChainOptions {
+                variance,
+                steps,
+                samples,
+                seed,
+                keep_history: false,
+            },
+        )?;
         let started = Instant::now();
         while !chain.is_done() {
             chain.step()?;
             let done = steps - chain.t();
-            if done % 10 == 0 || chain.is_done() {
+            if done.is_multiple_of(10) || chain.is_done() {
                 progress_bar(done, steps, f64::NAN, started);
             }
         }
@@ -233,8 +314,16 @@ mod cli {
         let width = 30;
         let filled = (frac * width as f64) as usize;
         let elapsed = started.elapsed().as_secs_f64();
-        let eta = if done > 0 { elapsed / done as f64 * (total - done) as f64 } else { 0.0 };
-        let loss = if loss.is_finite() { format!(" loss {loss:.4}") } else { String::new() };
+        let eta = if done > 0 {
+            elapsed / done as f64 * (total - done) as f64
+        } else {
+            0.0
+        };
+        let loss = if loss.is_finite() {
+            format!(" loss {loss:.4}")
+        } else {
+            String::new()
+        };
         eprint!(
             "\r[{}{}] {done}/{total}{loss} ETA {}m{:02}s ",
             "=".repeat(filled),
@@ -244,5 +333,4 @@ mod cli {
         );
         let _ = std::io::stderr().flush();
     }
-
 }

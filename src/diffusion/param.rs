@@ -95,7 +95,11 @@ macro_rules! named_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 <$t>::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
                     let names: Vec<&str> = <$t>::ALL.iter().map(|k| k.name()).collect();
-                    format!(concat!("unknown ", $what, " '{}': expected one of {}"), s, names.join(", "))
+                    format!(
+                        concat!("unknown ", $what, " '{}': expected one of {}"),
+                        s,
+                        names.join(", ")
+                    )
                 })
             }
         }
@@ -204,7 +208,12 @@ pub fn predict_scalar(
         Parameterization::Mean | Parameterization::MeanVariance => r,
         _ => s.posterior_mean(i, x, x0),
     };
-    ScalarPrediction { mean, log_variance: log_variance(s, i, variance, v_raw), eps, x0 }
+    ScalarPrediction {
+        mean,
+        log_variance: log_variance(s, i, variance, v_raw),
+        eps,
+        x0,
+    }
 }
 
 /// Converts a raw network output at schedule index `i` into (μ_θ, log Σ_θ, ε̂, x̂_0).

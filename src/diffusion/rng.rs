@@ -72,7 +72,7 @@ pub fn normal(seed: u64, stream: Stream, step: u32, sample: u32, dim: u32) -> f6
     let (ua, ub) = (uniform(out[2 * pair]), uniform(out[2 * pair + 1]));
     let r = (-2.0 * ua.ln()).sqrt();
     let theta = 2.0 * std::f64::consts::PI * ub;
-    if dim % 2 == 0 {
+    if dim.is_multiple_of(2) {
         r * theta.cos()
     } else {
         r * theta.sin()

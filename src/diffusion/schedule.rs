@@ -60,7 +60,11 @@ pub fn betas(kind: ScheduleKind, num_timesteps: usize) -> Vec<f64> {
         }
         ScheduleKind::Cosine => {
             let s = 0.008;
-            let f = |t: f64| ((t / n as f64 + s) / (1.0 + s) * std::f64::consts::FRAC_PI_2).cos().powi(2);
+            let f = |t: f64| {
+                ((t / n as f64 + s) / (1.0 + s) * std::f64::consts::FRAC_PI_2)
+                    .cos()
+                    .powi(2)
+            };
             (0..n)
                 .map(|i| (1.0 - f((i + 1) as f64) / f(i as f64)).min(0.999))
                 .collect()
@@ -125,7 +129,12 @@ impl Schedule {
             return Err(format!("T must be at least 2, got {num_timesteps}"));
         }
         let beta = betas(kind, num_timesteps);
-        Ok(Self::from_betas(kind, num_timesteps, (0..num_timesteps).collect(), beta))
+        Ok(Self::from_betas(
+            kind,
+            num_timesteps,
+            (0..num_timesteps).collect(),
+            beta,
+        ))
     }
 
     /// A schedule of `steps` steps that skips timesteps of the `num_timesteps` training

@@ -9,7 +9,10 @@ const TRUNK_VERSION: &str = "0.21.14";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     std::env::set_current_dir(&root).unwrap();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
@@ -35,7 +38,9 @@ fn run(cmd: &mut Command) -> Result<(), String> {
 
 fn have(program: &str, arg: &str) -> Option<String> {
     let out = Command::new(program).arg(arg).stderr(Stdio::null()).output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
 /// The exact wasm-bindgen version in Cargo.lock: the CLI must match it.
@@ -54,7 +59,10 @@ fn locked_wasm_bindgen() -> Result<String, String> {
 
 fn install_build_tools() -> Result<(), String> {
     let targets = have("rustup", "--version").and_then(|_| {
-        let o = Command::new("rustup").args(["target", "list", "--installed"]).output().ok()?;
+        let o = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output()
+            .ok()?;
         Some(String::from_utf8_lossy(&o.stdout).to_string())
     });
     if !targets.unwrap_or_default().contains("wasm32-unknown-unknown") {
@@ -74,7 +82,9 @@ fn install_build_tools() -> Result<(), String> {
         run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
     }
     if have("node", "--version").is_none() || have("npm", "--version").is_none() {
-        return Err("Node.js and npm are needed (for KaTeX, Playwright and the linter): install Node.js 20 or later".into());
+        return Err(
+            "Node.js and npm are needed (for KaTeX, Playwright and the linter): install Node.js 20 or later".into(),
+        );
     }
     if !Path::new("node_modules/.package-lock.json").exists() {
         eprintln!("xtask: installing npm packages (npm ci)");
@@ -95,11 +105,15 @@ fn install_test_tools() -> Result<(), String> {
         if root && Path::new("/usr/bin/apt-get").exists() {
             eprintln!("xtask: installing chromium and chromium-driver (apt)");
             run(Command::new("apt-get").arg("update"))?;
-            run(Command::new("apt-get").args(["install", "-y", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "chromium", "chromium-driver"])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
         } else {
-            return Err("the browser tests need Chromium and ChromeDriver at /usr/bin/chromium and /usr/bin/chromedriver: \
+            return Err(
+                "the browser tests need Chromium and ChromeDriver at /usr/bin/chromium and /usr/bin/chromedriver: \
                         run `sudo apt-get install chromium chromium-driver` (Debian/Ubuntu), then retry"
-                .into());
+                    .into(),
+            );
         }
     }
     Ok(())
@@ -118,7 +132,8 @@ fn serve(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
-    port.parse::<u16>().map_err(|_| format!("--port {port} is not a port number"))?;
+    port.parse::<u16>()
+        .map_err(|_| format!("--port {port} is not a port number"))?;
     install_build_tools()?;
     eprintln!("xtask: building and serving the lesson on http://127.0.0.1:{port}");
     run(Command::new("trunk").args(["serve", "--release", "--address", "127.0.0.1", "--port", &port]))
@@ -174,10 +189,16 @@ fn test() -> Result<(), String> {
     let wasm = ["--target", "wasm32-unknown-unknown"];
     let mut outcomes = vec![
         step("rustfmt", Command::new("cargo").args(["fmt", "--all", "--check"])),
-        step("clippy native", Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])),
+        step(
+            "clippy native",
+            Command::new("cargo").args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        ),
         step(
             "clippy wasm32",
-            Command::new("cargo").args(["clippy", "--lib", "--tests"]).args(wasm).args(["--", "-D", "warnings"]),
+            Command::new("cargo")
+                .args(["clippy", "--lib", "--tests"])
+                .args(wasm)
+                .args(["--", "-D", "warnings"]),
         ),
         step("cargo test", Command::new("cargo").args(["test", "--workspace"])),
         step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
@@ -194,9 +215,16 @@ fn test() -> Result<(), String> {
     let built_ok = built.failed == 0;
     outcomes.push(built);
     if built_ok {
-        outcomes.push(step("browser end-to-end (Playwright)", Command::new("node").arg("tests/e2e/run.mjs")));
+        outcomes.push(step(
+            "browser end-to-end (Playwright)",
+            Command::new("node").arg("tests/e2e/run.mjs"),
+        ));
     } else {
-        outcomes.push(Outcome { name: "browser end-to-end (not run: no build)", passed: 0, failed: 1 });
+        outcomes.push(Outcome {
+            name: "browser end-to-end (not run: no build)",
+            passed: 0,
+            failed: 1,
+        });
     }
     let passed: usize = outcomes.iter().map(|o| o.passed).sum();
     let failed: usize = outcomes.iter().map(|o| o.failed).sum();

@@ -1,0 +1,145 @@
+//! Every way a weights file is refused, each with an error that says which.
+#![cfg(not(target_arch = "wasm32"))]
+
+use candle_core::{Device, Tensor};
+use ptheta::diffusion::{Parameterization, ScheduleKind};
+use ptheta::model::{to_safetensors, Denoiser, ModelConfig, WeightsError};
+
+fn config() -> ModelConfig {
+    let mut c = ModelConfig::standard(Parameterization::Epsilon, ScheduleKind::Linear, 1000);
+    c.emb_size = 8;
+    c.hidden = 6;
+    c.blocks = 1;
+    c
+}
+
+fn tensors(c: &ModelConfig) -> Vec<(String, Tensor)> {
+    c.tensor_shapes()
+        .into_iter()
+        .map(|(n, s)| {
+            let len: usize = s.iter().product();
+            let v: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin() * 0.1).collect();
+            (n, Tensor::from_vec(v, s.as_slice(), &Device::Cpu).unwrap())
+        })
+        .collect()
+}
+
+fn refuse(bytes: &[u8]) -> WeightsError {
+    match Denoiser::from_safetensors(bytes) {
+        Ok(_) => panic!("weights were accepted"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn a_valid_file_loads_and_runs() {
+    let c = config();
+    let bytes = to_safetensors(&c, &tensors(&c)).unwrap();
+    let m = Denoiser::from_safetensors(&bytes).unwrap();
+    assert_eq!(m.config, c);
+    assert_eq!(m.forward_slice(&[0.1, 0.2, -0.3, 0.4], 10).unwrap().len(), 4);
+}
+
+#[test]
+fn not_safetensors() {
+    let e = refuse(b"this is a text file, not weights at all");
+    assert!(
+        matches!(e, WeightsError::NotSafetensors(_) | WeightsError::Truncated(_)),
+        "{e}"
+    );
+    let e = refuse(b"");
+    assert!(e.to_string().contains("truncated"), "{e}");
+}
+
+#[test]
+fn truncated() {
+    let c = config();
+    let bytes = to_safetensors(&c, &tensors(&c)).unwrap();
+    for cut in [bytes.len() - 1, bytes.len() / 2, 20] {
+        let e = refuse(&bytes[..cut]);
+        assert!(matches!(e, WeightsError::Truncated(_)), "cut at {cut}: {e}");
+        assert!(e.to_string().starts_with("weights file is truncated"), "{e}");
+    }
+}
+
+#[test]
+fn holds_nan() {
+    let c = config();
+    let mut ts = tensors(&c);
+    let mut v = ts[2].1.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    v[5] = f32::NAN;
+    let name = ts[2].0.clone();
+    ts[2].1 = Tensor::from_vec(v, ts[2].1.dims(), &Device::Cpu).unwrap();
+    let e = refuse(&to_safetensors(&c, &ts).unwrap());
+    assert_eq!(
+        e.to_string(),
+        format!("weights hold NaN or infinity: tensor '{name}' at index 5")
+    );
+}
+
+#[test]
+fn does_not_match_the_architecture() {
+    let c = config();
+    // A tensor of the wrong shape.
+    let mut ts = tensors(&c);
+    ts[0].1 = Tensor::zeros((6, 5), candle_core::DType::F32, &Device::Cpu).unwrap();
+    let e = refuse(&to_safetensors(&c, &ts).unwrap());
+    assert!(matches!(e, WeightsError::ArchitectureMismatch(_)), "{e}");
+    assert!(e.to_string().contains("has shape [6, 5]"), "{e}");
+    // A missing tensor.
+    let mut ts = tensors(&c);
+    ts.retain(|(n, _)| n != "blocks.0.bias");
+    let e = refuse(&to_safetensors(&c, &ts).unwrap());
+    assert!(e.to_string().contains("missing tensor 'blocks.0.bias'"), "{e}");
+    // An extra tensor.
+    let mut ts = tensors(&c);
+    ts.push((
+        "blocks.7.weight".into(),
+        Tensor::zeros((6, 6), candle_core::DType::F32, &Device::Cpu).unwrap(),
+    ));
+    let e = refuse(&to_safetensors(&c, &ts).unwrap());
+    assert!(e.to_string().contains("unexpected tensor 'blocks.7.weight'"), "{e}");
+    // Weights for another parameterization (mean-variance has 4 outputs).
+    let mut other = c.clone();
+    other.parameterization = Parameterization::MeanVariance;
+    let e = refuse(&to_safetensors(&other, &tensors(&c)).unwrap());
+    assert!(e.to_string().contains("output.weight"), "{e}");
+}
+
+#[test]
+fn missing_or_bad_configuration() {
+    let c = config();
+    let bytes = to_safetensors(&c, &tensors(&c)).unwrap();
+    // Rewrite the metadata key so the configuration is absent (same length keeps offsets valid).
+    let text = unsafe { String::from_utf8_unchecked(bytes.clone()) };
+    let renamed = text.replacen("ptheta.config", "something.els", 1).into_bytes();
+    let e = refuse(&renamed);
+    assert!(
+        matches!(e, WeightsError::BadConfig(_)) && e.to_string().contains("missing"),
+        "{e}"
+    );
+    let broken = text.replacen("format_version", "format_vexsion", 1).into_bytes();
+    let e = refuse(&broken);
+    assert!(matches!(e, WeightsError::BadConfig(_)), "{e}");
+}
+
+#[test]
+fn every_shipped_file_loads() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/weights");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "safetensors") {
+            let m = Denoiser::from_safetensors(&std::fs::read(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(
+                m.config.parameter_count(),
+                99_074 + 258 * (m.config.output_dim() - 2) / 2,
+                "{}",
+                path.display()
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}
