@@ -116,6 +116,15 @@ mod cli {
             #[arg(long)]
             json: bool,
         },
+        /// Milliseconds per reverse step of the native CPU chain (for `cargo xtask bench`)
+        Bench {
+            #[arg(long)]
+            weights: PathBuf,
+            #[arg(long, default_values_t = [1024, 4096])]
+            samples: Vec<usize>,
+            #[arg(long, default_value_t = 50)]
+            steps: usize,
+        },
     }
 
     pub fn run() -> Result<(), String> {
@@ -182,6 +191,11 @@ mod cli {
                 eprintln!("wrote {samples} samples to {}", out.display());
                 Ok(())
             }
+            Command::Bench {
+                weights,
+                samples,
+                steps,
+            } => bench(&weights, &samples, steps),
             Command::Eval {
                 weights,
                 csv,
@@ -250,6 +264,28 @@ mod cli {
                 Ok(())
             }
         }
+    }
+
+    fn bench(weights: &PathBuf, samples: &[usize], steps: usize) -> Result<(), String> {
+        for &n in samples {
+            let model = load_model(weights)?;
+            let cfg = model.config.clone();
+            let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
+            let opts = ChainOptions {
+                variance: Variance::FixedSmall,
+                steps,
+                samples: n,
+                seed: 0,
+                keep_history: false,
+            };
+            let mut chain = Chain::new(model, schedule, &opts)?;
+            chain.step()?; // warm-up
+            let started = Instant::now();
+            chain.run()?;
+            let ms = started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64;
+            println!("{}", serde_json::json!({ "samples": n, "ms_per_step": ms }));
+        }
+        Ok(())
     }
 
     fn load_source(source: &Source, points: usize, seed: u64) -> Result<(String, Vec<f32>), String> {

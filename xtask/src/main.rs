@@ -243,5 +243,28 @@ fn test() -> Result<(), String> {
 fn bench() -> Result<(), String> {
     install_test_tools()?;
     trunk_build()?;
+    run(Command::new("cargo").args(["build", "--release", "--bin", "ptheta"]))?;
+    // The same library without simd128: RUSTFLAGS replaces the config's target rustflags.
+    eprintln!("xtask: building the no-SIMD wasm for comparison");
+    run(Command::new("cargo")
+        .args([
+            "build",
+            "--lib",
+            "--release",
+            "--no-default-features",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["--target-dir", "target/nosimd"])
+        .env("RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\""))?;
+    run(Command::new("wasm-bindgen").args([
+        "--target",
+        "web",
+        "--out-dir",
+        "dist/nosimd",
+        "--out-name",
+        "ptheta",
+        "target/nosimd/wasm32-unknown-unknown/release/ptheta.wasm",
+    ]))?;
     run(Command::new("node").arg("tests/e2e/bench.mjs"))
 }
