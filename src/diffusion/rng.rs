@@ -20,9 +20,7 @@ pub enum Stream {
     Prior = 0,
     /// z in x_{t−1} = μ + σ z.
     Chain = 1,
-    /// ε added to data during training and evaluation.
-    TrainNoise = 2,
-    /// Uniform draws for training (timesteps, batch indices) and dataset generation.
+    /// The sequential [`Rng`]: training (batches, timesteps, ε) and dataset generation.
     Uniform = 3,
     /// Held-out data and anything else evaluation needs.
     Eval = 4,
@@ -77,12 +75,6 @@ pub fn normal(seed: u64, stream: Stream, step: u32, sample: u32, dim: u32) -> f6
     } else {
         r * theta.sin()
     }
-}
-
-/// One uniform draw in (0, 1), for things that are not Gaussian noise.
-pub fn uniform_at(seed: u64, stream: Stream, step: u32, index: u32, lane: u32) -> f64 {
-    let out = philox4x32_10([index, lane / 4, step, stream as u32], key(seed));
-    uniform(out[(lane % 4) as usize])
 }
 
 /// Fills `out` (row-major, `dim` per sample) with normals for samples `0..out.len()/dim`.
