@@ -130,14 +130,27 @@ impl From<candle_core::Error> for WeightsError {
     }
 }
 
+/// The `size/2` frequencies of the sinusoidal features, from 1 down to 1/10000.
+pub fn frequencies(size: usize) -> Vec<f32> {
+    let half = size / 2;
+    (0..half)
+        .map(|i| (-(10_000f64.ln()) * i as f64 / (half - 1) as f64).exp() as f32)
+        .collect()
+}
+
+/// One linear layer's parameters, flattened for upload to the GPU: `weight` is [out, in] row-major.
+pub struct FlatLayer {
+    pub weight: Vec<f32>,
+    pub bias: Vec<f32>,
+    pub in_dim: usize,
+    pub out_dim: usize,
+}
+
 /// Sinusoidal features of a column vector `x` ([n, 1]): sin and cos at `size/2` geometric
 /// frequencies from 1 to 1/10000, after multiplying by `scale`.
 fn sinusoidal(x: &Tensor, size: usize, scale: f64) -> candle_core::Result<Tensor> {
     let half = size / 2;
-    let freqs: Vec<f32> = (0..half)
-        .map(|i| (-(10_000f64.ln()) * i as f64 / (half - 1) as f64).exp() as f32)
-        .collect();
-    let freqs = Tensor::from_vec(freqs, (1, half), x.device())?;
+    let freqs = Tensor::from_vec(frequencies(size), (1, half), x.device())?;
     let arg = (x * scale)?.broadcast_mul(&freqs)?;
     Tensor::cat(&[arg.sin()?, arg.cos()?], 1)
 }
@@ -190,6 +203,31 @@ impl Denoiser {
         let xt = Tensor::from_slice(x, (n, self.config.dim), &dev)?;
         let tt = Tensor::full(timestep as f32, n, &dev)?;
         self.forward(&xt, &tt)?.flatten_all()?.to_vec1::<f32>()
+    }
+
+    /// The layers in evaluation order: input, the residual blocks, output.
+    pub fn flat_layers(&self) -> candle_core::Result<Vec<FlatLayer>> {
+        std::iter::once(&self.input)
+            .chain(&self.blocks)
+            .chain(std::iter::once(&self.output))
+            .map(|l| {
+                let (out_dim, in_dim) = l.weight().dims2()?;
+                Ok(FlatLayer {
+                    weight: l.weight().flatten_all()?.to_vec1()?,
+                    bias: l.bias().map_or(Ok(vec![0.0; out_dim]), |b| b.to_vec1())?,
+                    in_dim,
+                    out_dim,
+                })
+            })
+            .collect()
+    }
+
+    /// The time part of the input features for each training timestep, [timesteps.len(), emb_size],
+    /// computed by the same code as `forward`, so another backend can reuse it exactly.
+    pub fn time_embedding(&self, timesteps: &[usize]) -> candle_core::Result<Vec<f32>> {
+        let t: Vec<f32> = timesteps.iter().map(|&t| t as f32).collect();
+        let t = Tensor::from_vec(t, (timesteps.len(), 1), &Device::Cpu)?;
+        sinusoidal(&t, self.config.emb_size, 1.0)?.flatten_all()?.to_vec1()
     }
 
     /// Parses and validates a weights file.

@@ -20,7 +20,11 @@
 //   chain.mount(container)   puts the points layer (a canvas filling the container) inside it
 //   await chain.draw({ half, trails, color })  draws x_t (and `trails` earlier states, fainter) on that layer
 //   chain.free()
-// onBackendChange({ backend, reason }) fires when the chain moves from WebGPU to the CPU mid-run.
+//   chain.mappings           GPU buffer mappings made so far (the animation loop makes none)
+//   chain.loseDevice()       destroys the WebGPU device, as a driver reset would (tests, demos)
+// onBackendChange({ backend, reason }) fires when the chain moves from WebGPU to the CPU mid-run
+// (it is also kept as the property chain.onBackendChange). The points layer is a canvas that
+// drawImage can copy in both backends.
 import init, { WasmChain } from '../ptheta.js';
 
 let wasmReady = null;
@@ -32,6 +36,17 @@ export function loadWasm() {
 
 export const BACKENDS = ['auto', 'webgpu', 'cpu'];
 
+/** Vendor and architecture as the browser reports them (wgpu does not pass them on). */
+async function adapterInfo() {
+  try {
+    const adapter = await navigator.gpu?.requestAdapter();
+    const info = adapter?.info;
+    return info ? { vendor: info.vendor, architecture: info.architecture, description: info.description } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Creates a chain; `options.backend` is 'auto' (default), 'webgpu' or 'cpu'. */
 export async function createChain(weights, options = {}, { onBackendChange } = {}) {
   await loadWasm();
@@ -39,79 +54,118 @@ export async function createChain(weights, options = {}, { onBackendChange } = {
   if (!BACKENDS.includes(backend)) {
     throw new Error(`backend "${backend}" must be one of ${BACKENDS.join(', ')}`);
   }
-  if (backend === 'webgpu') {
-    throw new Error('the WebGPU backend is not available in this build: use backend "auto" or "cpu"');
+  const inner = await WasmChain.create(weights, { ...rest, backend });
+  const chain = new Chain(inner, onBackendChange);
+  if (inner.backend === 'webgpu') chain.adapter = await adapterInfo();
+  return chain;
+}
+
+let colorContext = null;
+/** Any CSS colour → [r, g, b, a] in 0–1, through the browser's own parser. */
+function rgba(color) {
+  colorContext ??= document.createElement('canvas').getContext('2d');
+  colorContext.fillStyle = '#000';
+  colorContext.fillStyle = color;
+  const c = colorContext.fillStyle;
+  if (c.startsWith('#')) {
+    return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16) / 255).concat(1);
   }
-  return new Chain(new WasmChain(weights, rest), onBackendChange);
+  const [r, g, b, a = 1] = c.match(/[\d.]+/g).map(Number);
+  return [r / 255, g / 255, b / 255, a];
 }
 
 class Chain {
   constructor(inner, onBackendChange) {
     this.inner = inner;
     this.onBackendChange = onBackendChange;
-    this.backend = 'cpu';
+    this.backend = inner.backend;
     this.adapter = null;
-    this.fallbackReason = null;
+    this.fallbackReason = inner.fallbackReason ?? null;
     this.canvas = null;
-    // Earlier states for trails, most recent last; the CPU chain keeps its own exact history.
+    this.container = null;
+    // CPU only: earlier states for trails, most recent last (the GPU keeps its own ring).
     this.trail = [];
   }
 
   get t() { return this.inner.t; }
   get steps() { return this.inner.steps; }
   get samples() { return this.inner.samples; }
+  get mappings() { return this.inner.mappings; }
   info() { return { ...this.inner.info(), adapter: this.adapter }; }
 
-  async step(n = 1) {
-    for (let k = 0; k < n && this.inner.t > 0; k++) {
-      this.trail.push(this.inner.positions());
-      if (this.trail.length > 16) this.trail.shift();
-      this.inner.step(1);
+  /** Notices a move to the CPU (device lost) and gives the points layer a fresh canvas. */
+  #sync() {
+    if (this.inner.backend === this.backend) return;
+    this.backend = this.inner.backend;
+    this.fallbackReason = this.inner.fallbackReason ?? null;
+    this.adapter = null;
+    this.trail = [];
+    // a canvas that had a WebGPU context cannot get a 2-D one
+    if (this.container) this.mount(this.container);
+    this.onBackendChange?.({ backend: this.backend, reason: this.fallbackReason });
+  }
+
+  /** Runs `fn` against the wasm chain, then notices a backend change. */
+  async #call(fn) {
+    try {
+      return await fn();
+    } finally {
+      this.#sync();
     }
-    return this.inner.t;
+  }
+
+  async step(n = 1) {
+    return this.#call(async () => {
+      if (this.inner.backend === 'webgpu') return this.inner.step(n);
+      for (let k = 0; k < n && this.inner.t > 0; k++) {
+        this.trail.push(await this.inner.positions());
+        if (this.trail.length > 16) this.trail.shift();
+        this.inner.step(1);
+      }
+      return this.inner.t;
+    });
   }
 
   async stepBack() {
-    this.trail.pop();
-    return this.inner.stepBack();
+    return this.#call(() => {
+      this.trail.pop();
+      return this.inner.stepBack();
+    });
   }
 
   async reset() {
-    this.trail = [];
-    this.inner.reset();
+    return this.#call(() => {
+      this.trail = [];
+      this.inner.reset();
+    });
   }
 
   async goTo(t) {
     if (!Number.isInteger(t) || t < 0 || t > this.steps) {
       throw new Error(`t = ${t} is outside the chain: it runs from ${this.steps} to 0`);
     }
+    if (this.t > t && this.inner.backend === 'webgpu') await this.step(this.t - t);
     while (this.t > t) await this.step(1);
     while (this.t < t) await this.stepBack();
     return this.t;
   }
 
-  async positions() { return this.inner.positions(); }
-  async inspect(i) { return this.inner.inspect(i); }
+  async positions() { return this.#call(() => this.inner.positions()); }
+  async inspect(i) { return this.#call(() => this.inner.inspect(i)); }
+  async histogram(bins, half) { return this.#call(() => this.inner.histogram(bins, half)); }
 
-  async histogram(bins, half) {
-    const p = this.inner.positions();
-    const h = new Float32Array(bins * bins);
-    const scale = bins / (2 * half);
-    for (let i = 0; i < p.length; i += 2) {
-      const bx = Math.floor((p[i] + half) * scale);
-      const by = Math.floor((p[i + 1] + half) * scale);
-      if (bx >= 0 && bx < bins && by >= 0 && by < bins) h[by * bins + bx] += 1;
-    }
-    return h;
-  }
+  /** Destroys the WebGPU device under the chain; the next call continues on the CPU. */
+  loseDevice() { this.inner.loseDevice(); }
 
   mount(container) {
     this.canvas?.remove();
+    this.container = container;
     const c = document.createElement('canvas');
     c.setAttribute('aria-hidden', 'true');
     c.style.cssText = 'position:absolute;inset:0;width:100%;height:100%;pointer-events:none';
     container.append(c);
     this.canvas = c;
+    if (this.inner.backend === 'webgpu') this.inner.attachCanvas(c);
     return c;
   }
 
@@ -120,11 +174,17 @@ class Chain {
     if (!c) return;
     const w = Math.max(1, Math.round(c.clientWidth * devicePixelRatio));
     if (c.width !== w || c.height !== w) { c.width = w; c.height = w; }
+    this.inner.checkDevice();
+    this.#sync();
+    if (this.canvas !== c) return this.draw({ half, trails, color });
+    // WebGPU: drawn from the state buffer, nothing read back
+    if (this.inner.draw(half, trails, new Float32Array(rgba(color)))) return;
     const ctx = c.getContext('2d');
     ctx.clearRect(0, 0, c.width, c.height);
     const s = c.width / (2 * half);
     const r = Math.max(1.5, c.width / 400);
-    const states = [...this.trail.slice(this.trail.length - Math.min(trails, this.trail.length)), this.inner.positions()];
+    const now = await this.inner.positions();
+    const states = [...this.trail.slice(this.trail.length - Math.min(trails, this.trail.length)), now];
     ctx.fillStyle = color;
     states.forEach((p, k) => {
       ctx.globalAlpha = k === states.length - 1 ? 1 : 0.08 + 0.25 * (k + 1) / states.length;

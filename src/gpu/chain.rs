@@ -1,0 +1,796 @@
+//! [`GpuChain`]: the reverse chain with every sample's state in GPU memory.
+//!
+//! Built once per chain: the weights, the schedule (one uniform slot per step), the kernels and
+//! their bind groups. A step is then seven dispatches (embed, five linear layers, the update)
+//! selecting the step's uniform slot by dynamic offset: nothing is written or read per step, and a
+//! burst of steps is one submission.
+//!
+//! History: states live in a ring of `capacity` slots in one GPU buffer (all steps when they fit
+//! in [`HISTORY_BUDGET_BYTES`], the usual case: 50 steps of 16384 samples take 6.5 MiB). Stepping
+//! back within the ring moves an index; stepping back past it re-runs the chain from x_T, which is
+//! exact because the prior and every step's noise are counter-based (the same (seed, step,
+//! sample) always gives the same z). Re-stepping forward over states still in the ring is free.
+
+use super::context::{Gpu, GpuError};
+use super::readback::{self, MapCounter};
+use crate::chain::{ChainOptions, Inspection};
+use crate::diffusion::{Parameterization, Schedule, Variance};
+use crate::model::Denoiser;
+use bytemuck::{Pod, Zeroable};
+use wgpu::util::DeviceExt;
+
+/// Most bytes the history ring may take.
+pub const HISTORY_BUDGET_BYTES: u64 = 64 << 20;
+/// Uniform slots are 256 bytes apart: WebGPU's minUniformBufferOffsetAlignment.
+const STEP_SLOT: u64 = 256;
+const ELEMENT_GROUP: u32 = 64;
+const TILE: u32 = 16;
+const RECORD_FIELDS: usize = 10;
+
+/// Mirrors `StepParams` in step_params.wgsl, field for field.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct StepParams {
+    i: u32,
+    src: u32,
+    dst: u32,
+    n: u32,
+    dim: u32,
+    out_dim: u32,
+    parameterization: u32,
+    variance: u32,
+    seed: [u32; 2],
+    add_noise: u32,
+    emb_size: u32,
+    input_scale: f32,
+    sqrt_recip_alpha_bar: f32,
+    sqrt_recipm1_alpha_bar: f32,
+    sqrt_alpha_bar: f32,
+    sqrt_one_minus_alpha_bar: f32,
+    posterior_mean_coef1: f32,
+    posterior_mean_coef2: f32,
+    posterior_log_variance_clipped: f32,
+    fixed_large_log_variance: f32,
+    log_beta: f32,
+    _pad: u32,
+}
+
+/// Mirrors `Layer` in linear.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct LayerParams {
+    n: u32,
+    in_dim: u32,
+    out_dim: u32,
+    weight_offset: u32,
+    bias_offset: u32,
+    activation: u32,
+    residual: u32,
+    _pad: u32,
+}
+
+/// Mirrors `HistogramParams` in histogram.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct HistogramParams {
+    offset: u32,
+    n: u32,
+    dim: u32,
+    bins: u32,
+    half: f32,
+    _pad: [u32; 3],
+}
+
+fn parameterization_code(p: Parameterization) -> u32 {
+    match p {
+        Parameterization::Epsilon => 0,
+        Parameterization::X0 => 1,
+        Parameterization::V => 2,
+        Parameterization::Mean => 3,
+        Parameterization::MeanVariance => 4,
+    }
+}
+
+fn variance_code(v: Variance) -> u32 {
+    match v {
+        Variance::FixedSmall => 0,
+        Variance::FixedLarge => 1,
+        Variance::Learned => 2,
+    }
+}
+
+struct Layer {
+    group: wgpu::BindGroup,
+    out_dim: u32,
+}
+
+pub struct GpuChain {
+    gpu: Gpu,
+    embed: wgpu::ComputePipeline,
+    linear: wgpu::ComputePipeline,
+    prior: wgpu::ComputePipeline,
+    reverse_step: wgpu::ComputePipeline,
+    inspect: wgpu::ComputePipeline,
+    histogram: wgpu::ComputePipeline,
+    embed_group: wgpu::BindGroup,
+    layers: Vec<Layer>,
+    step_group: wgpu::BindGroup,
+    params_group: wgpu::BindGroup,
+    histogram_layout: wgpu::BindGroupLayout,
+    history: wgpu::Buffer,
+    record: wgpu::Buffer,
+    inspect_uniform: wgpu::Buffer,
+    schedule: Schedule,
+    parameterization: Parameterization,
+    variance: Variance,
+    samples: usize,
+    dim: usize,
+    out_dim: usize,
+    emb_size: usize,
+    capacity: usize,
+    /// Steps taken: the state is x_t with t = steps − k.
+    k: usize,
+    /// States k in lo..=hi are valid in the ring.
+    lo: usize,
+    hi: usize,
+    mappings: MapCounter,
+}
+
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: buffer.as_entire_binding(),
+    }
+}
+
+/// Workgroups for `total` invocations of a 64-wide kernel, folded into 2-D past the 65535 limit;
+/// the kernels rebuild the flat index from `num_workgroups`.
+fn element_groups(total: usize) -> (u32, u32) {
+    let groups = total.div_ceil(ELEMENT_GROUP as usize).max(1);
+    let x = groups.min(65_535);
+    (x as u32, groups.div_ceil(x) as u32)
+}
+
+impl GpuChain {
+    /// Uploads the model and schedule and builds every GPU object the chain will use; the state
+    /// starts at x_T, drawn on the GPU from the same counter-based noise as the CPU.
+    pub fn new(gpu: &Gpu, model: &Denoiser, schedule: Schedule, options: &ChainOptions) -> Result<Self, GpuError> {
+        Self::with_history_budget(gpu, model, schedule, options, HISTORY_BUDGET_BYTES)
+    }
+
+    /// [`GpuChain::new`] with another cap on the history ring's bytes (tests use a small one).
+    pub fn with_history_budget(
+        gpu: &Gpu,
+        model: &Denoiser,
+        schedule: Schedule,
+        options: &ChainOptions,
+        history_budget: u64,
+    ) -> Result<Self, GpuError> {
+        let cfg = &model.config;
+        crate::diffusion::param::check_combination(cfg.parameterization, options.variance).map_err(GpuError::Limits)?;
+        let device = &gpu.device;
+        let (n, dim, out_dim, emb) = (options.samples, cfg.dim, cfg.output_dim(), cfg.emb_size);
+        let steps = schedule.len();
+        let state_bytes = (n * dim * 4) as u64;
+        let feature_bytes = (n * (dim + 1) * emb * 4) as u64;
+        let hidden_bytes = (n * cfg.hidden.max(out_dim) * 4) as u64;
+        let max = gpu.max_binding_bytes();
+        if feature_bytes.max(hidden_bytes).max(state_bytes * 2) > max || n.div_ceil(TILE as usize) > 65_535 {
+            return Err(GpuError::Limits(format!(
+                "{n} samples need {feature_bytes} bytes in one buffer; this device allows {max}"
+            )));
+        }
+        let budget = history_budget.min(max);
+        let capacity = ((budget / state_bytes) as usize).clamp(2, steps + 1);
+
+        let layers = model.flat_layers().map_err(|e| GpuError::Limits(e.to_string()))?;
+        let mut weights = Vec::new();
+        let mut offsets = Vec::new();
+        for l in &layers {
+            let w = weights.len() as u32;
+            weights.extend_from_slice(&l.weight);
+            let b = weights.len() as u32;
+            weights.extend_from_slice(&l.bias);
+            offsets.push((w, b));
+        }
+        let time_embedding = model
+            .time_embedding(&schedule.timestep_map)
+            .map_err(|e| GpuError::Limits(e.to_string()))?;
+
+        let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
+            device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some(label),
+                contents,
+                usage,
+            })
+        };
+        let empty = |label: &str, size: u64, usage: wgpu::BufferUsages| {
+            device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: size.max(16),
+                usage,
+                mapped_at_creation: false,
+            })
+        };
+        use wgpu::BufferUsages as U;
+        let weights_buf = init("weights", bytemuck::cast_slice(&weights), U::STORAGE);
+        let freqs_buf = init(
+            "frequencies",
+            bytemuck::cast_slice(&crate::model::frequencies(emb)),
+            U::STORAGE,
+        );
+        let temb_buf = init("time embedding", bytemuck::cast_slice(&time_embedding), U::STORAGE);
+        // The points renderer binds the history as an instance-rate vertex buffer.
+        let history = empty(
+            "history",
+            state_bytes * capacity as u64,
+            U::STORAGE | U::COPY_SRC | U::VERTEX,
+        );
+        let features = empty("features", feature_bytes, U::STORAGE);
+        let hidden = [
+            empty("hidden a", hidden_bytes, U::STORAGE),
+            empty("hidden b", hidden_bytes, U::STORAGE),
+        ];
+        let raw = empty("raw output", (n * out_dim * 4) as u64, U::STORAGE);
+        let record = empty(
+            "inspect record",
+            (RECORD_FIELDS * dim * 4) as u64,
+            U::STORAGE | U::COPY_SRC,
+        );
+        let inspect_uniform = empty("inspect params", 16, U::UNIFORM | U::COPY_DST);
+
+        // One uniform slot per schedule index, and one more for the prior draw.
+        let seed = [options.seed as u32, (options.seed >> 32) as u32];
+        let s = &schedule;
+        let mut slots = vec![0u8; (steps + 1) * STEP_SLOT as usize];
+        let base = StepParams {
+            i: 0,
+            src: 0,
+            dst: 0,
+            n: n as u32,
+            dim: dim as u32,
+            out_dim: out_dim as u32,
+            parameterization: parameterization_code(cfg.parameterization),
+            variance: variance_code(options.variance),
+            seed,
+            add_noise: 0,
+            emb_size: emb as u32,
+            input_scale: cfg.input_scale as f32,
+            sqrt_recip_alpha_bar: 0.0,
+            sqrt_recipm1_alpha_bar: 0.0,
+            sqrt_alpha_bar: 0.0,
+            sqrt_one_minus_alpha_bar: 0.0,
+            posterior_mean_coef1: 0.0,
+            posterior_mean_coef2: 0.0,
+            posterior_log_variance_clipped: 0.0,
+            fixed_large_log_variance: 0.0,
+            log_beta: 0.0,
+            _pad: 0,
+        };
+        let slot_of = |k: usize| ((k % capacity) * n * dim) as u32;
+        for i in 0..steps {
+            // schedule index i is taken when k = steps − (i + 1) steps are done
+            let k = steps - (i + 1);
+            let p = StepParams {
+                i: i as u32,
+                src: slot_of(k),
+                dst: slot_of(k + 1),
+                add_noise: u32::from(i > 0),
+                sqrt_recip_alpha_bar: s.sqrt_recip_alpha_bar[i] as f32,
+                sqrt_recipm1_alpha_bar: s.sqrt_recipm1_alpha_bar[i] as f32,
+                sqrt_alpha_bar: s.sqrt_alpha_bar[i] as f32,
+                sqrt_one_minus_alpha_bar: s.sqrt_one_minus_alpha_bar[i] as f32,
+                posterior_mean_coef1: s.posterior_mean_coef1[i] as f32,
+                posterior_mean_coef2: s.posterior_mean_coef2[i] as f32,
+                posterior_log_variance_clipped: s.posterior_log_variance_clipped[i] as f32,
+                fixed_large_log_variance: s.fixed_large_log_variance[i] as f32,
+                log_beta: s.log_beta[i] as f32,
+                ..base
+            };
+            let at = i * STEP_SLOT as usize;
+            slots[at..at + std::mem::size_of::<StepParams>()].copy_from_slice(bytemuck::bytes_of(&p));
+        }
+        let prior_at = steps * STEP_SLOT as usize;
+        slots[prior_at..prior_at + std::mem::size_of::<StepParams>()]
+            .copy_from_slice(bytemuck::bytes_of(&StepParams { dst: 0, ..base }));
+        let params_buf = init("step params", &slots, U::UNIFORM);
+
+        // Layouts, one binding per line, in the order the WGSL declares them.
+        let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries,
+            })
+        };
+        let params_layout = layout(
+            "step params",
+            &[
+                uniform_entry(0, true), // step: StepParams, selected per step by offset
+            ],
+        );
+        let embed_layout = layout(
+            "embed",
+            &[
+                storage_entry(0, true),  // history
+                storage_entry(1, true),  // freqs
+                storage_entry(2, true),  // time_embedding
+                storage_entry(3, false), // features
+            ],
+        );
+        let linear_layout = layout(
+            "linear",
+            &[
+                storage_entry(0, true),  // weights
+                storage_entry(1, true),  // src
+                storage_entry(2, false), // dst
+                uniform_entry(3, false), // layer
+            ],
+        );
+        let step_layout = layout(
+            "step",
+            &[
+                storage_entry(0, false), // history
+                storage_entry(1, true),  // raw
+                storage_entry(2, false), // record
+                uniform_entry(3, false), // inspect_params
+            ],
+        );
+        let histogram_layout = layout(
+            "histogram",
+            &[
+                storage_entry(0, true),  // history
+                storage_entry(1, false), // counts
+                uniform_entry(2, false), // hist
+            ],
+        );
+
+        let module = |label: &str, parts: &[&str]| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(parts.concat().into()),
+            })
+        };
+        let params_wgsl = include_str!("step_params.wgsl");
+        let embed_module = module("embed", &[params_wgsl, include_str!("embed.wgsl")]);
+        let linear_module = module("linear", &[include_str!("linear.wgsl")]);
+        let step_module = module(
+            "step",
+            &[include_str!("philox.wgsl"), params_wgsl, include_str!("step.wgsl")],
+        );
+        let histogram_module = module("histogram", &[include_str!("histogram.wgsl")]);
+        let pipeline = |module: &wgpu::ShaderModule, entry_point: &str, groups: &[&wgpu::BindGroupLayout]| {
+            let groups: Vec<Option<&wgpu::BindGroupLayout>> = groups.iter().map(|g| Some(*g)).collect();
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(entry_point),
+                bind_group_layouts: &groups,
+                immediate_size: 0,
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry_point),
+                layout: Some(&layout),
+                module,
+                entry_point: Some(entry_point),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let embed = pipeline(&embed_module, "embed", &[&embed_layout, &params_layout]);
+        let linear = pipeline(&linear_module, "linear", &[&linear_layout]);
+        let prior = pipeline(&step_module, "prior", &[&step_layout, &params_layout]);
+        let reverse_step = pipeline(&step_module, "reverse_step", &[&step_layout, &params_layout]);
+        let inspect = pipeline(&step_module, "inspect", &[&step_layout, &params_layout]);
+        let histogram = pipeline(&histogram_module, "histogram", &[&histogram_layout]);
+
+        let group = |label: &str, layout: &wgpu::BindGroupLayout, entries: &[wgpu::BindGroupEntry]| {
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout,
+                entries,
+            })
+        };
+        let params_group = group(
+            "step params",
+            &params_layout,
+            &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &params_buf,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(std::mem::size_of::<StepParams>() as u64),
+                }),
+            }],
+        );
+        let embed_group = group(
+            "embed",
+            &embed_layout,
+            &[
+                entry(0, &history),
+                entry(1, &freqs_buf),
+                entry(2, &temb_buf),
+                entry(3, &features),
+            ],
+        );
+        // Layer l reads `features` (l = 0) or a hidden buffer and writes the other one; the last
+        // writes the raw output.
+        let last = layers.len() - 1;
+        let mut gpu_layers = Vec::with_capacity(layers.len());
+        for (l, (layer, &(w, b))) in layers.iter().zip(&offsets).enumerate() {
+            let src = if l == 0 { &features } else { &hidden[(l + 1) % 2] };
+            let dst = if l == last { &raw } else { &hidden[l % 2] };
+            let params = LayerParams {
+                n: n as u32,
+                in_dim: layer.in_dim as u32,
+                out_dim: layer.out_dim as u32,
+                weight_offset: w,
+                bias_offset: b,
+                activation: u32::from(l != last),
+                residual: u32::from(l != 0 && l != last),
+                _pad: 0,
+            };
+            let uniform = init("layer params", bytemuck::bytes_of(&params), U::UNIFORM);
+            gpu_layers.push(Layer {
+                group: group(
+                    "linear",
+                    &linear_layout,
+                    &[entry(0, &weights_buf), entry(1, src), entry(2, dst), entry(3, &uniform)],
+                ),
+                out_dim: layer.out_dim as u32,
+            });
+        }
+        let step_group = group(
+            "step",
+            &step_layout,
+            &[
+                entry(0, &history),
+                entry(1, &raw),
+                entry(2, &record),
+                entry(3, &inspect_uniform),
+            ],
+        );
+
+        let mut chain = GpuChain {
+            gpu: gpu.clone(),
+            embed,
+            linear,
+            prior,
+            reverse_step,
+            inspect,
+            histogram,
+            embed_group,
+            layers: gpu_layers,
+            step_group,
+            params_group,
+            histogram_layout,
+            history,
+            record,
+            inspect_uniform,
+            schedule,
+            parameterization: cfg.parameterization,
+            variance: options.variance,
+            samples: n,
+            dim,
+            out_dim,
+            emb_size: emb,
+            capacity,
+            k: 0,
+            lo: 0,
+            hi: 0,
+            mappings: MapCounter::default(),
+        };
+        chain.draw_prior();
+        // natively a bad shader or binding is reported by now; on the web it arrives later and is
+        // caught by the wasm layer's health check
+        if let Some(failure) = gpu.failure() {
+            return Err(GpuError::Lost(failure));
+        }
+        Ok(chain)
+    }
+
+    pub fn steps(&self) -> usize {
+        self.schedule.len()
+    }
+    pub fn t(&self) -> usize {
+        self.steps() - self.k
+    }
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+    pub fn variance(&self) -> Variance {
+        self.variance
+    }
+    pub fn parameterization(&self) -> Parameterization {
+        self.parameterization
+    }
+    /// How many states the history ring holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+    /// Buffer mappings made so far (each readback is one).
+    pub fn mappings(&self) -> u64 {
+        self.mappings.get()
+    }
+    pub fn gpu(&self) -> &Gpu {
+        &self.gpu
+    }
+
+    /// The buffer holding x_t for every sample, and the byte range of the current state in it:
+    /// `samples` rows of `dim` f32s. A renderer can bind it directly.
+    pub fn state_buffer(&self) -> (&wgpu::Buffer, std::ops::Range<u64>) {
+        self.state_range(self.k)
+    }
+
+    /// The buffer range of the state `back` steps before the current one, if still in the ring.
+    pub fn earlier_state(&self, back: usize) -> Option<(&wgpu::Buffer, std::ops::Range<u64>)> {
+        let k = self.k.checked_sub(back)?;
+        (k >= self.lo).then(|| self.state_range(k))
+    }
+
+    fn state_range(&self, k: usize) -> (&wgpu::Buffer, std::ops::Range<u64>) {
+        let bytes = (self.samples * self.dim * 4) as u64;
+        let start = (k % self.capacity) as u64 * bytes;
+        (&self.history, start..start + bytes)
+    }
+
+    fn draw_prior(&mut self) {
+        let mut encoder = self.encoder();
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.prior);
+            pass.set_bind_group(0, &self.step_group, &[]);
+            pass.set_bind_group(1, &self.params_group, &[self.slot_offset(self.steps())]);
+            let (x, y) = element_groups(self.samples * self.dim);
+            pass.dispatch_workgroups(x, y, 1);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        self.k = 0;
+        self.lo = 0;
+        self.hi = 0;
+    }
+
+    fn encoder(&self) -> wgpu::CommandEncoder {
+        self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+            label: Some("ptheta chain"),
+        })
+    }
+
+    fn slot_offset(&self, i: usize) -> u32 {
+        (i as u64 * STEP_SLOT) as u32
+    }
+
+    /// The network's raw output for every sample at schedule index `i` into the raw buffer.
+    fn encode_forward(&self, pass: &mut wgpu::ComputePass, i: usize) {
+        let n = self.samples;
+        pass.set_pipeline(&self.embed);
+        pass.set_bind_group(0, &self.embed_group, &[]);
+        pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
+        let (x, y) = element_groups(n * (self.dim + 1) * self.emb_size / 2);
+        pass.dispatch_workgroups(x, y, 1);
+        pass.set_pipeline(&self.linear);
+        for layer in &self.layers {
+            pass.set_bind_group(0, &layer.group, &[]);
+            pass.dispatch_workgroups(layer.out_dim.div_ceil(TILE), (n as u32).div_ceil(TILE), 1);
+        }
+    }
+
+    /// Runs up to `count` reverse steps as one submission; returns the new t. Nothing is read
+    /// back and nothing is written to the GPU but the commands.
+    pub fn step(&mut self, count: usize) -> usize {
+        let target = (self.k + count).min(self.steps());
+        // states already in the ring (stepped back over) need no work
+        while self.k < target && self.k < self.hi {
+            self.k += 1;
+        }
+        if self.k == target {
+            return self.t();
+        }
+        let mut encoder = self.encoder();
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            for k in self.k..target {
+                // 1. network output at this step's timestep (embed + layers)
+                let i = self.steps() - (k + 1);
+                self.encode_forward(&mut pass, i);
+                // 2–3. raw → (μ_θ, log Σ_θ) → x_{t−1} = μ_θ + exp(½ log Σ_θ)·z
+                pass.set_pipeline(&self.reverse_step);
+                pass.set_bind_group(0, &self.step_group, &[]);
+                pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
+                let (x, y) = element_groups(self.samples * self.dim);
+                pass.dispatch_workgroups(x, y, 1);
+            }
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        self.k = target;
+        self.hi = target;
+        self.lo = self.lo.max((target + 1).saturating_sub(self.capacity));
+        self.t()
+    }
+
+    /// Goes back one step to exactly the earlier state; returns the new t.
+    pub fn step_back(&mut self) -> Result<usize, String> {
+        if self.k == 0 {
+            return Err("the chain is at its start, x_T".into());
+        }
+        let target = self.k - 1;
+        if target >= self.lo {
+            self.k = target;
+        } else {
+            // fell out of the ring: x_T and every z are counter-based, so re-running is exact
+            self.draw_prior();
+            self.step(target);
+        }
+        Ok(self.t())
+    }
+
+    /// Back to x_T with the same noise.
+    pub fn reset(&mut self) {
+        if self.lo == 0 {
+            self.k = 0;
+        } else {
+            self.draw_prior();
+        }
+    }
+
+    /// x_t of every sample, row-major [samples, dim].
+    pub fn positions(&self) -> impl std::future::Future<Output = Result<Vec<f32>, String>> + 'static {
+        let (buffer, range) = self.state_buffer();
+        let read = readback::read(
+            &self.gpu.device,
+            &self.gpu.queue,
+            buffer,
+            range.start,
+            range.end - range.start,
+            &self.mappings,
+        );
+        async move { Ok(readback::floats(&read.await?)) }
+    }
+
+    /// One sample's numbers for the next step, as the step kernel computes them (the state is not
+    /// changed). Runs the forward pass for all samples: cheap on a GPU, and it keeps one code path.
+    pub fn inspect(
+        &self,
+        sample: usize,
+    ) -> Result<impl std::future::Future<Output = Result<Inspection, String>> + 'static, String> {
+        if sample >= self.samples {
+            return Err(format!(
+                "sample {sample} does not exist: the chain has {}",
+                self.samples
+            ));
+        }
+        if self.t() == 0 {
+            return Err("the chain is at t = 0: there is no next step to inspect".into());
+        }
+        let i = self.t() - 1;
+        let q = &self.gpu.queue;
+        q.write_buffer(
+            &self.inspect_uniform,
+            0,
+            bytemuck::cast_slice(&[sample as u32, 0, 0, 0]),
+        );
+        let mut encoder = self.encoder();
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            self.encode_forward(&mut pass, i);
+            pass.set_pipeline(&self.inspect);
+            pass.set_bind_group(0, &self.step_group, &[]);
+            pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
+            pass.dispatch_workgroups(1, 1, 1);
+        }
+        q.submit([encoder.finish()]);
+        let size = (RECORD_FIELDS * self.dim * 4) as u64;
+        let read = readback::read(&self.gpu.device, q, &self.record, 0, size, &self.mappings);
+        let (t, dim, timestep) = (self.t(), self.dim, self.schedule.timestep_map[i]);
+        let raw_len = self.out_dim;
+        Ok(async move {
+            let r = readback::floats(&read.await?);
+            let field = |f: usize| -> Vec<f64> { r[f * dim..(f + 1) * dim].iter().map(|&v| v as f64).collect() };
+            let mut raw = field(8);
+            if raw_len > dim {
+                raw.extend(field(9));
+            }
+            Ok(Inspection {
+                sample,
+                t,
+                timestep,
+                x_t: field(0),
+                raw,
+                eps: field(1),
+                x0: field(2),
+                mean: field(3),
+                log_variance: field(4),
+                sigma: field(5),
+                z: field(6),
+                x_prev: field(7),
+            })
+        })
+    }
+
+    /// Counts of x_t in a bins × bins grid over [−half, half]² (row 0 at y = −half): the summary
+    /// the page reads instead of every position.
+    pub fn histogram(
+        &self,
+        bins: usize,
+        half: f32,
+    ) -> Result<impl std::future::Future<Output = Result<Vec<u32>, String>> + 'static, String> {
+        if bins == 0 || bins > 1024 || !(half > 0.0 && half.is_finite()) || self.dim != 2 {
+            return Err(format!(
+                "a histogram needs 1–1024 bins, a positive half-width and 2-D data (got {bins} bins, half {half})"
+            ));
+        }
+        let device = &self.gpu.device;
+        let bytes = (bins * bins * 4) as u64;
+        let counts = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("histogram"),
+            size: bytes,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let (_, range) = self.state_buffer();
+        let params = HistogramParams {
+            offset: (range.start / 4) as u32,
+            n: self.samples as u32,
+            dim: self.dim as u32,
+            bins: bins as u32,
+            half,
+            _pad: [0; 3],
+        };
+        let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("histogram params"),
+            contents: bytemuck::bytes_of(&params),
+            usage: wgpu::BufferUsages::UNIFORM,
+        });
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("histogram"),
+            layout: &self.histogram_layout,
+            entries: &[entry(0, &self.history), entry(1, &counts), entry(2, &uniform)],
+        });
+        let mut encoder = self.encoder();
+        encoder.clear_buffer(&counts, 0, None);
+        {
+            let mut pass = encoder.begin_compute_pass(&Default::default());
+            pass.set_pipeline(&self.histogram);
+            pass.set_bind_group(0, &group, &[]);
+            let (x, y) = element_groups(self.samples);
+            pass.dispatch_workgroups(x, y, 1);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+        let read = readback::read(device, &self.gpu.queue, &counts, 0, bytes, &self.mappings);
+        Ok(async move {
+            let b = read.await?;
+            Ok(b.chunks_exact(4)
+                .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect())
+        })
+    }
+}

@@ -1,0 +1,228 @@
+//! The WGSL kernels natively (wgpu on Vulkan; lavapipe on the CI machines): the GPU chain
+//! against the CPU chain for every shipped model and every variance it allows, at every step.
+//!
+//! Without a GPU adapter these tests print why and pass, unless `PTHETA_REQUIRE_GPU=1` (set by
+//! `cargo xtask test`, which installs lavapipe), where a missing adapter fails.
+#![cfg(not(target_arch = "wasm32"))]
+
+use ptheta::chain::{Chain, ChainOptions};
+use ptheta::diffusion::{Parameterization, Schedule, Variance};
+use ptheta::gpu::{Gpu, GpuChain};
+use ptheta::model::Denoiser;
+
+/// Largest allowed |GPU − CPU| of any coordinate at any step. The two backends run the same f32
+/// network but not the same instructions: the GPU sums the matmuls in tiles of 16, uses its own
+/// sin/cos/exp/tanh, and does the step's arithmetic in f32 where the CPU uses f64. Those are
+/// ~1e-6 relative per step and pass through the chain (the reverse process contracts, so they do
+/// not grow much). 2e-3 on points of spread ~1 sits far below what a wrong formula, wrong noise
+/// draw, wrong weight or wrong timestep gives (≥ 1e-1, checked by `a_wrong_seed_is_caught`).
+const TOLERANCE: f32 = 2e-3;
+
+fn gpu() -> Option<Gpu> {
+    match pollster::block_on(Gpu::request()) {
+        Ok(g) => Some(g),
+        Err(e) if std::env::var("PTHETA_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("PTHETA_REQUIRE_GPU=1 but {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: {e} (install mesa-vulkan-drivers for lavapipe)");
+            None
+        }
+    }
+}
+
+fn weights(file: &str) -> Denoiser {
+    let path = format!("{}/weights/{file}", env!("CARGO_MANIFEST_DIR"));
+    Denoiser::from_safetensors(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn options(variance: Variance, steps: usize, seed: u64) -> ChainOptions {
+    ChainOptions {
+        variance,
+        steps,
+        samples: 256,
+        seed,
+        keep_history: false,
+    }
+}
+
+/// Runs both chains to t = 0, comparing at every step; returns the worst difference seen.
+fn compare(gpu: &Gpu, file: &str, variance: Variance, steps: usize, gpu_seed: u64) -> f32 {
+    let model = weights(file);
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps).unwrap();
+    let mut g = GpuChain::new(gpu, &model, schedule.clone(), &options(variance, steps, gpu_seed)).unwrap();
+    let mut c = Chain::new(model, schedule, &options(variance, steps, 11)).unwrap();
+    let mut worst = 0f32;
+    loop {
+        let ours = pollster::block_on(g.positions()).unwrap();
+        let want = c.positions();
+        assert_eq!(ours.len(), want.len());
+        let diff = ours.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(diff.is_finite(), "{file} {variance}: non-finite state at t = {}", c.t());
+        worst = worst.max(diff);
+        if c.t() == 0 {
+            break;
+        }
+        g.step(1);
+        c.step().unwrap();
+        assert_eq!(g.t(), c.t());
+    }
+    worst
+}
+
+fn variances(p: Parameterization) -> Vec<Variance> {
+    match p {
+        Parameterization::MeanVariance => vec![Variance::Learned, Variance::FixedSmall, Variance::FixedLarge],
+        _ => vec![Variance::FixedSmall, Variance::FixedLarge],
+    }
+}
+
+#[test]
+fn every_shipped_model_and_variance_matches_the_cpu_at_every_step() {
+    let Some(gpu) = gpu() else { return };
+    eprintln!("adapter: {}", gpu.describe());
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for entry in manifest.as_array().unwrap() {
+        let file = entry["file"].as_str().unwrap();
+        let p = weights(file).config.parameterization;
+        for v in variances(p) {
+            // the full 1000-step chain for the default model, 100 respaced steps for the rest
+            let steps = if file == "moons-epsilon.safetensors" { 1000 } else { 100 };
+            let worst = compare(&gpu, file, v, steps, 11);
+            eprintln!("{file:38} {v:12} {steps:5} steps: worst |gpu − cpu| = {worst:.2e}");
+            if worst >= TOLERANCE {
+                failures.push(format!("{file} {v}: {worst}"));
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 21, "every model × variance combination");
+    assert!(failures.is_empty(), "over tolerance {TOLERANCE}: {failures:?}");
+}
+
+#[test]
+fn a_wrong_seed_is_caught() {
+    // The comparison must be able to fail: a GPU chain with another seed draws another x_T and z.
+    let Some(gpu) = gpu() else { return };
+    let worst = compare(&gpu, "moons-epsilon.safetensors", Variance::FixedSmall, 20, 12);
+    assert!(worst > 100.0 * TOLERANCE, "different seeds gave states within {worst}");
+}
+
+#[test]
+fn stepping_back_and_reset_restore_exact_states_even_past_the_ring() {
+    let Some(gpu) = gpu() else { return };
+    let model = weights("moons-v.safetensors");
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 40).unwrap();
+    let mut g = GpuChain::new(&gpu, &model, schedule, &options(Variance::FixedSmall, 40, 3)).unwrap();
+    assert_eq!(g.capacity(), 41, "40 steps of 256 samples fit the history budget");
+    let read = |g: &GpuChain| pollster::block_on(g.positions()).unwrap();
+    let start = read(&g);
+    g.step(10);
+    let at_30 = read(&g);
+    g.step(25);
+    assert_eq!(g.t(), 5);
+    for _ in 0..25 {
+        g.step_back().unwrap();
+    }
+    assert_eq!(g.t(), 30);
+    assert_eq!(read(&g), at_30, "stepping back restores the state bit for bit");
+    g.reset();
+    assert_eq!(g.t(), 40);
+    assert_eq!(read(&g), start);
+    assert!(g.step_back().is_err(), "no step back from x_T");
+}
+
+#[test]
+fn a_small_ring_recomputes_exactly() {
+    // A ring of 8 states for a 60-step chain: stepping back past it re-runs from x_T.
+    let Some(gpu) = gpu() else { return };
+    let model = weights("moons-epsilon.safetensors");
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 60).unwrap();
+    let opts = options(Variance::FixedSmall, 60, 5);
+    let mut g = GpuChain::with_history_budget(&gpu, &model, schedule, &opts, 8 * 256 * 2 * 4).unwrap();
+    assert_eq!(g.capacity(), 8);
+    let read = |g: &GpuChain| pollster::block_on(g.positions()).unwrap();
+    g.step(2);
+    let at_58 = read(&g);
+    g.step(30);
+    g.step_back().unwrap();
+    let at_29 = read(&g);
+    g.step_back().unwrap();
+    g.step(1);
+    assert_eq!(read(&g), at_29);
+    while g.t() < 58 {
+        g.step_back().unwrap();
+    }
+    assert_eq!(read(&g), at_58, "the recomputed state equals the first one bit for bit");
+}
+
+#[test]
+fn inspect_and_histogram_agree_with_the_cpu() {
+    let Some(gpu) = gpu() else { return };
+    let model = weights("moons-mean-variance.safetensors");
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 30).unwrap();
+    let opts = options(Variance::Learned, 30, 9);
+    let mut g = GpuChain::new(&gpu, &model, schedule.clone(), &opts).unwrap();
+    let mut c = Chain::new(model, schedule, &opts).unwrap();
+    for _ in 0..12 {
+        g.step(1);
+        c.step().unwrap();
+    }
+    let ours = pollster::block_on(g.inspect(17).unwrap()).unwrap();
+    let want = c.inspect(17).unwrap();
+    assert_eq!(
+        (ours.t, ours.timestep, ours.sample),
+        (want.t, want.timestep, want.sample)
+    );
+    let fields = [
+        ("x_t", &ours.x_t, &want.x_t),
+        ("raw", &ours.raw, &want.raw),
+        ("eps", &ours.eps, &want.eps),
+        ("x0", &ours.x0, &want.x0),
+        ("mean", &ours.mean, &want.mean),
+        ("log_variance", &ours.log_variance, &want.log_variance),
+        ("sigma", &ours.sigma, &want.sigma),
+        ("z", &ours.z, &want.z),
+        ("x_prev", &ours.x_prev, &want.x_prev),
+    ];
+    for (name, a, b) in fields {
+        assert_eq!(a.len(), b.len(), "{name}");
+        for (x, y) in a.iter().zip(b.iter()) {
+            assert!((x - y).abs() < 1e-3 * (1.0 + y.abs()), "{name}: gpu {a:?} cpu {b:?}");
+        }
+    }
+    let mapped = g.mappings();
+    g.step(5);
+    assert_eq!(g.mappings(), mapped, "stepping maps no buffer");
+
+    let counts = pollster::block_on(g.histogram(8, 3.0).unwrap()).unwrap();
+    for _ in 0..5 {
+        c.step().unwrap();
+    }
+    let mut want = vec![0u32; 64];
+    for xy in c.positions().chunks(2) {
+        let (bx, by) = (((xy[0] + 3.0) * 8.0 / 6.0).floor(), ((xy[1] + 3.0) * 8.0 / 6.0).floor());
+        if (0.0..8.0).contains(&bx) && (0.0..8.0).contains(&by) {
+            want[by as usize * 8 + bx as usize] += 1;
+        }
+    }
+    // a point within TOLERANCE of a bin edge may land on either side
+    let moved: u32 = counts.iter().zip(&want).map(|(a, b)| a.abs_diff(*b)).sum();
+    assert!(
+        moved <= 4,
+        "histograms differ by {moved} points: {counts:?} vs {want:?}"
+    );
+    assert!(
+        counts.iter().sum::<u32>() > 200,
+        "most of the 256 points fall inside [-3, 3]²"
+    );
+}
