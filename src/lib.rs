@@ -7,8 +7,11 @@ pub mod chain;
 pub mod data;
 pub mod diffusion;
 pub mod eval;
+pub mod lesson;
 pub mod model;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_lesson;
