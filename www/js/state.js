@@ -56,7 +56,7 @@ export function parseState(search) {
     state.variance = 'fixed-small';
   }
   if (state.t !== null && state.t > state.steps) {
-    errors.push(`t=${state.t} is beyond steps=${state.steps}`);
+    errors.push(`t="${state.t}" is beyond steps=${state.steps}`);
     state.t = null;
   }
   return { state, errors };
