@@ -3,7 +3,7 @@
 import './ptheta-chain.js';
 import './panels.js';
 import { t as msg, setLang, lang, initialLang } from './i18n.js';
-import { rich } from './tex.js';
+import { rich, markScrollable } from './tex.js';
 import { parseState, writeState, formatState, paramsFor, weightsFor, DATASETS, PARAMS, VARIANCES, SCHEDULES } from './state.js';
 
 const $ = (s) => document.querySelector(s);
@@ -26,7 +26,7 @@ function texts() {
   $('#set-steps').value = String(state.steps);
   $('#set-lang').value = lang();
   $('#only-moons').textContent = [state.dataset === 'moons' ? '' : msg('ui.onlyMoons'),
-    state.param === 'mean-variance' ? '' : `${msg('var.learned')}: ${msg('var.learnedNeeds')}.`].filter(Boolean).join(' ');
+    state.param === 'mean-variance' ? '' : msg('var.learnedNeeds')].filter(Boolean).join(' ');
   const notice = $('#state-error');
   notice.hidden = errors.length === 0;
   notice.textContent = errors.length ? msg('ui.stateError', { message: errors.join('; ') }) : '';
@@ -125,4 +125,7 @@ $('#share').addEventListener('click', async () => {
 });
 
 document.addEventListener('ptheta-lang', () => texts());
+addEventListener('resize', () => markScrollable());
+// KaTeX's fonts change the formulas' widths once they arrive.
+document.fonts.ready.then(() => markScrollable());
 apply();

@@ -4,7 +4,7 @@
 // name it with for="id" and follow its `ptheta-step` events; they never touch the wasm chain
 // except through the element's backend.js chain object.
 import { t as msg, num, lang } from './i18n.js';
-import { tex, rich, escapeHtml } from './tex.js';
+import { tex, rich, escapeHtml, markScrollable } from './tex.js';
 import { lessonApi, fetchWeights, evalFigures } from './lesson-wasm.js';
 import { createChain } from './backend.js';
 import { TERMS, VIEW } from './ptheta-chain.js';
@@ -119,6 +119,7 @@ class PthetaInspector extends Panel {
       el.addEventListener('mouseenter', () => this.#highlight(name));
       el.addEventListener('mouseleave', () => this.#highlight(null));
     }
+    markScrollable(this);
     this.dataset.sample = String(ins.sample);
     this.dataset.t = String(ins.t);
   }
@@ -155,10 +156,11 @@ class PthetaEquations extends Panel {
             <span class="param-head"><input type="radio" name="eq-param-${this.id}" value="${p}"${p === param ? ' checked' : ''}${ok ? '' : ' disabled'}>
             <strong>${escapeHtml(msg(`param.${p}`))}</strong>${p === param ? ` <span class="badge">${escapeHtml(msg('eq.active'))}</span>` : ''}</span>
             <span class="param-text">${rich(msg(`eq.p.${p}`))}${ok ? '' : ` ${escapeHtml(msg('eq.p.unavailable'))}`}</span>
-            ${tex(PARAM_TEX[p], true)}</label>`;
+            <span class="eq">${tex(PARAM_TEX[p], true)}</span></label>`;
   }).join('')}</fieldset>`);
     }
     this.innerHTML = parts.join('');
+    markScrollable(this);
     for (const input of this.querySelectorAll('input[type=radio]')) {
       input.addEventListener('change', () => this.dispatchEvent(new CustomEvent('ptheta-param', { detail: { param: input.value }, bubbles: true })));
     }
@@ -299,6 +301,7 @@ class PthetaCompare extends Panel {
         <label>${escapeHtml(msg('cmp.variance'))} <select class="cmp-var">${VARIANCES.map((v) => `<option value="${v}"${v === variance ? ' selected' : ''}>${escapeHtml(msg(`var.${v}`))}</option>`).join('')}</select></label>
         <button type="button" class="cmp-run">${escapeHtml(msg('cmp.run'))}</button>
       </div>
+      <p class="note">${escapeHtml(msg('cmp.evalNote', { steps: this.getAttribute('steps') ?? 50 }))}</p>
       <div class="minis" data-row="params">${PARAMS.map((p) => this.#mini(p, variance)).join('')}</div>
       <h4>${escapeHtml(msg('cmp.varRow', { param: msg(`param.${this.#param()}`) }))}</h4>
       <div class="minis" data-row="variances">${VARIANCES.map((v) => this.#mini(this.#param(), v)).join('')}</div>`;

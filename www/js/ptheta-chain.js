@@ -18,6 +18,7 @@ const template = document.createElement('template');
 template.innerHTML = `
 <style>
   :host { display: block; color: var(--fg); }
+  * { box-sizing: border-box; }
   .stage { position: relative; width: 100%; aspect-ratio: 1; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; background: var(--paper); touch-action: manipulation; }
   .stage > canvas, .points { position: absolute; inset: 0; width: 100%; height: 100%; }
   .overlay { cursor: crosshair; }

@@ -25,3 +25,26 @@ export function rich(msg, allowHtml = false) {
       : allowHtml ? part : escapeHtml(part)))
     .join('');
 }
+
+/**
+ * Wide formulas scroll sideways on small screens; a scrolling region must be reachable by
+ * keyboard, so each .eq that overflows becomes focusable (and stops being so when it fits).
+ * The check reruns whenever a formula or its box changes size (fonts arriving, a rotation).
+ */
+function mark(el) {
+  if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0;
+  else el.removeAttribute('tabindex');
+}
+const watcher = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const eq = e.target.closest('.eq');
+    if (eq) mark(eq);
+  }
+});
+export function markScrollable(root = document) {
+  for (const el of root.querySelectorAll('.eq')) {
+    mark(el);
+    watcher.observe(el);
+    for (const k of el.querySelectorAll('.katex')) watcher.observe(k);
+  }
+}
