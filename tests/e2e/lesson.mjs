@@ -107,6 +107,7 @@ await test('the chain runs to t = 0, draws, and the algorithm and divergence fol
   assert(alg.active === '5' && alg.current === '5', `at t = 0 the return line is current: ${JSON.stringify(alg)}`);
   const js = await page.$eval('ptheta-chain', (el) => [el.matchByT.get(50), el.matchByT.get(0)]);
   assert(js[0] !== undefined && js[1] !== undefined && js[1] < js[0] / 2, `divergence to the data falls from t = T to 0: ${js}`);
+  await page.evaluate(() => scrollTo(0, 0));
   await page.screenshot({ path: `${ARTIFACTS}/lesson-end.png` });
   await page.$eval('ptheta-chain', (el) => el.scrollIntoView());
   await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.stage')).then(() => 0);
@@ -199,6 +200,18 @@ await test('the inspector shows the numbers the wasm API returns, linked to the 
     return { term, arrow };
   });
   assert(colours.term === colours.arrow, `term and arrow share a colour: ${JSON.stringify(colours)}`);
+  // Hovering an arrow on the canvas highlights its term: the x̂_0 arrow ends at x̂_0.
+  await page.locator('ptheta-inspector .term-btn[data-term="noise"]').blur();
+  const tip = await page.$eval('ptheta-chain', (el, x0) => {
+    const r = el.shadowRoot.querySelector('.overlay').getBoundingClientRect();
+    // A point 80 % of the way from x_t to x̂_0, on the dashed x̂_0 arrow.
+    const [ax, ay] = [0.2 * x0.x_t[0] + 0.8 * x0.x0[0], 0.2 * x0.x_t[1] + 0.8 * x0.x0[1]];
+    return { x: r.left + ((ax + 3) / 6) * r.width, y: r.top + ((3 - ay) / 6) * r.height };
+  }, await page.$eval('ptheta-chain', (el) => el.chain.inspect(el.selected)));
+  await page.mouse.move(tip.x, tip.y);
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').highlight === 'x0');
+  const x0Terms = await page.$$eval('ptheta-inspector .term.hl', (els) => els.map((e) => e.className));
+  assert(x0Terms.length > 0 && x0Terms.every((c) => c.includes('term-x0')), `hovering the x̂_0 arrow lights its terms: ${x0Terms}`);
   await page.locator('ptheta-inspector').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${ARTIFACTS}/inspector.png` });
   // The drift field draws one arrow per grid cell at the current t.
@@ -259,6 +272,26 @@ await test('every message exists in English and Spanish', async (page) => {
       ...en.filter((k) => MESSAGES.en[k] === MESSAGES.es[k] && !/^[^a-zA-Z]*$/.test(MESSAGES.en[k]) && !['chain.cpu', 'chain.webgpu', 'cmp.nelbo', 'sch.alphaBarT', 'sch.cosine', 'chain.error', 'sch.snr'].includes(k))];
   });
   assert(missing.length === 0, `messages missing or untranslated: ${missing.join(', ')}`);
+});
+
+await test('the browser language is the default; the address overrides it', async (page) => {
+  await open(page);
+  assert(await page.evaluate(() => document.documentElement.lang) === 'es', 'Spanish browser, Spanish page');
+  assert((await page.locator('#s1').textContent()).startsWith('1. Por qué'), 'lesson text in Spanish');
+  await open(page, '?lang=en');
+  assert((await page.locator('#s1').textContent()).startsWith('1. Why'), '?lang=en wins');
+}, { locale: 'es-ES' });
+
+await test('bad chain attributes are named and the element recovers', async (page) => {
+  await open(page);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'gpu'));
+  await page.waitForSelector('ptheta-chain[data-state="error"]');
+  const msg = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.status').textContent);
+  assert(msg.includes('backend="gpu"') && msg.includes('auto, webgpu, cpu'), msg);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'cpu'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]');
+  assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'cpu', 'backend="cpu" runs the CPU');
+  await stepTo(page, 'Step forward', 49);
 });
 
 await test('a shared address restores the exact same samples', async (page) => {

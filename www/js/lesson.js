@@ -18,6 +18,7 @@ function texts() {
   for (const el of document.querySelectorAll('[data-i18n]')) {
     el.innerHTML = rich(msg(el.dataset.i18n, { samples: state.samples }), el.hasAttribute('data-i18n-html'));
   }
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', msg(el.dataset.i18nLabel));
   fillSelect($('#set-dataset'), DATASETS, (v) => msg(`ds.${v}`), state.dataset);
   fillSelect($('#set-param'), PARAMS, (v) => msg(`param.${v}`), state.param, (v) => !paramsFor(state.dataset).includes(v));
   fillSelect($('#set-variance'), VARIANCES, (v) => msg(`var.${v}`), state.variance,

@@ -65,8 +65,19 @@ class PthetaInspector extends Panel {
     this.update();
   }
 
-  #highlight(name) {
-    this.chainEl?.setHighlight(name);
+  connectedCallback() {
+    super.connectedCallback();
+    this.onArrow = (e) => this.#highlight(e.detail.term, false);
+    this.chainEl?.addEventListener('ptheta-highlight', this.onArrow);
+  }
+
+  disconnectedCallback() {
+    super.disconnectedCallback();
+    this.chainEl?.removeEventListener('ptheta-highlight', this.onArrow);
+  }
+
+  #highlight(name, toChain = true) {
+    if (toChain) this.chainEl?.setHighlight(name);
     for (const el of this.querySelectorAll('.term')) el.classList.toggle('hl', !!name && el.classList.contains(`term-${name}`));
     for (const el of this.querySelectorAll('.term-btn')) el.classList.toggle('hl', el.dataset.term === name);
   }

@@ -109,6 +109,8 @@ export class PthetaChain extends HTMLElement {
     for (const box of [this.showBg, this.trailsIn, this.fieldIn]) box.addEventListener('change', () => this.#render());
     this.sampleIn.addEventListener('change', () => this.select(Number(this.sampleIn.value)));
     this.overlay.addEventListener('click', (e) => this.#pick(e));
+    this.overlay.addEventListener('pointermove', (e) => this.#hover(e));
+    this.overlay.addEventListener('pointerleave', () => this.#hoverTerm(null));
     this.chain = null;
     this.info = null;
     this.selected = 0;
@@ -385,6 +387,27 @@ export class PthetaChain extends HTMLElement {
     this.buttons.play.setAttribute('aria-pressed', 'false');
   }
 
+  /** Hovering an inspector arrow highlights it and, through `ptheta-highlight`, its term. */
+  #hover(e) {
+    const r = this.overlay.getBoundingClientRect();
+    const k = this.overlay.width / r.width;
+    const px = (e.clientX - r.left) * k;
+    const py = (e.clientY - r.top) * k;
+    let best = null;
+    let bestD = 10 * k;
+    for (const a of this.arrowSegs ?? []) {
+      const d = segmentDistance(px, py, a);
+      if (d < bestD) { bestD = d; best = a.term; }
+    }
+    this.#hoverTerm(best);
+  }
+
+  #hoverTerm(term) {
+    if (term === this.highlight) return;
+    this.setHighlight(term);
+    this.dispatchEvent(new CustomEvent('ptheta-highlight', { detail: { term }, bubbles: true, composed: true }));
+  }
+
   /** Picks the sample nearest to a click or tap. */
   #pick(e) {
     if (!this.lastPositions) return;
@@ -515,6 +538,7 @@ export class PthetaChain extends HTMLElement {
       ctx.stroke();
     }
     const ins = this.inspection;
+    this.arrowSegs = [];
     if (!ins) { this.scaleOut.textContent = ''; return; }
     const [x, y] = ins.x_t;
     const mean = [ins.mean[0] - x, ins.mean[1] - y];
@@ -538,6 +562,7 @@ export class PthetaChain extends HTMLElement {
       const hl = this.highlight === term;
       ctx.globalAlpha = this.highlight && !hl ? 0.35 : 1;
       arrow(ctx, X(from[0]), Y(from[1]), X(to[0]), Y(to[1]), color(term), hl ? lw * 2 : lw * 1.2, term === 'x0' || term === 'eps');
+      this.arrowSegs.push({ term, x0: X(from[0]), y0: Y(from[1]), x1: X(to[0]), y1: Y(to[1]) });
     }
     ctx.globalAlpha = 1;
   }
@@ -560,6 +585,15 @@ export class PthetaChain extends HTMLElement {
     this.#status(msg('chain.error', { message }), true);
     this.dispatchEvent(new CustomEvent('ptheta-error', { detail: { message }, bubbles: true, composed: true }));
   }
+}
+
+/** Distance from a point to a segment {x0, y0, x1, y1}, all in canvas pixels. */
+function segmentDistance(px, py, { x0, y0, x1, y1 }) {
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  const len2 = dx * dx + dy * dy || 1e-12;
+  const u = Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / len2));
+  return Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
 }
 
 /** An arrow from (x0, y0) to (x1, y1) in canvas pixels; dashed for the model's beliefs. */
