@@ -88,6 +88,8 @@ async function axe(page, label) {
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
   const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const rest = result.filter((v) => !bad.includes(v));
+  if (rest.length) console.log(`  # ${label}: axe, minor/moderate only: ${rest.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
   assert(bad.length === 0, `${label}: axe found ${bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.join(', ')}`).join('; ')}`);
   return result;
 }
@@ -179,6 +181,15 @@ await test('the inspector shows the numbers the wasm API returns, linked to the 
   close(await shownNumbers(page, 'sample'), [...api.x_t, api.mean[0] - api.x_t[0], api.mean[1] - api.x_t[1],
     api.sigma[0] * api.z[0], api.sigma[1] * api.z[1], ...api.x_prev], 'x_{t−1} = x_t + (μ − x_t) + σz');
   close(await shownNumbers(page, 'beliefs'), [...api.eps, ...api.x0, ...api.z], 'ε̂, x̂_0, z');
+  // μ from ε̂ with the coefficients shown: (x_t − c·ε̂)/√α_t must give the μ shown, so the page's
+  // schedule numbers are those the chain used (3-decimal rounding allows about 0.01).
+  const f = await page.$eval('ptheta-inspector [data-eq="formula"] annotation', (a) => a.textContent);
+  const a = Number(f.match(/\\tfrac\{1\}\{(\d+\.\d+)\}/)[1]);
+  const c = Number(f.match(/\) - (\d+\.\d+)/)[1]);
+  for (let k = 0; k < 2; k++) {
+    const mu = (api.x_t[k] - c * api.eps[k]) / a;
+    assert(Math.abs(mu - api.mean[k]) < 0.01, `μ[${k}] from the shown formula ${mu} vs ${api.mean[k]}`);
+  }
   // The step the chain then takes lands where the equation said.
   await stepTo(page, 'Step forward', 44);
   const after = await page.$eval('ptheta-chain', async (el) => Array.from((await el.chain.positions()).slice(2 * el.selected, 2 * el.selected + 2)));
@@ -260,6 +271,18 @@ await test('switching parameterization re-runs from the same x_T and noise; lang
   await page.screenshot({ path: `${ARTIFACTS}/spanish.png` });
   await page.selectOption('#set-lang', 'en');
   await page.waitForFunction(() => document.querySelector('#s2').textContent.startsWith('2. A Markov chain'));
+  // Theme menu: dark and light override the system preference.
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.selectOption('#set-theme', 'dark');
+  const dark = await bg();
+  await page.selectOption('#set-theme', 'light');
+  const light = await bg();
+  assert(dark === 'rgb(22, 22, 26)' && light === 'rgb(253, 253, 252)', `themes: ${dark} / ${light}`);
+  // The schedule panel's forward process follows the dataset.
+  await page.selectOption('#set-dataset', 'circles');
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').info?.dataset === 'circles');
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule').dataset.shows === 'circles');
+  assert(await page.$eval('ptheta-equations#eq-params input[value="x0"]', (i) => i.disabled), 'x0 is not shipped for circles');
 });
 
 await test('every message exists in English and Spanish', async (page) => {

@@ -231,7 +231,10 @@ function plot(ys, { label, mark = null, log = false }) {
 
 class PthetaSchedule extends Panel {
   static get observedAttributes() { return ['schedule', 'dataset']; }
-  attributeChangedCallback() { if (this.isConnected) { this.fwd = null; this.render(); } }
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (name === 'dataset' && oldValue !== newValue) this.x0 = null;
+    if (this.isConnected) this.render();
+  }
 
   async render() {
     const api = await lessonApi();
@@ -297,6 +300,7 @@ class PthetaSchedule extends Panel {
     const r = Math.max(1.5, w / 300);
     for (let i = 0; i < xt.length; i += 2) ctx.fillRect((xt[i] + VIEW) * s - r, (VIEW - xt[i + 1]) * s - r, 2 * r, 2 * r);
     this.dataset.fwdT = String(t);
+    this.dataset.shows = this.getAttribute('dataset') ?? 'moons';
   }
 }
 

@@ -290,7 +290,7 @@ export class PthetaChain extends HTMLElement {
   #statusReady() {
     const i = this.info;
     this.#status(msg('chain.ready', {
-      parameterization: i.parameterization, dataset: msg(`ds.${i.dataset}`), steps: i.steps, samples: i.samples,
+      parameterization: msg(`param.${i.parameterization}`), dataset: msg(`ds.${i.dataset}`), steps: i.steps, samples: i.samples,
     }));
   }
 
