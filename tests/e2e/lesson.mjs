@@ -311,10 +311,19 @@ await test('bad chain attributes are named and the element recovers', async (pag
   await page.waitForSelector('ptheta-chain[data-state="error"]');
   const msg = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.status').textContent);
   assert(msg.includes('backend="gpu"') && msg.includes('auto, webgpu, cpu'), msg);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'auto'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]');
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('t', '51'));
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('seed', '3'));
+  await page.waitForSelector('ptheta-chain[data-state="error"]');
+  const tMsg = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.status').textContent);
+  assert(tMsg.includes('t="51"') && tMsg.includes('steps="50"'), tMsg);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('t', '20'));
   await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'cpu'));
   await page.waitForSelector('ptheta-chain[data-state="ready"]');
   assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'cpu', 'backend="cpu" runs the CPU');
-  await stepTo(page, 'Step forward', 49);
+  assert(await tNow(page) === 20, 'attribute t="20" goes to t = 20');
+  await stepTo(page, 'Step forward', 19);
 });
 
 await test('a shared address restores the exact same samples', async (page) => {
@@ -409,13 +418,13 @@ await test('compare mode: every parameterization from the same x_T, with its eva
 await test('reduced motion: Play runs in a few large jumps', async (page) => {
   await open(page);
   await page.evaluate(() => {
-    window.stepsSeen = 0;
-    document.querySelector('ptheta-chain').addEventListener('ptheta-step', () => { window.stepsSeen++; });
+    window.tSeen = new Set();
+    document.querySelector('ptheta-chain').addEventListener('ptheta-step', (e) => window.tSeen.add(e.detail.t));
   });
   await click(page, 'Play');
   await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 60000 });
-  const n = await page.evaluate(() => window.stepsSeen);
-  assert(n === 5, `5 jumps of 10 steps, saw ${n} redraws`);
+  const seen = await page.evaluate(() => [...window.tSeen].sort((a, b) => b - a).join());
+  assert(seen === '40,30,20,10,0', `5 jumps of 10 steps, drew t = ${seen}`);
 }, { reducedMotion: 'reduce' });
 
 await test('phone width: touch, no horizontal scrolling, 44px targets', async (page) => {

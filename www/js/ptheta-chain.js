@@ -246,6 +246,11 @@ export class PthetaChain extends HTMLElement {
         onBackendChange: ({ backend, reason }) => this.#backendChanged(backend, reason),
       });
       if (generation !== this.generation) { chain.free(); return; }
+      if (startT !== undefined && startT > chain.steps) {
+        const steps = chain.steps;
+        chain.free();
+        throw new Error(`attribute t="${startT}" is beyond the chain's steps="${steps}"`);
+      }
       await this.work;
       this.chain?.free();
       this.field?.free();
@@ -253,7 +258,7 @@ export class PthetaChain extends HTMLElement {
       this.info = chain.info();
       this.field = new api.LessonField(bytes, chain.steps, this.info.variance);
       chain.mount(this.pointsBox).classList.add('points-layer');
-      if (startT !== undefined && startT <= chain.steps) await chain.goTo(startT);
+      if (startT !== undefined) await chain.goTo(startT);
       this.selected = Math.min(this.selected, chain.samples - 1);
       this.sampleIn.max = String(chain.samples - 1);
       this.sampleIn.value = String(this.selected);
