@@ -456,6 +456,28 @@ for (const scheme of ['light', 'dark']) {
   }, { colorScheme: scheme });
 }
 
+await test('the check questions grade answers and explain wrong ones', async (page) => {
+  await open(page);
+  await page.evaluate(() => {
+    window.answers = [];
+    document.addEventListener('ptheta-answer', (e) => window.answers.push(e.detail));
+  });
+  const q1 = page.locator('#quiz1');
+  await q1.getByRole('button', { name: 'Check' }).click();
+  assert((await q1.locator('.feedback').textContent()) === 'Pick an answer first.', 'asks for an answer');
+  await q1.locator('input[value="b"]').check();
+  await q1.getByRole('button', { name: 'Check' }).click();
+  assert((await q1.locator('.feedback').textContent()).includes('forward (noising) process'), 'explains the wrong answer');
+  await q1.locator('input[value="a"]').check();
+  await q1.getByRole('button', { name: 'Check' }).click();
+  assert((await q1.locator('.feedback').textContent()).startsWith('Right'), 'accepts the sampling procedure');
+  const q2 = page.locator('#quiz2');
+  await q2.locator('input[value="b"]').check();
+  await q2.getByRole('button', { name: 'Check' }).click();
+  const answers = await page.evaluate(() => window.answers.map((a) => `${a.question}:${a.choice}:${a.correct}`).join());
+  assert(answers === 'q1:b:false,q1:a:true,q2:b:true', answers);
+});
+
 await test('nothing is loaded from another origin', async (page) => {
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });

@@ -53,7 +53,7 @@ class PthetaInspector extends Panel {
       <div class="legend" role="group" aria-label="${escapeHtml(msg('insp.legend'))}">
         ${TERMS.map((k) => `<button type="button" class="term-btn term-${k}" data-term="${k}"><span class="swatch" aria-hidden="true"></span>${escapeHtml(msg(`insp.${{ mean: 'meanStep', noise: 'noise', eps: 'eps', x0: 'x0' }[k]}`))}</button>`).join('')}
       </div>
-      <div class="insp-body" aria-live="polite"></div>`;
+      <div class="insp-body"></div>`;
     for (const el of this.querySelectorAll('[data-term]')) {
       const on = () => this.#highlight(el.dataset.term);
       const off = () => this.#highlight(null);
@@ -389,21 +389,24 @@ class PthetaCompare extends Panel {
   }
 }
 
+/** A multiple-choice question; `question` names its messages (quiz.q1 …), `answer` the right one. */
 class PthetaQuiz extends Panel {
   render() {
-    const name = `quiz-${this.id || 'q'}`;
-    this.innerHTML = `<fieldset><legend>${escapeHtml(msg('quiz.q'))}</legend>
-      ${['a', 'b', 'c'].map((k) => `<label class="choice"><input type="radio" name="${name}" value="${k}"> <span>${rich(msg(`quiz.${k}`))}</span></label>`).join('')}
+    const q = this.getAttribute('question') ?? 'q1';
+    const right = this.getAttribute('answer') ?? 'a';
+    const name = `quiz-${this.id || q}`;
+    this.innerHTML = `<fieldset><legend>${rich(msg(`quiz.${q}.q`))}</legend>
+      ${['a', 'b', 'c'].map((k) => `<label class="choice"><input type="radio" name="${name}" value="${k}"> <span>${rich(msg(`quiz.${q}.${k}`))}</span></label>`).join('')}
       <button type="button" class="check">${escapeHtml(msg('quiz.check'))}</button>
       <p class="feedback" role="status"></p></fieldset>`;
     this.querySelector('.check').addEventListener('click', () => {
       const chosen = this.querySelector('input:checked')?.value;
       const fb = this.querySelector('.feedback');
       if (!chosen) { fb.textContent = msg('quiz.pick'); return; }
-      const right = chosen === 'a';
-      fb.textContent = right ? msg('quiz.right') : msg('quiz.wrong', { what: msg(`quiz.wrong.${chosen}`) });
-      fb.className = `feedback ${right ? 'right' : 'wrong'}`;
-      this.dispatchEvent(new CustomEvent('ptheta-answer', { detail: { choice: chosen, correct: right }, bubbles: true }));
+      const correct = chosen === right;
+      fb.textContent = correct ? msg(`quiz.${q}.right`) : msg('quiz.wrong', { why: msg(`quiz.${q}.why.${chosen}`) });
+      fb.className = `feedback ${correct ? 'right' : 'wrong'}`;
+      this.dispatchEvent(new CustomEvent('ptheta-answer', { detail: { question: q, choice: chosen, correct }, bubbles: true }));
     });
   }
 }

@@ -79,7 +79,7 @@ template.innerHTML = `
   <span class="scale"></span>
 </div>
 <div class="match">
-  <span><strong data-m="chain.match"></strong>: <output class="js">–</output></span>
+  <span><strong data-m="chain.match"></strong>: <span class="js">–</span></span>
   <svg viewBox="0 0 100 48" preserveAspectRatio="none" role="img"><polyline points=""></polyline></svg>
 </div>`;
 
@@ -527,6 +527,7 @@ export class PthetaChain extends HTMLElement {
       let max = 1e-12;
       for (let i = 0; i < d.length; i += 2) max = Math.max(max, Math.hypot(d[i], d[i + 1]));
       const k = (0.9 * (2 * VIEW / FIELD_N)) / max;
+      this.fieldNote = msg('chain.fieldScale', { max: num(max, 3) });
       ctx.globalAlpha = 0.8;
       for (let i = 0; i < d.length; i += 2) {
         arrow(ctx, X(g[i]), Y(g[i + 1]), X(g[i] + k * d[i]), Y(g[i + 1] + k * d[i + 1]), color('field'), lw * 0.7);
@@ -544,7 +545,8 @@ export class PthetaChain extends HTMLElement {
     }
     const ins = this.inspection;
     this.arrowSegs = [];
-    if (!ins) { this.scaleOut.textContent = ''; return; }
+    const fieldNote = this.fieldArrows ? ` · ${this.fieldNote}` : '';
+    if (!ins) { this.scaleOut.textContent = fieldNote.slice(3); return; }
     const [x, y] = ins.x_t;
     const mean = [ins.mean[0] - x, ins.mean[1] - y];
     const noise = [ins.sigma[0] * ins.z[0], ins.sigma[1] * ins.z[1]];
@@ -553,7 +555,7 @@ export class PthetaChain extends HTMLElement {
     const len = Math.max(Math.hypot(...mean), Math.hypot(...noise), 1e-9);
     const mag = [1, 2, 5, 10, 20, 50, 100, 200, 500].filter((m) => m * len <= 1.2).pop() ?? 1;
     this.magnification = mag;
-    this.scaleOut.textContent = `μ_θ − x_t, σ_θ z ×${mag}`;
+    this.scaleOut.textContent = `μ_θ − x_t, σ_θ z ×${mag}${fieldNote}`;
     const parts = {
       x0: [ins.x0[0], ins.x0[1]],
       eps: [x + ins.eps[0], y + ins.eps[1]],
