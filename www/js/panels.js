@@ -148,7 +148,7 @@ const PARAM_ORDER = ['mean-variance', 'mean', 'epsilon', 'x0', 'v'];
 
 class PthetaEquations extends Panel {
   static get observedAttributes() { return ['param', 'dataset']; }
-  attributeChangedCallback() { if (this.isConnected) this.render(); }
+  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.render(); }
 
   render() {
     const show = (this.getAttribute('show') ?? 'chain prior transition params').split(/\s+/);
@@ -232,7 +232,8 @@ function plot(ys, { label, mark = null, log = false }) {
 class PthetaSchedule extends Panel {
   static get observedAttributes() { return ['schedule', 'dataset']; }
   attributeChangedCallback(name, oldValue, newValue) {
-    if (name === 'dataset' && oldValue !== newValue) this.x0 = null;
+    if (oldValue === newValue) return;
+    if (name === 'dataset') this.x0 = null;
     if (this.isConnected) this.render();
   }
 
@@ -306,7 +307,7 @@ class PthetaSchedule extends Panel {
 
 class PthetaCompare extends Panel {
   static get observedAttributes() { return ['param', 'seed', 'steps', 'samples']; }
-  attributeChangedCallback() { if (this.isConnected) this.render(); }
+  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.render(); }
 
   render() {
     this.free();
