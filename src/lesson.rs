@@ -59,7 +59,7 @@ pub fn forward_samples(alpha_bar: f64, x0: &[f32], seed: u64) -> Result<Vec<f32>
     if !(0.0..=1.0).contains(&alpha_bar) {
         return Err(format!("ᾱ_t = {alpha_bar} is not between 0 and 1"));
     }
-    if x0.len() % DIM != 0 {
+    if !x0.len().is_multiple_of(DIM) {
         return Err(format!("{} floats are not a list of 2-D points", x0.len()));
     }
     let (a, b) = (alpha_bar.sqrt(), (1.0 - alpha_bar).sqrt());
@@ -121,7 +121,7 @@ pub fn histogram(points: &[f32], bins: usize, half: f64) -> Result<Vec<f32>, Str
             "a histogram needs bins ≥ 1 and half > 0, got {bins} and {half}"
         ));
     }
-    if points.len() % DIM != 0 {
+    if !points.len().is_multiple_of(DIM) {
         return Err(format!("{} floats are not a list of 2-D points", points.len()));
     }
     let mut h = vec![0f32; bins * bins];
@@ -149,7 +149,7 @@ pub fn js_divergence(p: &[f32], q: &[f32]) -> Result<f64, String> {
     }
     let sp: f64 = p.iter().map(|&v| v as f64).sum();
     let sq: f64 = q.iter().map(|&v| v as f64).sum();
-    if !(sp > 0.0 && sq > 0.0) || p.iter().chain(q).any(|&v| !(v >= 0.0)) {
+    if !(sp > 0.0 && sq > 0.0) || p.iter().chain(q).any(|&v| v.is_nan() || v < 0.0) {
         return Err("histograms must have non-negative counts and at least one point each".into());
     }
     let mut d = 0.0;
@@ -193,7 +193,7 @@ pub fn drift<M: Denoise>(
         return Err(format!("the drift is defined for t = 1 … {}, not t = {t}", s.len()));
     }
     let dim = model.dim();
-    if points.len() % dim != 0 {
+    if !points.len().is_multiple_of(dim) {
         return Err(format!("{} floats are not a list of {dim}-D points", points.len()));
     }
     let i = t - 1;

@@ -2,7 +2,7 @@
 //! process, histogram divergence and drift field. Errors become `JsError`, floats leave as
 //! `Float32Array`, metadata goes through serde-wasm-bindgen.
 
-use crate::diffusion::{Schedule, Variance};
+use crate::diffusion::{Schedule, ScheduleKind, Variance};
 use crate::lesson;
 use crate::model::{self, Denoiser};
 use serde::Serialize;
@@ -30,6 +30,13 @@ impl LessonSchedule {
     pub fn new(name: &str, timesteps: usize) -> Result<LessonSchedule, JsError> {
         Ok(LessonSchedule {
             table: lesson::panel_table(name, timesteps).map_err(err)?,
+        })
+    }
+    /// The schedule a chain samples with: `kind` trained with `timesteps` steps, respaced to `steps`.
+    pub fn respaced(kind: &str, timesteps: usize, steps: usize) -> Result<LessonSchedule, JsError> {
+        let kind: ScheduleKind = kind.parse().map_err(err)?;
+        Ok(LessonSchedule {
+            table: lesson::schedule_table(kind, timesteps, steps).map_err(err)?,
         })
     }
     pub fn beta(&self) -> js_sys::Float32Array {

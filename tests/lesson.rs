@@ -14,9 +14,9 @@ fn snr_follows_its_definition_on_a_hand_made_schedule() {
     let t = lesson::panel_table("linear-unscaled", 4).unwrap();
     let beta = [1e-4, 1e-4 + 0.0199 / 3.0, 1e-4 + 2.0 * 0.0199 / 3.0, 0.02];
     let mut ab = 1.0;
-    for k in 0..4 {
-        ab *= 1.0 - beta[k];
-        assert!((t.beta[k] - beta[k]).abs() < 1e-15);
+    for (k, b) in beta.iter().enumerate() {
+        ab *= 1.0 - b;
+        assert!((t.beta[k] - b).abs() < 1e-15);
         assert!((t.alpha_bar[k] - ab).abs() < 1e-15);
         assert!((t.snr[k] - ab / (1.0 - ab)).abs() < 1e-9 * t.snr[k]);
     }
@@ -134,12 +134,12 @@ fn drift_at_a_sample_equals_what_the_chain_inspects() {
                 let ins = chain.inspect(sample).unwrap();
                 let x: Vec<f32> = ins.x_t.iter().map(|&v| v as f32).collect();
                 let d = lesson::drift(&model, &schedule, variance, t, &x).unwrap();
-                for k in 0..2 {
+                assert_eq!(d.len(), 2);
+                for (k, got) in d.iter().enumerate() {
                     let want = ins.mean[k] - ins.x_t[k];
                     assert!(
-                        (d[k] as f64 - want).abs() < 1e-6,
-                        "t {t} sample {sample}: {} vs {want}",
-                        d[k]
+                        (*got as f64 - want).abs() < 1e-6,
+                        "t {t} sample {sample}: {got} vs {want}"
                     );
                 }
             }
