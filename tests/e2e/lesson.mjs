@@ -326,6 +326,18 @@ await test('bad chain attributes are named and the element recovers', async (pag
   await stepTo(page, 'Step forward', 19);
 });
 
+await test('a fall-back to the CPU is announced (backend.js callback, simulated)', async (page) => {
+  await open(page);
+  const notice = await page.$eval('ptheta-chain', (el) => {
+    // backend.js keeps the callback it was given; call it as a lost device would.
+    el.chain.onBackendChange({ backend: 'cpu', reason: 'GPU device lost (simulated)' });
+    const n = el.shadowRoot.querySelector('.notice');
+    return { hidden: n.hidden, role: n.getAttribute('role'), text: n.textContent, backend: el.shadowRoot.querySelector('.backend').textContent };
+  });
+  assert(!notice.hidden && notice.role === 'alert' && notice.text.includes('GPU device lost (simulated)') && /CPU/.test(notice.backend), JSON.stringify(notice));
+  await stepTo(page, 'Step forward', 49);
+});
+
 await test('a shared address restores the exact same samples', async (page) => {
   await open(page);
   await page.locator('ptheta-equations#eq-params input[value="v"]').check();
