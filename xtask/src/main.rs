@@ -219,6 +219,10 @@ fn test() -> Result<(), String> {
             "browser end-to-end (Playwright)",
             Command::new("node").arg("tests/e2e/run.mjs"),
         ));
+        outcomes.push(step(
+            "lesson page end-to-end (Playwright)",
+            Command::new("node").arg("tests/e2e/lesson.mjs"),
+        ));
     } else {
         outcomes.push(Outcome {
             name: "browser end-to-end (not run: no build)",

@@ -1,0 +1,506 @@
+// Browser end-to-end tests of the lesson page (dist/, from `trunk build --release`) in headless
+// Chromium with the real wasm and the shipped weights. Every test fails on any console error.
+// Prints `# N passed, M failed`; screenshots go to test-artifacts/lesson/.
+import { mkdir, readFile } from 'node:fs/promises';
+import { serveDir } from './serve.mjs';
+import { launch } from './browser.mjs';
+
+const ARTIFACTS = 'test-artifacts/lesson';
+await mkdir(ARTIFACTS, { recursive: true });
+const server = await serveDir('dist');
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await launch();
+const AXE = await readFile('node_modules/axe-core/axe.min.js', 'utf8');
+const MANIFEST = JSON.parse(await readFile('weights/manifest.json', 'utf8'));
+
+let passed = 0;
+let failed = 0;
+const only = process.argv[2];
+async function test(name, fn, context = {}) {
+  if (only && !name.includes(only)) return;
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-US', ...context });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await fn(page);
+    assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+    console.log(`ok - ${name}`);
+    passed++;
+  } catch (e) {
+    console.log(`not ok - ${name}\n  ${String(e.stack ?? e).split('\n').join('\n  ')}`);
+    if (errors.length) console.log(`  console errors: ${errors.join(' | ')}`);
+    failed++;
+  } finally {
+    await ctx.close();
+  }
+}
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+async function open(page, query = '') {
+  await page.goto(base + query);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').dataset.t !== undefined);
+}
+const tNow = (page) => page.$eval('ptheta-chain', (el) => Number(el.dataset.t));
+const positions = (page) => page.$eval('ptheta-chain', async (el) => Array.from(await el.chain.positions()));
+async function click(page, name) {
+  await page.getByRole('button', { name, exact: true }).click();
+}
+/** Clicks a chain button and waits until the chain has drawn the t it leads to. */
+async function stepTo(page, name, t) {
+  await click(page, name);
+  await page.waitForSelector(`ptheta-chain[data-t="${t}"]`, { timeout: 30000 });
+}
+
+/** Opaque pixels on the points layer, copied onto a 2-D canvas (works for any context type). */
+function pointsInk(page) {
+  return page.$eval('ptheta-chain', (el) => {
+    const src = el.shadowRoot.querySelector('.points canvas');
+    const c = document.createElement('canvas');
+    c.width = src.width; c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 128) n++;
+    return n;
+  });
+}
+
+/** Numbers in the TeX source of one rendered formula of the inspector. */
+function shownNumbers(page, key) {
+  return page.$eval(`ptheta-inspector [data-eq="${key}"] annotation`, (a) => {
+    const src = a.textContent.replace(/x_\{\d+\}/g, '');
+    return (src.match(/\(-?\d+\.\d{3},\\ -?\d+\.\d{3}\)/g) ?? []).flatMap((v) => v.match(/-?\d+\.\d{3}/g).map(Number));
+  });
+}
+function close(shown, want, what) {
+  assert(shown.length === want.length, `${what}: shows ${shown.length} numbers, expected ${want.length}`);
+  shown.forEach((s, i) => assert(Math.abs(s - want[i]) <= 0.0005 + 1e-9, `${what}[${i}]: shows ${s}, the API says ${want[i]}`));
+}
+
+async function axe(page, label) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => {
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const rest = result.filter((v) => !bad.includes(v));
+  if (rest.length) console.log(`  # ${label}: axe, minor/moderate only: ${rest.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
+  assert(bad.length === 0, `${label}: axe found ${bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.join(', ')}`).join('; ')}`);
+  return result;
+}
+
+await test('the chain runs to t = 0, draws, and the algorithm and divergence follow it', async (page) => {
+  await open(page);
+  assert(await tNow(page) === 50, 'starts at t = T = 50');
+  assert(await page.$eval('ptheta-algorithm', (el) => el.dataset.active) === '1', 'at t = T the algorithm shows x_T drawn');
+  const backend = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.backend').textContent);
+  assert(/CPU|WebGPU/.test(backend), `backend shown: ${backend}`);
+  await page.screenshot({ path: `${ARTIFACTS}/lesson-start.png` });
+  await click(page, 'Play');
+  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
+  const ink = await pointsInk(page);
+  assert(ink > 1000, `the points layer is drawn (${ink} opaque pixels)`);
+  const alg = await page.$eval('ptheta-algorithm', (el) => ({ active: el.dataset.active, current: el.querySelector('[aria-current=step]')?.dataset.line }));
+  assert(alg.active === '5' && alg.current === '5', `at t = 0 the return line is current: ${JSON.stringify(alg)}`);
+  const js = await page.$eval('ptheta-chain', (el) => [el.matchByT.get(50), el.matchByT.get(0)]);
+  assert(js[0] !== undefined && js[1] !== undefined && js[1] < js[0] / 2, `divergence to the data falls from t = T to 0: ${js}`);
+  await page.evaluate(() => scrollTo(0, 0));
+  await page.screenshot({ path: `${ARTIFACTS}/lesson-end.png` });
+  await page.$eval('ptheta-chain', (el) => el.scrollIntoView());
+  await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.stage')).then(() => 0);
+  const stage = await page.evaluateHandle(() => document.querySelector('ptheta-chain').shadowRoot.querySelector('.stage'));
+  await stage.asElement().screenshot({ path: `${ARTIFACTS}/chain-view.png` });
+});
+
+await test('step back and forward give identical states; the loop header shows t', async (page) => {
+  await open(page);
+  await stepTo(page, 'Step forward', 49);
+  await stepTo(page, 'Step forward', 48);
+  const at48 = await positions(page);
+  assert(await page.$eval('ptheta-algorithm', (el) => [el.dataset.active, el.dataset.loopT].join()) === '4,49', 'line 4 of iteration t = 49 just ran');
+  assert((await page.locator('ptheta-algorithm li[data-line="2"]').textContent()).includes('49'), 'loop header names t = 49');
+  await stepTo(page, 'Step forward', 47);
+  const at47 = await positions(page);
+  await stepTo(page, 'Step back', 48);
+  const back48 = await positions(page);
+  await stepTo(page, 'Step forward', 47);
+  const again47 = await positions(page);
+  assert(at48.length === 2048 && at48.every((v, i) => v === back48[i]), 'back to t = 48 restores the state exactly');
+  assert(at47.every((v, i) => v === again47[i]), 'forward again to t = 47 gives the same state exactly');
+  assert(at47.some((v, i) => v !== at48[i]), 'a step changes the state');
+  // The scrubber goes to any t and back.
+  await page.$eval('ptheta-chain', (el) => {
+    const s = el.shadowRoot.querySelector('.scrub');
+    s.value = '10';
+    s.dispatchEvent(new Event('input'));
+  });
+  await page.waitForSelector('ptheta-chain[data-t="10"]', { timeout: 60000 });
+  await page.$eval('ptheta-chain', (el) => {
+    const s = el.shadowRoot.querySelector('.scrub');
+    s.value = '47';
+    s.dispatchEvent(new Event('input'));
+  });
+  await page.waitForSelector('ptheta-chain[data-t="47"]', { timeout: 60000 });
+  const scrubbed47 = await positions(page);
+  assert(at47.every((v, i) => v === scrubbed47[i]), 'scrubbing to 10 and back to 47 gives the same state');
+});
+
+await test('the inspector shows the numbers the wasm API returns, linked to the arrows', async (page) => {
+  await open(page);
+  for (let t = 49; t >= 45; t--) await stepTo(page, 'Step forward', t);
+  // Keyboard alone: Tab to "Next sample" and press it twice.
+  const next = page.getByRole('button', { name: 'Next sample' });
+  await next.focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('ptheta-inspector').dataset.sample === '2');
+  // And by pointer: click where sample 5 is drawn.
+  await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.overlay').scrollIntoView({ block: 'center' }));
+  const target = await page.$eval('ptheta-chain', async (el) => {
+    const p = await el.chain.positions();
+    const r = el.shadowRoot.querySelector('.overlay').getBoundingClientRect();
+    return { x: r.left + ((p[10] + 3) / 6) * r.width, y: r.top + ((3 - p[11]) / 6) * r.height };
+  });
+  await page.mouse.click(target.x, target.y);
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').selected !== 2);
+  const sel = await page.$eval('ptheta-chain', (el) => el.selected);
+  await page.waitForFunction((s) => document.querySelector('ptheta-inspector').dataset.sample === String(s), sel);
+  const api = await page.$eval('ptheta-chain', (el) => el.chain.inspect(el.selected));
+  assert(api.t === 45 && api.sample === sel, `inspecting sample ${sel} at t = 45`);
+  const picked = await page.$eval('ptheta-chain', async (el) => {
+    const p = await el.chain.positions();
+    return [p[2 * el.selected], p[2 * el.selected + 1]];
+  });
+  assert(Math.hypot(picked[0] - api.x_t[0], picked[1] - api.x_t[1]) < 1e-6, 'the inspected x_t is the picked sample');
+  close(await shownNumbers(page, 'transition'), [...api.mean, ...api.sigma.map((s) => s * s)], 'p_θ(x_{t−1}|x_t)');
+  close(await shownNumbers(page, 'sample'), [...api.x_t, api.mean[0] - api.x_t[0], api.mean[1] - api.x_t[1],
+    api.sigma[0] * api.z[0], api.sigma[1] * api.z[1], ...api.x_prev], 'x_{t−1} = x_t + (μ − x_t) + σz');
+  close(await shownNumbers(page, 'beliefs'), [...api.eps, ...api.x0, ...api.z], 'ε̂, x̂_0, z');
+  // μ from ε̂ with the coefficients shown: (x_t − c·ε̂)/√α_t must give the μ shown, so the page's
+  // schedule numbers are those the chain used (3-decimal rounding allows about 0.01).
+  const f = await page.$eval('ptheta-inspector [data-eq="formula"] annotation', (a) => a.textContent);
+  const a = Number(f.match(/\\tfrac\{1\}\{(\d+\.\d+)\}/)[1]);
+  const c = Number(f.match(/\) - (\d+\.\d+)/)[1]);
+  for (let k = 0; k < 2; k++) {
+    const mu = (api.x_t[k] - c * api.eps[k]) / a;
+    assert(Math.abs(mu - api.mean[k]) < 0.01, `μ[${k}] from the shown formula ${mu} vs ${api.mean[k]}`);
+  }
+  // The step the chain then takes lands where the equation said.
+  await stepTo(page, 'Step forward', 44);
+  const after = await page.$eval('ptheta-chain', async (el) => Array.from((await el.chain.positions()).slice(2 * el.selected, 2 * el.selected + 2)));
+  assert(Math.abs(after[0] - api.x_prev[0]) < 1e-5 && Math.abs(after[1] - api.x_prev[1]) < 1e-5, `x_{t−1} ${after} = ${api.x_prev}`);
+  // Focusing a term's legend entry highlights the arrow and the same-coloured term.
+  await page.locator('ptheta-inspector .term-btn[data-term="noise"]').focus();
+  const hl = await page.evaluate(() => ({
+    arrow: document.querySelector('ptheta-chain').highlight,
+    terms: [...document.querySelectorAll('ptheta-inspector .term.hl')].map((e) => e.className),
+  }));
+  assert(hl.arrow === 'noise' && hl.terms.length > 0 && hl.terms.every((c) => c.includes('term-noise')), JSON.stringify(hl));
+  const colours = await page.evaluate(() => {
+    const term = getComputedStyle(document.querySelector('ptheta-inspector .term-noise')).color;
+    const probe = document.createElement('span');
+    probe.style.color = getComputedStyle(document.querySelector('ptheta-chain')).getPropertyValue('--c-noise');
+    document.body.append(probe);
+    const arrow = getComputedStyle(probe).color;
+    probe.remove();
+    return { term, arrow };
+  });
+  assert(colours.term === colours.arrow, `term and arrow share a colour: ${JSON.stringify(colours)}`);
+  // Hovering an arrow on the canvas highlights its term: the x̂_0 arrow ends at x̂_0.
+  await page.locator('ptheta-inspector .term-btn[data-term="noise"]').blur();
+  const tip = await page.$eval('ptheta-chain', (el, x0) => {
+    const r = el.shadowRoot.querySelector('.overlay').getBoundingClientRect();
+    // A point 80 % of the way from x_t to x̂_0, on the dashed x̂_0 arrow.
+    const [ax, ay] = [0.2 * x0.x_t[0] + 0.8 * x0.x0[0], 0.2 * x0.x_t[1] + 0.8 * x0.x0[1]];
+    return { x: r.left + ((ax + 3) / 6) * r.width, y: r.top + ((3 - ay) / 6) * r.height };
+  }, await page.$eval('ptheta-chain', (el) => el.chain.inspect(el.selected)));
+  await page.mouse.move(tip.x, tip.y);
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').highlight === 'x0');
+  const x0Terms = await page.$$eval('ptheta-inspector .term.hl', (els) => els.map((e) => e.className));
+  assert(x0Terms.length > 0 && x0Terms.every((c) => c.includes('term-x0')), `hovering the x̂_0 arrow lights its terms: ${x0Terms}`);
+  await page.locator('ptheta-inspector').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${ARTIFACTS}/inspector.png` });
+  // The drift field draws one arrow per grid cell at the current t.
+  await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.field').click());
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').fieldArrows?.length === 2 * 15 * 15);
+  const finite = await page.$eval('ptheta-chain', (el) => Array.from(el.fieldArrows).every(Number.isFinite));
+  assert(finite, 'the drift field is finite');
+});
+
+await test('switching parameterization re-runs from the same x_T and noise; language switches live', async (page) => {
+  await open(page);
+  const xT = await positions(page);
+  for (let t = 49; t >= 40; t--) await stepTo(page, 'Step forward', t);
+  const eps40 = await positions(page);
+  await page.evaluate(() => { window.noReload = true; });
+  await page.locator('ptheta-equations#eq-params input[value="x0"]').check();
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').getAttribute('weights').endsWith('moons-x0.safetensors'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"][data-t="40"]', { timeout: 60000 });
+  assert(await page.$eval('ptheta-equations#eq-params .param-card.active', (el) => el.dataset.param) === 'x0', 'x0 is the active parameterization');
+  assert(await page.$eval('#set-param', (el) => el.value) === 'x0', 'the settings follow');
+  assert(new URL(page.url()).searchParams.get('param') === 'x0', 'the address follows');
+  const x040 = await positions(page);
+  assert(x040.some((v, i) => Math.abs(v - eps40[i]) > 1e-4), 'the x0 model moves the samples differently');
+  await stepTo(page, 'Reset', 50);
+  const xT2 = await positions(page);
+  assert(xT.every((v, i) => v === xT2[i]), 'the same seed gives the same x_T for the new model');
+  assert(await page.$eval('ptheta-chain', (el) => el.info.parameterization) === 'x0', 'the chain runs the x0 model');
+  // learned variance is offered only with the mean-and-variance model.
+  assert(await page.$eval('#set-variance option[value="learned"]', (o) => o.disabled), 'learned is disabled for x0');
+  await page.locator('ptheta-equations#eq-params input[value="mean-variance"]').check();
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').info?.parameterization === 'mean-variance');
+  assert(!(await page.$eval('#set-variance option[value="learned"]', (o) => o.disabled)), 'learned is enabled for mean-variance');
+  assert(await page.$eval('ptheta-chain', (el) => el.info.variance) === 'learned', 'mean-variance samples with its learned variance');
+  // Language: Spanish without a reload.
+  await page.selectOption('#set-lang', 'es');
+  await page.waitForFunction(() => document.documentElement.lang === 'es');
+  assert(await page.evaluate(() => window.noReload === true), 'no reload');
+  const es = await page.evaluate(() => ({
+    h: document.querySelector('#s2').textContent,
+    play: document.querySelector('ptheta-chain').shadowRoot.querySelector('[data-act=play]').textContent,
+    alg: document.querySelector('ptheta-algorithm figcaption').textContent,
+  }));
+  assert(es.h.startsWith('2. Una cadena de Markov') && es.play === 'Reproducir' && es.alg.startsWith('Muestreo'), JSON.stringify(es));
+  assert(new URL(page.url()).searchParams.get('lang') === 'es', 'language in the address');
+  await page.screenshot({ path: `${ARTIFACTS}/spanish.png` });
+  await page.selectOption('#set-lang', 'en');
+  await page.waitForFunction(() => document.querySelector('#s2').textContent.startsWith('2. A Markov chain'));
+  // Theme menu: dark and light override the system preference.
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.selectOption('#set-theme', 'dark');
+  const dark = await bg();
+  await page.selectOption('#set-theme', 'light');
+  const light = await bg();
+  assert(dark === 'rgb(22, 22, 26)' && light === 'rgb(253, 253, 252)', `themes: ${dark} / ${light}`);
+  // The schedule panel's forward process follows the dataset.
+  await page.selectOption('#set-dataset', 'circles');
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').info?.dataset === 'circles');
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule').dataset.shows === 'circles');
+  assert(await page.$eval('ptheta-equations#eq-params input[value="x0"]', (i) => i.disabled), 'x0 is not shipped for circles');
+});
+
+await test('every message exists in English and Spanish', async (page) => {
+  await open(page);
+  const missing = await page.evaluate(async () => {
+    const { MESSAGES } = await import('./js/i18n.js');
+    const en = Object.keys(MESSAGES.en);
+    const es = Object.keys(MESSAGES.es);
+    return [...en.filter((k) => !es.includes(k)), ...es.filter((k) => !en.includes(k)),
+      ...en.filter((k) => MESSAGES.en[k] === MESSAGES.es[k] && !/^[^a-zA-Z]*$/.test(MESSAGES.en[k]) && !['chain.cpu', 'chain.webgpu', 'cmp.nelbo', 'sch.alphaBarT', 'sch.cosine', 'chain.error', 'sch.snr'].includes(k))];
+  });
+  assert(missing.length === 0, `messages missing or untranslated: ${missing.join(', ')}`);
+});
+
+await test('the browser language is the default; the address overrides it', async (page) => {
+  await open(page);
+  assert(await page.evaluate(() => document.documentElement.lang) === 'es', 'Spanish browser, Spanish page');
+  assert((await page.locator('#s1').textContent()).startsWith('1. Por qué'), 'lesson text in Spanish');
+  await open(page, '?lang=en');
+  assert((await page.locator('#s1').textContent()).startsWith('1. Why'), '?lang=en wins');
+}, { locale: 'es-ES' });
+
+await test('bad chain attributes are named and the element recovers', async (page) => {
+  await open(page);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'gpu'));
+  await page.waitForSelector('ptheta-chain[data-state="error"]');
+  const msg = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.status').textContent);
+  assert(msg.includes('backend="gpu"') && msg.includes('auto, webgpu, cpu'), msg);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'auto'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]');
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('t', '51'));
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('seed', '3'));
+  await page.waitForSelector('ptheta-chain[data-state="error"]');
+  const tMsg = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.status').textContent);
+  assert(tMsg.includes('t="51"') && tMsg.includes('steps="50"'), tMsg);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('t', '20'));
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'cpu'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]');
+  assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'cpu', 'backend="cpu" runs the CPU');
+  assert(await tNow(page) === 20, 'attribute t="20" goes to t = 20');
+  await stepTo(page, 'Step forward', 19);
+});
+
+await test('a fall-back to the CPU is announced (backend.js callback, simulated)', async (page) => {
+  await open(page);
+  const notice = await page.$eval('ptheta-chain', (el) => {
+    // backend.js keeps the callback it was given; call it as a lost device would.
+    el.chain.onBackendChange({ backend: 'cpu', reason: 'GPU device lost (simulated)' });
+    const n = el.shadowRoot.querySelector('.notice');
+    return { hidden: n.hidden, role: n.getAttribute('role'), text: n.textContent, backend: el.shadowRoot.querySelector('.backend').textContent };
+  });
+  assert(!notice.hidden && notice.role === 'alert' && notice.text.includes('GPU device lost (simulated)') && /CPU/.test(notice.backend), JSON.stringify(notice));
+  await stepTo(page, 'Step forward', 49);
+});
+
+await test('a shared address restores the exact same samples', async (page) => {
+  await open(page);
+  await page.locator('ptheta-equations#eq-params input[value="v"]').check();
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').info?.parameterization === 'v');
+  await page.selectOption('#set-variance', 'fixed-large');
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').info?.variance === 'fixed-large');
+  const seed = page.locator('ptheta-chain input.seed');
+  await seed.fill('7');
+  await seed.press('Enter');
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').info?.seed === 7);
+  const samples = page.locator('ptheta-chain input.samples');
+  await samples.fill('256');
+  await samples.press('Enter');
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').chain?.samples === 256);
+  await page.waitForSelector('ptheta-chain[data-state="ready"][data-t="50"]');
+  for (let t = 49; t >= 45; t--) await stepTo(page, 'Step forward', t);
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('t') === '45');
+  const url = page.url();
+  const want = await positions(page);
+  const q = new URL(url).searchParams;
+  assert(q.get('param') === 'v' && q.get('variance') === 'fixed-large' && q.get('seed') === '7' && q.get('samples') === '256', url);
+  const other = await page.context().newPage();
+  await other.goto(url);
+  await other.waitForSelector('ptheta-chain[data-state="ready"][data-t="45"]', { timeout: 60000 });
+  const got = await positions(other);
+  assert(got.length === 512 && got.every((v, i) => v === want[i]), 'the restored view has the identical samples');
+  assert(await other.$eval('ptheta-chain', (el) => `${el.info.parameterization}/${el.info.variance}`) === 'v/fixed-large', 'model and variance restored');
+  await other.close();
+});
+
+await test('a malformed address gives named errors and a working page with defaults', async (page) => {
+  await open(page, '?param=banana&steps=abc&variance=learned&t=999&lang=xx');
+  const msg = await page.locator('#state-error').textContent();
+  for (const part of ['param="banana"', 'steps="abc"', 'lang="xx"', 't="999"']) assert(msg.includes(part), `error names ${part}: ${msg}`);
+  assert(await page.locator('#state-error').isVisible(), 'the error is shown');
+  assert(await page.$eval('ptheta-chain', (el) => `${el.info.parameterization}/${el.info.variance}/${el.info.steps}`) === 'epsilon/fixed-small/50', 'defaults used');
+  await stepTo(page, 'Step forward', 49);
+});
+
+await test('the schedule panel plots the schedule and warns when ᾱ_T is far from 0', async (page) => {
+  await open(page);
+  const ok = await page.$eval('ptheta-schedule', (el) => el.querySelector('[data-warning]').dataset.warning);
+  assert(ok === 'false', 'no warning for the rescaled linear schedule');
+  await page.selectOption('ptheta-schedule select.kind', 'linear-unscaled');
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule select.kind')?.value === 'linear-unscaled');
+  const T = page.locator('ptheta-schedule input.T');
+  await T.fill('100');
+  await T.press('Enter');
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule [data-warning="true"]'));
+  // ᾱ_T of β = 1e-4 … 0.02 over 100 steps, computed here independently.
+  let ab = 1;
+  for (let i = 0; i < 100; i++) ab *= 1 - (1e-4 + ((0.02 - 1e-4) * i) / 99);
+  const shown = await page.locator('ptheta-schedule .alpha-bar-t').textContent();
+  assert(shown.includes(ab.toExponential(2)), `ᾱ_T shown ${shown}, expected ${ab.toExponential(2)}`);
+  assert(new URL(page.url()).searchParams.get('schedule') === 'linear-unscaled', 'schedule in the address');
+  // The forward process at t = T is far from N(0, I) under this schedule, close to it under cosine.
+  await page.$eval('ptheta-schedule input.fwd', (el) => { el.value = el.max; el.dispatchEvent(new Event('input')); });
+  const far = Number((await page.locator('ptheta-schedule .fwd-match').textContent()).match(/(\d+\.\d+) bits/)[1]);
+  await page.locator('ptheta-schedule').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${ARTIFACTS}/schedule-warning.png` });
+  await page.selectOption('ptheta-schedule select.kind', 'cosine');
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule [data-warning="false"]'));
+  await page.$eval('ptheta-schedule input.fwd', (el) => { el.value = el.max; el.dispatchEvent(new Event('input')); });
+  const near = Number((await page.locator('ptheta-schedule .fwd-match').textContent()).match(/(\d+\.\d+) bits/)[1]);
+  assert(near < far, `q(x_T) is closer to N(0, I) with cosine (${near}) than unscaled linear at T = 100 (${far})`);
+});
+
+await test('compare mode: every parameterization from the same x_T, with its eval figures', async (page) => {
+  await open(page);
+  await page.locator('ptheta-compare').scrollIntoViewIfNeeded();
+  await page.getByRole('button', { name: 'Run all to t = 0' }).click();
+  await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 120000 });
+  const figs = await page.$$eval('ptheta-compare .mini', (els) => els.map((e) => ({
+    param: e.dataset.param, variance: e.dataset.variance, js: e.dataset.js, refused: e.dataset.refused, text: e.textContent,
+  })));
+  assert(figs.length === 8, `5 parameterizations + 3 variances: ${figs.length}`);
+  for (const f of figs.slice(0, 5)) {
+    const e = MANIFEST.find((r) => r.file === `moons-${f.param}.safetensors`).eval;
+    assert(f.text.includes(`quality ratio ${e.quality.ratio.toFixed(2)}`), `${f.param} shows its quality ratio ${e.quality.ratio.toFixed(2)}: ${f.text}`);
+    assert(f.js !== undefined, `${f.param} ran`);
+  }
+  const js = Object.fromEntries(figs.slice(0, 5).map((f) => [f.param, Number(f.js)]));
+  assert(js.epsilon < js['mean-variance'], `epsilon matches the data better than mean-variance: ${JSON.stringify(js)}`);
+  const learned = figs.find((f) => f.variance === 'learned' && f.param === 'epsilon');
+  assert(learned.refused === 'true' && /learned/.test(learned.text) && /mean-variance/.test(learned.text), `learned on epsilon is refused clearly: ${learned.text}`);
+  await page.locator('ptheta-compare').screenshot({ path: `${ARTIFACTS}/compare.png` });
+});
+
+await test('reduced motion: Play runs in a few large jumps', async (page) => {
+  await open(page);
+  await page.evaluate(() => {
+    window.tSeen = new Set();
+    document.querySelector('ptheta-chain').addEventListener('ptheta-step', (e) => window.tSeen.add(e.detail.t));
+  });
+  await click(page, 'Play');
+  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 60000 });
+  const seen = await page.evaluate(() => [...window.tSeen].sort((a, b) => b - a).join());
+  assert(seen === '40,30,20,10,0', `5 jumps of 10 steps, drew t = ${seen}`);
+}, { reducedMotion: 'reduce' });
+
+await test('phone width: touch, no horizontal scrolling, 44px targets', async (page) => {
+  await open(page);
+  // 375 is the viewport asked for below; on a mobile viewport innerWidth grows with the content.
+  const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
+  assert(layout.scroll <= 375 && layout.width === 375, `no horizontal overflow at 375px: ${JSON.stringify(layout)}`);
+  await page.getByRole('button', { name: 'Step forward' }).tap();
+  await page.waitForSelector('ptheta-chain[data-t="49"]');
+  const small = await page.evaluate(() => {
+    const all = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox])'),
+      ...document.querySelector('ptheta-chain').shadowRoot.querySelectorAll('button, select, input:not([type=checkbox])')];
+    return all.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 60));
+  });
+  assert(small.length === 0, `targets under 44px: ${small.join(' | ')}`);
+  await page.screenshot({ path: `${ARTIFACTS}/phone.png`, fullPage: false });
+  await stepTo(page, 'Step forward', 48);
+  await axe(page, 'phone');
+}, { viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+
+for (const scheme of ['light', 'dark']) {
+  await test(`axe-core: no serious or critical violations (${scheme} theme)`, async (page) => {
+    await open(page);
+    await stepTo(page, 'Step forward', 49);
+    await page.getByRole('button', { name: 'Run all to t = 0' }).click();
+    await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 120000 });
+    await axe(page, scheme);
+    if (scheme === 'dark') await page.screenshot({ path: `${ARTIFACTS}/dark.png` });
+  }, { colorScheme: scheme });
+}
+
+await test('the check questions grade answers and explain wrong ones', async (page) => {
+  await open(page);
+  await page.evaluate(() => {
+    window.answers = [];
+    document.addEventListener('ptheta-answer', (e) => window.answers.push(e.detail));
+  });
+  const q1 = page.locator('#quiz1');
+  await q1.getByRole('button', { name: 'Check' }).click();
+  assert((await q1.locator('.feedback').textContent()) === 'Pick an answer first.', 'asks for an answer');
+  await q1.locator('input[value="b"]').check();
+  await q1.getByRole('button', { name: 'Check' }).click();
+  assert((await q1.locator('.feedback').textContent()).includes('forward (noising) process'), 'explains the wrong answer');
+  await q1.locator('input[value="a"]').check();
+  await q1.getByRole('button', { name: 'Check' }).click();
+  assert((await q1.locator('.feedback').textContent()).startsWith('Right'), 'accepts the sampling procedure');
+  const q2 = page.locator('#quiz2');
+  await q2.locator('input[value="b"]').check();
+  await q2.getByRole('button', { name: 'Check' }).click();
+  const answers = await page.evaluate(() => window.answers.map((a) => `${a.question}:${a.choice}:${a.correct}`).join());
+  assert(answers === 'q1:b:false,q1:a:true,q2:b:true', answers);
+});
+
+await test('nothing is loaded from another origin', async (page) => {
+  const foreign = [];
+  page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
+  await open(page);
+  await page.waitForFunction(() => document.fonts.status === 'loaded');
+  const katexFont = await page.evaluate(() => [...document.fonts].some((f) => f.family.includes('KaTeX') && f.status === 'loaded'));
+  assert(katexFont, 'KaTeX fonts load from the project');
+  assert(foreign.length === 0, `foreign requests: ${foreign.join(', ')}`);
+});
+
+await browser.close();
+server.close();
+console.log(`# ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,50 @@
+// KaTeX, served from this site (Trunk copies node_modules/katex/dist to katex/), and the small
+// renderer for messages that mix text with $…$ maths.
+import katex from '../katex/katex.mjs';
+
+// \htmlClass ties a term of an equation to its arrow on the canvas; nothing else needs trust.
+const trust = (ctx) => ctx.command === '\\htmlClass' || ctx.command === '\\htmlData';
+
+/** HTML for one formula. Errors throw: every formula on the page is ours, so a bad one is a bug. */
+export function tex(src, displayMode = false) {
+  return katex.renderToString(src, { displayMode, throwOnError: true, trust, strict: 'ignore' });
+}
+
+const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+export const escapeHtml = (s) => String(s).replace(/[&<>"]/g, (c) => ESC[c]);
+
+/**
+ * HTML for a message: text is escaped, $…$ becomes inline maths. `allowHtml` keeps the text's own
+ * markup (only for our trusted message tables, e.g. <sub> in the title).
+ */
+export function rich(msg, allowHtml = false) {
+  return msg
+    .split(/(\$[^$]+\$)/)
+    .map((part) => (part.startsWith('$') && part.endsWith('$') && part.length > 1
+      ? tex(part.slice(1, -1))
+      : allowHtml ? part : escapeHtml(part)))
+    .join('');
+}
+
+/**
+ * Wide formulas scroll sideways on small screens; a scrolling region must be reachable by
+ * keyboard, so each .eq that overflows becomes focusable (and stops being so when it fits).
+ * The check reruns whenever a formula or its box changes size (fonts arriving, a rotation).
+ */
+function mark(el) {
+  if (el.scrollWidth > el.clientWidth + 1) el.tabIndex = 0;
+  else el.removeAttribute('tabindex');
+}
+const watcher = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const eq = e.target.closest('.eq');
+    if (eq) mark(eq);
+  }
+});
+export function markScrollable(root = document) {
+  for (const el of root.querySelectorAll('.eq')) {
+    mark(el);
+    watcher.observe(el);
+    for (const k of el.querySelectorAll('.katex')) watcher.observe(k);
+  }
+}
