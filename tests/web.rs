@@ -16,6 +16,15 @@ const REFERENCE: &str = include_str!("data/chain-moons-epsilon.json");
 /// a wrong formula, a wrong noise draw or a wrong weight would give (≥ 1e-1).
 const TOLERANCE: f32 = 2e-3;
 
+async fn positions(chain: &WasmChain) -> Vec<f32> {
+    let v = wasm_bindgen_futures::JsFuture::from(chain.positions()).await.unwrap();
+    js_sys::Float32Array::from(v).to_vec()
+}
+
+async fn inspect(chain: &WasmChain, sample: usize) -> JsValue {
+    wasm_bindgen_futures::JsFuture::from(chain.inspect(sample)).await.unwrap()
+}
+
 fn options(extra: &str) -> JsValue {
     js_sys::JSON::parse(&format!(
         r#"{{"steps": 50, "samples": 256, "seed": 7, "variance": "fixed-small"{extra}}}"#
@@ -24,14 +33,14 @@ fn options(extra: &str) -> JsValue {
 }
 
 #[wasm_bindgen_test]
-fn browser_chain_matches_native_reference() {
+async fn browser_chain_matches_native_reference() {
     let stored: serde_json::Value = serde_json::from_str(REFERENCE).unwrap();
     let states = stored["states"].as_array().unwrap();
     let mut chain = WasmChain::new(WEIGHTS, options("")).unwrap();
     let mut k = 0;
     loop {
         if chain.t().is_multiple_of(10) {
-            let ours = chain.positions().to_vec();
+            let ours = positions(&chain).await;
             let want: Vec<f32> = states[k]
                 .as_array()
                 .unwrap()
@@ -51,16 +60,16 @@ fn browser_chain_matches_native_reference() {
 }
 
 #[wasm_bindgen_test]
-fn step_back_restores_the_exact_state() {
+async fn step_back_restores_the_exact_state() {
     let mut chain = WasmChain::new(WEIGHTS, options("")).unwrap();
     chain.step(20).unwrap();
-    let before = chain.positions().to_vec();
+    let before = positions(&chain).await;
     chain.step(3).unwrap();
     for _ in 0..3 {
         chain.step_back().unwrap();
     }
     assert_eq!(chain.t(), 30);
-    assert_eq!(chain.positions().to_vec(), before);
+    assert_eq!(positions(&chain).await, before);
 }
 
 #[wasm_bindgen_test]
@@ -80,10 +89,10 @@ fn bad_input_gets_a_specific_error() {
 }
 
 #[wasm_bindgen_test]
-fn inspect_matches_the_step_it_describes() {
+async fn inspect_matches_the_step_it_describes() {
     let mut chain = WasmChain::new(WEIGHTS, options("")).unwrap();
     chain.step(10).unwrap();
-    let v = chain.inspect(5).unwrap();
+    let v = inspect(&chain, 5).await;
     let get =
         |k: &str| -> Vec<f64> { serde_wasm_bindgen::from_value(js_sys::Reflect::get(&v, &k.into()).unwrap()).unwrap() };
     let (mean, sigma, z, x_prev) = (get("mean"), get("sigma"), get("z"), get("x_prev"));
@@ -91,7 +100,7 @@ fn inspect_matches_the_step_it_describes() {
         assert!((mean[d] + sigma[d] * z[d] - x_prev[d]).abs() < 1e-9);
     }
     chain.step(1).unwrap();
-    let after = chain.positions().to_vec();
+    let after = positions(&chain).await;
     for d in 0..2 {
         assert!(
             (after[10 + d] as f64 - x_prev[d]).abs() < 1e-4,

@@ -86,11 +86,31 @@ fn install_build_tools() -> Result<(), String> {
             "Node.js and npm are needed (for KaTeX, Playwright and the linter): install Node.js 20 or later".into(),
         );
     }
-    if !Path::new("node_modules/.package-lock.json").exists() {
+    if npm_packages_missing() {
         eprintln!("xtask: installing npm packages (npm ci)");
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))?;
     }
     Ok(())
+}
+
+/// True when node_modules lacks a package that package.json lists (e.g. one added since the last
+/// `npm ci`), so a checkout with an older node_modules is brought up to date.
+fn npm_packages_missing() -> bool {
+    let Ok(text) = std::fs::read_to_string("package.json") else {
+        return true;
+    };
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return true;
+    };
+    let names = ["dependencies", "devDependencies"]
+        .iter()
+        .filter_map(|k| json[k].as_object())
+        .flat_map(|deps| deps.keys().cloned())
+        .collect::<Vec<_>>();
+    !Path::new("node_modules/.package-lock.json").exists()
+        || names
+            .iter()
+            .any(|n| !Path::new("node_modules").join(n).join("package.json").exists())
 }
 
 fn install_test_tools() -> Result<(), String> {
@@ -200,14 +220,18 @@ fn test() -> Result<(), String> {
                 .args(wasm)
                 .args(["--", "-D", "warnings"]),
         ),
-        step("cargo test", Command::new("cargo").args(["test", "--workspace"])),
+        step(
+            "cargo test",
+            // lavapipe is installed with the browser: the native WebGPU tests must not skip
+            Command::new("cargo").args(["test", "--workspace"]).env("PTHETA_REQUIRE_GPU", "1"),
+        ),
         step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
     ];
     outcomes.push(step("shipped weights", Command::new("node").arg("tests/shipped.mjs")));
     outcomes.push(step(
         "wasm-pack test (headless Chromium)",
         Command::new("wasm-pack")
-            .args(["test", "--headless", "--chrome", "--", "--test", "web"])
+            .args(["test", "--headless", "--chrome", "--", "--test", "web", "--test", "web_gpu"])
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "600"),
     ));

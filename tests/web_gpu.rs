@@ -1,0 +1,143 @@
+//! The WebGPU backend in headless Chromium (`wasm-pack test --headless --chrome -- --test
+//! web_gpu`; webdriver.json passes --enable-unsafe-webgpu, which gives SwiftShader here). A
+//! missing adapter fails these tests: `auto` must pick WebGPU in this browser.
+#![cfg(target_arch = "wasm32")]
+
+use ptheta::wasm::WasmChain;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const MODELS: [(&str, &[u8], &[&str]); 10] = [
+    ("moons-epsilon", include_bytes!("../weights/moons-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
+    ("swiss-roll-epsilon", include_bytes!("../weights/swiss-roll-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
+    ("checkerboard-epsilon", include_bytes!("../weights/checkerboard-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
+    ("circles-epsilon", include_bytes!("../weights/circles-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
+    ("letters-epsilon", include_bytes!("../weights/letters-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
+    ("eight-gaussians-epsilon", include_bytes!("../weights/eight-gaussians-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
+    ("moons-x0", include_bytes!("../weights/moons-x0.safetensors"), &["fixed-small", "fixed-large"]),
+    ("moons-v", include_bytes!("../weights/moons-v.safetensors"), &["fixed-small", "fixed-large"]),
+    ("moons-mean", include_bytes!("../weights/moons-mean.safetensors"), &["fixed-small", "fixed-large"]),
+    (
+        "moons-mean-variance",
+        include_bytes!("../weights/moons-mean-variance.safetensors"),
+        &["learned", "fixed-small", "fixed-large"],
+    ),
+];
+
+/// Same reasoning as tests/gpu.rs: f32 on the GPU (tiled sums, its own sin/cos/exp/tanh) against
+/// candle's f32 network with f64 step arithmetic; ~1e-6 per step, and a wrong formula, weight,
+/// timestep or noise draw moves points by ≥ 1e-1.
+const TOLERANCE: f32 = 2e-3;
+
+fn options(variance: &str, steps: usize, samples: usize, backend: &str) -> JsValue {
+    js_sys::JSON::parse(&format!(
+        r#"{{"steps": {steps}, "samples": {samples}, "seed": 21, "variance": "{variance}", "backend": "{backend}"}}"#
+    ))
+    .unwrap()
+}
+
+async fn create(weights: &[u8], options: JsValue) -> WasmChain {
+    WasmChain::create(weights.to_vec(), options)
+        .await
+        .map_err(JsValue::from)
+        .unwrap_or_else(|e| panic!("{:?}", js_sys::Error::from(e).message()))
+}
+
+async fn positions(chain: &WasmChain) -> Vec<f32> {
+    let v = JsFuture::from(chain.positions()).await.unwrap();
+    js_sys::Float32Array::from(v).to_vec()
+}
+
+fn worst(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[wasm_bindgen_test]
+async fn every_model_and_variance_matches_the_cpu_at_every_step() {
+    let mut report = Vec::new();
+    let mut combos = 0;
+    for (name, weights, variances) in MODELS {
+        for v in variances {
+            let mut gpu = create(weights, options(v, 100, 128, "webgpu")).await;
+            let mut cpu = create(weights, options(v, 100, 128, "cpu")).await;
+            assert_eq!(gpu.backend(), "webgpu");
+            assert_eq!(cpu.backend(), "cpu");
+            let mut largest = 0f32;
+            loop {
+                let d = worst(&positions(&gpu).await, &positions(&cpu).await);
+                assert!(d < TOLERANCE, "{name} {v}: |gpu − cpu| = {d} at t = {}", cpu.t());
+                largest = largest.max(d);
+                if cpu.t() == 0 {
+                    break;
+                }
+                gpu.step(1).unwrap();
+                cpu.step(1).unwrap();
+            }
+            report.push(format!("{name} {v}: {largest:.1e}"));
+            combos += 1;
+        }
+    }
+    assert_eq!(combos, 21);
+    web_sys::console::log_1(&format!("worst |gpu − cpu| per chain: {}", report.join(", ")).into());
+}
+
+#[wasm_bindgen_test]
+async fn auto_picks_webgpu_and_stepping_maps_nothing() {
+    let (_, weights, _) = MODELS[0];
+    let mut chain = create(weights, options("fixed-small", 50, 1024, "auto")).await;
+    assert_eq!(chain.backend(), "webgpu");
+    assert_eq!(chain.fallback_reason(), None);
+    let before = chain.mappings();
+    for _ in 0..50 {
+        chain.step(1).unwrap();
+    }
+    assert_eq!(chain.mappings(), before, "no buffer is mapped while stepping");
+    assert_eq!(chain.t(), 0);
+    positions(&chain).await;
+    assert_eq!(chain.mappings(), before + 1.0, "one read is one mapping");
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_device_finishes_on_the_cpu_with_the_cpu_chain_result() {
+    let (_, weights, _) = MODELS[7];
+    let mut cpu = create(weights, options("fixed-small", 60, 512, "cpu")).await;
+    cpu.step(60).unwrap();
+    let want = positions(&cpu).await;
+
+    let mut chain = create(weights, options("fixed-small", 60, 512, "webgpu")).await;
+    chain.step(25).unwrap();
+    positions(&chain).await; // the GPU really ran
+    chain.lose_device().unwrap();
+    // the loss is reported asynchronously (GPUDevice.lost); let the event loop run
+    JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 50)
+            .unwrap();
+    }))
+    .await
+    .unwrap();
+    chain.step(35).unwrap();
+    assert_eq!(chain.backend(), "cpu", "the chain moved to the CPU");
+    let reason = chain.fallback_reason().unwrap();
+    assert!(reason.contains("lost") && reason.contains("t = 35"), "{reason}");
+    assert_eq!(chain.t(), 0);
+    assert_eq!(positions(&chain).await, want, "same final samples as an uninterrupted CPU chain");
+}
+
+#[wasm_bindgen_test]
+async fn step_back_on_the_gpu_restores_the_exact_state() {
+    let (_, weights, _) = MODELS[0];
+    let mut chain = create(weights, options("fixed-small", 50, 256, "webgpu")).await;
+    chain.step(20).unwrap();
+    let before = positions(&chain).await;
+    chain.step(3).unwrap();
+    for _ in 0..3 {
+        chain.step_back().unwrap();
+    }
+    assert_eq!(positions(&chain).await, before);
+}
