@@ -59,8 +59,16 @@ fn compare(gpu: &Gpu, file: &str, variance: Variance, steps: usize, gpu_seed: u6
         let want = c.positions();
         assert_eq!(ours.len(), want.len());
         if diverged(want) {
-            assert_eq!(variance, Variance::Learned, "{file} {variance}: CPU chain diverged at t = {}", c.t());
-            eprintln!("{file} {variance}: the CPU chain itself left ±1e6 at t = {}; compared up to there", c.t());
+            assert_eq!(
+                variance,
+                Variance::Learned,
+                "{file} {variance}: CPU chain diverged at t = {}",
+                c.t()
+            );
+            eprintln!(
+                "{file} {variance}: the CPU chain itself left ±1e6 at t = {}; compared up to there",
+                c.t()
+            );
             break;
         }
         worst = worst.max(difference(&ours, want, &format!("{file} {variance} t = {}", c.t())));
@@ -78,7 +86,10 @@ fn compare(gpu: &Gpu, file: &str, variance: Variance, steps: usize, gpu_seed: u6
 fn difference(ours: &[f32], want: &[f32], what: &str) -> f32 {
     let mut worst = 0f32;
     for (k, (a, b)) in ours.iter().zip(want).enumerate() {
-        assert!(a.is_finite() && b.is_finite(), "{what}: coordinate {k} is {a} on the GPU, {b} on the CPU");
+        assert!(
+            a.is_finite() && b.is_finite(),
+            "{what}: coordinate {k} is {a} on the GPU, {b} on the CPU"
+        );
         worst = worst.max((a - b).abs() / b.abs().max(1.0));
     }
     worst

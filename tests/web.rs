@@ -22,7 +22,9 @@ async fn positions(chain: &WasmChain) -> Vec<f32> {
 }
 
 async fn inspect(chain: &WasmChain, sample: usize) -> JsValue {
-    wasm_bindgen_futures::JsFuture::from(chain.inspect(sample)).await.unwrap()
+    wasm_bindgen_futures::JsFuture::from(chain.inspect(sample))
+        .await
+        .unwrap()
 }
 
 fn options(extra: &str) -> JsValue {

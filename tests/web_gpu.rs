@@ -11,15 +11,51 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 const MODELS: [(&str, &[u8], &[&str]); 10] = [
-    ("moons-epsilon", include_bytes!("../weights/moons-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
-    ("swiss-roll-epsilon", include_bytes!("../weights/swiss-roll-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
-    ("checkerboard-epsilon", include_bytes!("../weights/checkerboard-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
-    ("circles-epsilon", include_bytes!("../weights/circles-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
-    ("letters-epsilon", include_bytes!("../weights/letters-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
-    ("eight-gaussians-epsilon", include_bytes!("../weights/eight-gaussians-epsilon.safetensors"), &["fixed-small", "fixed-large"]),
-    ("moons-x0", include_bytes!("../weights/moons-x0.safetensors"), &["fixed-small", "fixed-large"]),
-    ("moons-v", include_bytes!("../weights/moons-v.safetensors"), &["fixed-small", "fixed-large"]),
-    ("moons-mean", include_bytes!("../weights/moons-mean.safetensors"), &["fixed-small", "fixed-large"]),
+    (
+        "moons-epsilon",
+        include_bytes!("../weights/moons-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "swiss-roll-epsilon",
+        include_bytes!("../weights/swiss-roll-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "checkerboard-epsilon",
+        include_bytes!("../weights/checkerboard-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "circles-epsilon",
+        include_bytes!("../weights/circles-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "letters-epsilon",
+        include_bytes!("../weights/letters-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "eight-gaussians-epsilon",
+        include_bytes!("../weights/eight-gaussians-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "moons-x0",
+        include_bytes!("../weights/moons-x0.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "moons-v",
+        include_bytes!("../weights/moons-v.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "moons-mean",
+        include_bytes!("../weights/moons-mean.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
     (
         "moons-mean-variance",
         include_bytes!("../weights/moons-mean-variance.safetensors"),
@@ -27,10 +63,12 @@ const MODELS: [(&str, &[u8], &[&str]); 10] = [
     ),
 ];
 
-/// Same reasoning as tests/gpu.rs: f32 on the GPU (tiled sums, its own sin/cos/exp/tanh) against
-/// candle's f32 network with f64 step arithmetic; ~1e-6 per step, and a wrong formula, weight,
-/// timestep or noise draw moves points by ≥ 1e-1.
-const TOLERANCE: f32 = 2e-3;
+/// Larger than tests/gpu.rs's 2e-3 (where lavapipe agrees to ~1e-5): WebGPU, like Vulkan, only
+/// promises sin/cos to an absolute 2^-11 ≈ 5e-4 and exp/log to a few ULP, and SwiftShader uses
+/// that latitude. Those errors enter the 384 input features and the Box–Muller noise
+/// (z = r·cos θ with r up to ~4), and measured differences reach ~2e-3 after a chain. 1e-2 is
+/// still ten times below what a wrong formula, weight, timestep or noise draw gives (≥ 1e-1).
+const TOLERANCE: f32 = 1e-2;
 
 fn options(variance: &str, steps: usize, samples: usize, backend: &str) -> JsValue {
     js_sys::JSON::parse(&format!(
@@ -51,9 +89,22 @@ async fn positions(chain: &WasmChain) -> Vec<f32> {
     js_sys::Float32Array::from(v).to_vec()
 }
 
+/// Largest |a − b| relative to max(1, |b|), as in tests/gpu.rs.
 fn worst(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            assert!(x.is_finite() && y.is_finite(), "gpu {x}, cpu {y}");
+            (x - y).abs() / y.abs().max(1.0)
+        })
+        .fold(0.0, f32::max)
+}
+
+/// The broken shipped mean-variance model's learned-variance chain leaves ±1e6 within a few
+/// steps on both backends (see tests/gpu.rs); such a chain is compared up to there.
+fn diverged(state: &[f32]) -> bool {
+    state.iter().any(|v| !v.is_finite() || v.abs() > 1e6)
 }
 
 #[wasm_bindgen_test]
@@ -62,13 +113,19 @@ async fn every_model_and_variance_matches_the_cpu_at_every_step() {
     let mut combos = 0;
     for (name, weights, variances) in MODELS {
         for v in variances {
-            let mut gpu = create(weights, options(v, 100, 128, "webgpu")).await;
-            let mut cpu = create(weights, options(v, 100, 128, "cpu")).await;
+            // a full chain x_T → x_0 respaced to 10 steps: SwiftShader is a CPU rasterizer
+            let mut gpu = create(weights, options(v, 10, 128, "webgpu")).await;
+            let mut cpu = create(weights, options(v, 10, 128, "cpu")).await;
             assert_eq!(gpu.backend(), "webgpu");
             assert_eq!(cpu.backend(), "cpu");
             let mut largest = 0f32;
             loop {
-                let d = worst(&positions(&gpu).await, &positions(&cpu).await);
+                let want = positions(&cpu).await;
+                if diverged(&want) {
+                    assert_eq!(*v, "learned", "{name} {v}: the CPU chain diverged");
+                    break;
+                }
+                let d = worst(&positions(&gpu).await, &want);
                 assert!(d < TOLERANCE, "{name} {v}: |gpu − cpu| = {d} at t = {}", cpu.t());
                 largest = largest.max(d);
                 if cpu.t() == 0 {
@@ -88,11 +145,11 @@ async fn every_model_and_variance_matches_the_cpu_at_every_step() {
 #[wasm_bindgen_test]
 async fn auto_picks_webgpu_and_stepping_maps_nothing() {
     let (_, weights, _) = MODELS[0];
-    let mut chain = create(weights, options("fixed-small", 50, 1024, "auto")).await;
+    let mut chain = create(weights, options("fixed-small", 20, 1024, "auto")).await;
     assert_eq!(chain.backend(), "webgpu");
     assert_eq!(chain.fallback_reason(), None);
     let before = chain.mappings();
-    for _ in 0..50 {
+    for _ in 0..20 {
         chain.step(1).unwrap();
     }
     assert_eq!(chain.mappings(), before, "no buffer is mapped while stepping");
@@ -104,12 +161,12 @@ async fn auto_picks_webgpu_and_stepping_maps_nothing() {
 #[wasm_bindgen_test]
 async fn a_lost_device_finishes_on_the_cpu_with_the_cpu_chain_result() {
     let (_, weights, _) = MODELS[7];
-    let mut cpu = create(weights, options("fixed-small", 60, 512, "cpu")).await;
-    cpu.step(60).unwrap();
+    let mut cpu = create(weights, options("fixed-small", 16, 256, "cpu")).await;
+    cpu.step(16).unwrap();
     let want = positions(&cpu).await;
 
-    let mut chain = create(weights, options("fixed-small", 60, 512, "webgpu")).await;
-    chain.step(25).unwrap();
+    let mut chain = create(weights, options("fixed-small", 16, 256, "webgpu")).await;
+    chain.step(6).unwrap();
     positions(&chain).await; // the GPU really ran
     chain.lose_device().unwrap();
     // the loss is reported asynchronously (GPUDevice.lost); let the event loop run
@@ -121,19 +178,23 @@ async fn a_lost_device_finishes_on_the_cpu_with_the_cpu_chain_result() {
     }))
     .await
     .unwrap();
-    chain.step(35).unwrap();
+    chain.step(10).unwrap();
     assert_eq!(chain.backend(), "cpu", "the chain moved to the CPU");
     let reason = chain.fallback_reason().unwrap();
-    assert!(reason.contains("lost") && reason.contains("t = 35"), "{reason}");
+    assert!(reason.contains("lost") && reason.contains("t = 10"), "{reason}");
     assert_eq!(chain.t(), 0);
-    assert_eq!(positions(&chain).await, want, "same final samples as an uninterrupted CPU chain");
+    assert_eq!(
+        positions(&chain).await,
+        want,
+        "same final samples as an uninterrupted CPU chain"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn step_back_on_the_gpu_restores_the_exact_state() {
     let (_, weights, _) = MODELS[0];
-    let mut chain = create(weights, options("fixed-small", 50, 256, "webgpu")).await;
-    chain.step(20).unwrap();
+    let mut chain = create(weights, options("fixed-small", 12, 256, "webgpu")).await;
+    chain.step(5).unwrap();
     let before = positions(&chain).await;
     chain.step(3).unwrap();
     for _ in 0..3 {

@@ -223,7 +223,9 @@ fn test() -> Result<(), String> {
         step(
             "cargo test",
             // lavapipe is installed with the browser: the native WebGPU tests must not skip
-            Command::new("cargo").args(["test", "--workspace"]).env("PTHETA_REQUIRE_GPU", "1"),
+            Command::new("cargo")
+                .args(["test", "--workspace"])
+                .env("PTHETA_REQUIRE_GPU", "1"),
         ),
         step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
     ];
@@ -231,7 +233,16 @@ fn test() -> Result<(), String> {
     outcomes.push(step(
         "wasm-pack test (headless Chromium)",
         Command::new("wasm-pack")
-            .args(["test", "--headless", "--chrome", "--", "--test", "web", "--test", "web_gpu"])
+            .args([
+                "test",
+                "--headless",
+                "--chrome",
+                "--",
+                "--test",
+                "web",
+                "--test",
+                "web_gpu",
+            ])
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "600"),
     ));
