@@ -178,6 +178,8 @@ impl Spec {
     }
 }
 
+// One Engine per chain: the size difference between the variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Engine {
     Cpu(Chain<Denoiser>),
     Gpu(Box<GpuChain>),

@@ -138,7 +138,7 @@ impl Gpu {
     /// Largest storage binding and buffer, in bytes.
     pub fn max_binding_bytes(&self) -> u64 {
         let l = self.device.limits();
-        (l.max_storage_buffer_binding_size as u64).min(l.max_buffer_size)
+        l.max_storage_buffer_binding_size.min(l.max_buffer_size)
     }
 
     /// `Some(reason)` once the device was lost or reported an error: from then on nothing it
