@@ -258,6 +258,10 @@ fn test() -> Result<(), String> {
             "lesson page end-to-end (Playwright)",
             Command::new("node").arg("tests/e2e/lesson.mjs"),
         ));
+        outcomes.push(step(
+            "WebGPU end-to-end (Playwright, SwiftShader)",
+            Command::new("node").arg("tests/e2e/webgpu.mjs"),
+        ));
     } else {
         outcomes.push(Outcome {
             name: "browser end-to-end (not run: no build)",
@@ -305,5 +309,6 @@ fn bench() -> Result<(), String> {
         "ptheta",
         "target/nosimd/wasm32-unknown-unknown/release/ptheta.wasm",
     ]))?;
-    run(Command::new("node").arg("tests/e2e/bench.mjs"))
+    run(Command::new("node").arg("tests/e2e/bench.mjs"))?;
+    run(Command::new("node").arg("tests/e2e/bench-gpu.mjs"))
 }
