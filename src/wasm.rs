@@ -95,15 +95,38 @@ fn err(e: impl std::fmt::Display) -> JsError {
 thread_local! {
     /// One device for every chain on the page (compare mode runs several); replaced once lost.
     static GPU: RefCell<Option<Gpu>> = const { RefCell::new(None) };
+    /// The request in flight, shared by chains created meanwhile: Chromium destroys a device
+    /// when the page requests another adapter, so the page must never hold two requests.
+    static REQUEST: RefCell<Option<js_sys::Promise>> = const { RefCell::new(None) };
+    static LAST_ERROR: RefCell<Option<crate::gpu::GpuError>> = const { RefCell::new(None) };
 }
 
 async fn shared_gpu() -> Result<Gpu, crate::gpu::GpuError> {
     if let Some(g) = GPU.with(|g| g.borrow().clone()).filter(|g| g.failure().is_none()) {
         return Ok(g);
     }
-    let g = Gpu::request().await?;
-    GPU.with(|slot| *slot.borrow_mut() = Some(g.clone()));
-    Ok(g)
+    let promise = REQUEST.with(|r| {
+        r.borrow_mut()
+            .get_or_insert_with(|| {
+                wasm_bindgen_futures::future_to_promise(async {
+                    let result = Gpu::request().await;
+                    REQUEST.with(|r| *r.borrow_mut() = None);
+                    match result {
+                        Ok(g) => GPU.with(|slot| *slot.borrow_mut() = Some(g)),
+                        Err(e) => LAST_ERROR.with(|slot| *slot.borrow_mut() = Some(e)),
+                    }
+                    Ok(JsValue::UNDEFINED)
+                })
+            })
+            .clone()
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    match GPU.with(|g| g.borrow().clone()).filter(|g| g.failure().is_none()) {
+        Some(g) => Ok(g),
+        None => Err(LAST_ERROR
+            .with(|e| e.borrow().clone())
+            .unwrap_or_else(|| crate::gpu::GpuError::NoDevice("the device was lost as soon as it was made".into()))),
+    }
 }
 
 /// Everything needed to build (or rebuild) a chain.

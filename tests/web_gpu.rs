@@ -134,6 +134,13 @@ async fn every_model_and_variance_matches_the_cpu_at_every_step() {
                 gpu.step(1).unwrap();
                 cpu.step(1).unwrap();
             }
+            // a lost device would have moved the chain to the CPU and made this comparison moot
+            assert_eq!(
+                gpu.backend(),
+                "webgpu",
+                "{name} {v}: the chain left the GPU: {:?}",
+                gpu.fallback_reason()
+            );
             report.push(format!("{name} {v}: {largest:.1e}"));
             combos += 1;
         }

@@ -36,8 +36,17 @@ export function loadWasm() {
 
 export const BACKENDS = ['auto', 'webgpu', 'cpu'];
 
-/** Vendor and architecture as the browser reports them (wgpu does not pass them on). */
-async function adapterInfo() {
+let adapterInfoOnce = null;
+/**
+ * Vendor and architecture as the browser reports them (wgpu does not pass them on). Asked once,
+ * before wgpu's own request: Chromium destroys existing devices when another adapter is requested.
+ */
+function adapterInfo() {
+  adapterInfoOnce ??= requestAdapterInfo();
+  return adapterInfoOnce;
+}
+
+async function requestAdapterInfo() {
   try {
     const adapter = await navigator.gpu?.requestAdapter();
     const info = adapter?.info;
@@ -54,9 +63,10 @@ export async function createChain(weights, options = {}, { onBackendChange } = {
   if (!BACKENDS.includes(backend)) {
     throw new Error(`backend "${backend}" must be one of ${BACKENDS.join(', ')}`);
   }
+  const info = backend === 'cpu' ? null : await adapterInfo();
   const inner = await WasmChain.create(weights, { ...rest, backend });
   const chain = new Chain(inner, onBackendChange);
-  if (inner.backend === 'webgpu') chain.adapter = await adapterInfo();
+  if (inner.backend === 'webgpu') chain.adapter = info;
   return chain;
 }
 
