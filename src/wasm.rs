@@ -436,7 +436,7 @@ impl WasmChain {
                     match &i.engine {
                         Engine::Cpu(c) => Ok(js_sys::Float32Array::from(c.positions()).into()),
                         Engine::Gpu(_) => {
-                            i.fall_back(e)?;
+                            i.fall_back(format!("the WebGPU device stopped answering ({e})"))?;
                             positions_now(&i)
                         }
                     }
@@ -463,7 +463,7 @@ impl WasmChain {
                 Err(e) => {
                     let mut i = inner.borrow_mut();
                     if !i.check_health()? {
-                        i.fall_back(e)?;
+                        i.fall_back(format!("the WebGPU device stopped answering ({e})"))?;
                     }
                     match &i.engine {
                         Engine::Cpu(c) => to_js(&c.inspect(sample).map_err(err)?),
@@ -495,7 +495,7 @@ impl WasmChain {
                 Err(e) => {
                     let mut i = inner.borrow_mut();
                     if !i.check_health()? {
-                        i.fall_back(e)?;
+                        i.fall_back(format!("the WebGPU device stopped answering ({e})"))?;
                     }
                     match &i.engine {
                         Engine::Cpu(c) => histogram_cpu(c.positions(), bins, half),

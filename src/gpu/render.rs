@@ -38,10 +38,13 @@ impl PointsRenderer {
             .create_surface(wgpu::SurfaceTarget::Canvas(canvas.clone()))
             .map_err(|e| format!("cannot draw with WebGPU on this canvas: {e}"))?;
         let caps = surface.get_capabilities(&gpu.adapter);
+        // an 8-bit format: the list may start with a float one that needs an HDR colour space
         let format = caps
             .formats
-            .first()
+            .iter()
             .copied()
+            .find(|f| matches!(f, wgpu::TextureFormat::Bgra8Unorm | wgpu::TextureFormat::Rgba8Unorm))
+            .or_else(|| caps.formats.first().copied())
             .ok_or("the canvas offers no WebGPU texture format")?;
         let device = &gpu.device;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {

@@ -21,6 +21,8 @@
 //   await chain.draw({ half, trails, color })  draws x_t (and `trails` earlier states, fainter) on that layer
 //   chain.free()
 //   chain.mappings           GPU buffer mappings made so far (the animation loop makes none)
+//   createChain(…, { gpuDraw: false }) draws a WebGPU chain with Canvas 2D from a readback per
+//     frame, for browsers that cannot present a WebGPU canvas (headless Chromium on SwiftShader)
 //   chain.loseDevice()       destroys the WebGPU device, as a driver reset would (tests, demos)
 // onBackendChange({ backend, reason }) fires when the chain moves from WebGPU to the CPU mid-run
 // (it is also kept as the property chain.onBackendChange). The points layer is a canvas that
@@ -57,7 +59,14 @@ async function requestAdapterInfo() {
 }
 
 /** Creates a chain; `options.backend` is 'auto' (default), 'webgpu' or 'cpu'. */
-export async function createChain(weights, options = {}, { onBackendChange } = {}) {
+// Set when a device was lost after WebGPU drew on a canvas: some browsers (headless Chromium on
+// SwiftShader) compute with WebGPU but lose the device when presenting a canvas. Later chains on
+// the page then keep WebGPU for the chain and draw with Canvas 2D. A page (or test) may decide up
+// front with globalThis.PTHETA_GPU_DRAW = false.
+let canvasPresentationFailed = false;
+
+export async function createChain(weights, options = {}, { onBackendChange, gpuDraw } = {}) {
+  gpuDraw ??= !canvasPresentationFailed && globalThis.PTHETA_GPU_DRAW !== false;
   await loadWasm();
   const { backend = 'auto', ...rest } = options;
   if (!BACKENDS.includes(backend)) {
@@ -66,6 +75,7 @@ export async function createChain(weights, options = {}, { onBackendChange } = {
   const info = backend === 'cpu' ? null : await adapterInfo();
   const inner = await WasmChain.create(weights, { ...rest, backend });
   const chain = new Chain(inner, onBackendChange);
+  chain.gpuDraw = gpuDraw;
   if (inner.backend === 'webgpu') chain.adapter = info;
   return chain;
 }
@@ -106,6 +116,7 @@ class Chain {
   /** Notices a move to the CPU (device lost) and gives the points layer a fresh canvas. */
   #sync() {
     if (this.inner.backend === this.backend) return;
+    if (this.drewOnGpu) canvasPresentationFailed = true;
     this.backend = this.inner.backend;
     this.fallbackReason = this.inner.fallbackReason ?? null;
     this.adapter = null;
@@ -175,7 +186,7 @@ class Chain {
     c.style.cssText = 'position:absolute;inset:0;width:100%;height:100%;pointer-events:none';
     container.append(c);
     this.canvas = c;
-    if (this.inner.backend === 'webgpu') this.inner.attachCanvas(c);
+    if (this.inner.backend === 'webgpu' && this.gpuDraw) this.inner.attachCanvas(c);
     return c;
   }
 
@@ -188,7 +199,10 @@ class Chain {
     this.#sync();
     if (this.canvas !== c) return this.draw({ half, trails, color });
     // WebGPU: drawn from the state buffer, nothing read back
-    if (this.inner.draw(half, trails, new Float32Array(rgba(color)))) return;
+    if (this.inner.draw(half, trails, new Float32Array(rgba(color)))) {
+      this.drewOnGpu = true;
+      return;
+    }
     const ctx = c.getContext('2d');
     ctx.clearRect(0, 0, c.width, c.height);
     const s = c.width / (2 * half);

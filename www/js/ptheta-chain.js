@@ -4,6 +4,10 @@
 // field — with play / pause / step / back / reset, speed, a t scrubber, samples, seed, and a live
 // divergence between the samples and the data. All state lives in the element.
 import { createChain, BACKENDS } from './backend.js';
+
+// How a WebGPU chain's points reach the screen: straight from the GPU buffer (default), or read
+// back and drawn with Canvas 2D where the browser cannot present a WebGPU canvas.
+const DRAWS = ['webgpu', 'canvas2d'];
 import { lessonApi } from './lesson-wasm.js';
 import { t as msg, num } from './i18n.js';
 
@@ -84,7 +88,7 @@ template.innerHTML = `
 </div>`;
 
 export class PthetaChain extends HTMLElement {
-  static get observedAttributes() { return ['weights', 'steps', 'samples', 'seed', 'variance', 'backend']; }
+  static get observedAttributes() { return ['weights', 'steps', 'samples', 'seed', 'variance', 'backend', 'draw']; }
 
   constructor() {
     super();
@@ -218,6 +222,10 @@ export class PthetaChain extends HTMLElement {
       }
       opts.backend = backend;
     }
+    const draw = this.getAttribute('draw');
+    if (draw !== null && !DRAWS.includes(draw)) {
+      throw new Error(`attribute draw="${draw}" must be one of ${DRAWS.join(', ')}`);
+    }
     return opts;
   }
 
@@ -243,6 +251,7 @@ export class PthetaChain extends HTMLElement {
       const [api, bytes] = await Promise.all([lessonApi(), this.#download(url)]);
       if (generation !== this.generation) return; // a newer configuration won
       const chain = await createChain(bytes, opts, {
+        gpuDraw: this.getAttribute('draw') === 'canvas2d' ? false : undefined,
         onBackendChange: ({ backend, reason }) => this.#backendChanged(backend, reason),
       });
       if (generation !== this.generation) { chain.free(); return; }
