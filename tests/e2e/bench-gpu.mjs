@@ -6,8 +6,8 @@
 import { serveDir } from './serve.mjs';
 import { launch } from './browser.mjs';
 
-const SIZES = [1024, 4096, 16384];
-const STEPS = 20;
+const SIZES = (process.env.SIZES ?? "1024,4096,16384").split(",").map(Number);
+const STEPS = Number(process.env.STEPS ?? 20);
 const WEIGHTS = 'weights/moons-epsilon.safetensors';
 
 const server = await serveDir('dist');
