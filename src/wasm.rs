@@ -240,6 +240,17 @@ impl Inner {
         }
     }
 
+    /// After a failed GPU read: the device is gone or stopped answering, so the CPU takes over.
+    fn recover(&mut self, error: String) -> Result<&Chain<Denoiser>, JsError> {
+        if !self.check_health()? {
+            self.fall_back(format!("the WebGPU device stopped answering ({error})"))?;
+        }
+        match &self.engine {
+            Engine::Cpu(c) => Ok(c),
+            Engine::Gpu(_) => Err(err("the chain could not move to the CPU")),
+        }
+    }
+
     fn fall_back(&mut self, reason: String) -> Result<(), JsError> {
         let t = self.t();
         let model = Denoiser::from_safetensors(&self.spec.weights).map_err(err)?;
@@ -432,14 +443,7 @@ impl WasmChain {
                 Ok(p) => Ok(js_sys::Float32Array::from(p.as_slice()).into()),
                 Err(e) => {
                     let mut i = inner.borrow_mut();
-                    i.check_health()?;
-                    match &i.engine {
-                        Engine::Cpu(c) => Ok(js_sys::Float32Array::from(c.positions()).into()),
-                        Engine::Gpu(_) => {
-                            i.fall_back(format!("the WebGPU device stopped answering ({e})"))?;
-                            positions_now(&i)
-                        }
-                    }
+                    Ok(js_sys::Float32Array::from(i.recover(e)?.positions()).into())
                 }
             }
         })
@@ -462,13 +466,7 @@ impl WasmChain {
                 Ok(ins) => to_js(&ins),
                 Err(e) => {
                     let mut i = inner.borrow_mut();
-                    if !i.check_health()? {
-                        i.fall_back(format!("the WebGPU device stopped answering ({e})"))?;
-                    }
-                    match &i.engine {
-                        Engine::Cpu(c) => to_js(&c.inspect(sample).map_err(err)?),
-                        Engine::Gpu(_) => Err(err("the GPU chain could not be inspected").into()),
-                    }
+                    to_js(&i.recover(e)?.inspect(sample).map_err(err)?)
                 }
             }
         })
@@ -494,13 +492,7 @@ impl WasmChain {
                 }
                 Err(e) => {
                     let mut i = inner.borrow_mut();
-                    if !i.check_health()? {
-                        i.fall_back(format!("the WebGPU device stopped answering ({e})"))?;
-                    }
-                    match &i.engine {
-                        Engine::Cpu(c) => histogram_cpu(c.positions(), bins, half),
-                        Engine::Gpu(_) => Err(err("the GPU histogram failed").into()),
-                    }
+                    histogram_cpu(i.recover(e)?.positions(), bins, half)
                 }
             }
         })
@@ -559,13 +551,6 @@ impl WasmChain {
             alpha_bar_t: inner.spec.schedule.terminal_alpha_bar(),
         };
         serde_wasm_bindgen::to_value(&info).map_err(err)
-    }
-}
-
-fn positions_now(i: &Inner) -> Result<JsValue, JsValue> {
-    match &i.engine {
-        Engine::Cpu(c) => Ok(js_sys::Float32Array::from(c.positions()).into()),
-        Engine::Gpu(_) => Err(err("positions are not available").into()),
     }
 }
 

@@ -12,3 +12,60 @@ export async function launch({ webgpu = false } = {}) {
   if (webgpu) args.push('--enable-unsafe-webgpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
+
+export function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+/**
+ * A small test runner on one browser: each test gets a fresh page and fails on any console
+ * error it did not expect. `summary()` prints `# N passed, M failed` and returns M.
+ */
+export function suite(browser, viewport = { width: 1000, height: 1100 }) {
+  let passed = 0;
+  let failed = 0;
+  const report = (name, error) => {
+    if (error) {
+      console.log(`not ok - ${name}\n  ${String(error.stack ?? error).split('\n').join('\n  ')}`);
+      failed++;
+    } else {
+      console.log(`ok - ${name}`);
+      passed++;
+    }
+  };
+  async function test(name, fn) {
+    const page = await browser.newPage({ viewport });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(String(e)));
+    try {
+      await fn(page, errors);
+      report(name);
+    } catch (e) {
+      report(name, e);
+    } finally {
+      await page.close();
+    }
+  }
+  const summary = () => {
+    console.log(`# ${passed} passed, ${failed} failed`);
+    return failed;
+  };
+  return { test, report, summary };
+}
+
+/**
+ * Opaque pixels on `<ptheta-chain>`'s points layer (the canvas backend.js mounts), copied onto a
+ * 2-D canvas so the count works whatever context drew it. The background layer does not count.
+ */
+export function inkPixels(page) {
+  return page.$eval('ptheta-chain', (el) => {
+    const src = el.shadowRoot.querySelector('.points canvas');
+    const c = document.createElement('canvas');
+    c.width = src.width; c.height = src.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(src, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 4) if (d[i] > 128) n++;
+    return n;
+  });
+}

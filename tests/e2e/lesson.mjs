@@ -3,7 +3,7 @@
 // Prints `# N passed, M failed`; screenshots go to test-artifacts/lesson/.
 import { mkdir, readFile } from 'node:fs/promises';
 import { serveDir } from './serve.mjs';
-import { launch } from './browser.mjs';
+import { launch, assert, inkPixels } from './browser.mjs';
 
 const ARTIFACTS = 'test-artifacts/lesson';
 await mkdir(ARTIFACTS, { recursive: true });
@@ -36,7 +36,6 @@ async function test(name, fn, context = {}) {
     await ctx.close();
   }
 }
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
 async function open(page, query = '') {
   await page.goto(base + query);
@@ -54,20 +53,6 @@ async function stepTo(page, name, t) {
   await page.waitForSelector(`ptheta-chain[data-t="${t}"]`, { timeout: 30000 });
 }
 
-/** Opaque pixels on the points layer, copied onto a 2-D canvas (works for any context type). */
-function pointsInk(page) {
-  return page.$eval('ptheta-chain', (el) => {
-    const src = el.shadowRoot.querySelector('.points canvas');
-    const c = document.createElement('canvas');
-    c.width = src.width; c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 128) n++;
-    return n;
-  });
-}
 
 /** Numbers in the TeX source of one rendered formula of the inspector. */
 function shownNumbers(page, key) {
@@ -103,7 +88,7 @@ await test('the chain runs to t = 0, draws, and the algorithm and divergence fol
   await page.screenshot({ path: `${ARTIFACTS}/lesson-start.png` });
   await click(page, 'Play');
   await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
-  const ink = await pointsInk(page);
+  const ink = await inkPixels(page);
   assert(ink > 1000, `the points layer is drawn (${ink} opaque pixels)`);
   const alg = await page.$eval('ptheta-algorithm', (el) => ({ active: el.dataset.active, current: el.querySelector('[aria-current=step]')?.dataset.line }));
   assert(alg.active === '5' && alg.current === '5', `at t = 0 the return line is current: ${JSON.stringify(alg)}`);

@@ -2,52 +2,14 @@
 // Chromium. Prints `# N passed, M failed`; screenshots go to test-artifacts/.
 import { mkdir } from 'node:fs/promises';
 import { serveDir } from './serve.mjs';
-import { launch } from './browser.mjs';
+import { launch, suite, assert, inkPixels } from './browser.mjs';
 
 const ARTIFACTS = 'test-artifacts';
 await mkdir(ARTIFACTS, { recursive: true });
 const server = await serveDir('dist');
 const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch();
-
-let passed = 0;
-let failed = 0;
-async function test(name, fn) {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  try {
-    await fn(page, errors);
-    console.log(`ok - ${name}`);
-    passed++;
-  } catch (e) {
-    console.log(`not ok - ${name}\n  ${String(e.stack ?? e).split('\n').join('\n  ')}`);
-    failed++;
-  } finally {
-    await page.close();
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
-
-/**
- * Opaque pixels on the chain's points layer (the canvas backend.js mounts), copied onto a 2-D
- * canvas so the count works whatever context drew it. The background layer (axes, data) is a
- * separate canvas and does not count.
- */
-async function inkPixels(page) {
-  return page.$eval('ptheta-chain', (el) => {
-    const src = el.shadowRoot.querySelector('.points canvas');
-    const c = document.createElement('canvas');
-    c.width = src.width; c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 128) n++;
-    return n;
-  });
-}
+const { test, summary } = suite(browser);
 
 await test('the page loads, plays the chain to t = 0 and draws the samples', async (page, errors) => {
   await page.goto(base);
@@ -101,5 +63,4 @@ await test('an invalid attribute is named in the error', async (page) => {
 
 await browser.close();
 server.close();
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(summary() ? 1 : 0);

@@ -2,33 +2,14 @@
 // Prints `# N passed, M failed`; screenshots go to test-artifacts/.
 import { mkdir } from 'node:fs/promises';
 import { serveDir } from './serve.mjs';
-import { launch } from './browser.mjs';
+import { launch, suite, assert, inkPixels } from './browser.mjs';
 
 const ARTIFACTS = 'test-artifacts';
 await mkdir(ARTIFACTS, { recursive: true });
 const server = await serveDir('dist');
 const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch({ webgpu: true });
-
-let passed = 0;
-let failed = 0;
-async function test(name, fn) {
-  const page = await browser.newPage({ viewport: { width: 1000, height: 1100 } });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  try {
-    await fn(page, errors);
-    console.log(`ok - ${name}`);
-    passed++;
-  } catch (e) {
-    console.log(`not ok - ${name}\n  ${String(e.stack ?? e).split('\n').join('\n  ')}`);
-    failed++;
-  } finally {
-    await page.close();
-  }
-}
-function assert(cond, msg) { if (!cond) throw new Error(msg); }
+const { test, report, summary } = suite(browser);
 
 /**
  * Loads the page with PTHETA_GPU_DRAW = false: this headless Chromium computes with WebGPU (SwiftShader)
@@ -40,20 +21,6 @@ async function load(page) {
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   assert(await page.$eval('ptheta-chain', (el) => el.chain.gpuDraw) === false, 'Canvas 2D drawing');
-}
-
-async function inkPixels(page) {
-  return page.$eval('ptheta-chain', (el) => {
-    const src = el.shadowRoot.querySelector('.points canvas');
-    const c = document.createElement('canvas');
-    c.width = src.width; c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.drawImage(src, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < d.length; i += 4) if (d[i] > 128) n++;
-    return n;
-  });
 }
 
 await test('auto picks WebGPU and the page plays the chain to t = 0 and draws it', async (page, errors) => {
@@ -163,14 +130,11 @@ const plain = await launch();
     });
     assert(r.backend === 'cpu' && /no WebGPU adapter/.test(r.reason), JSON.stringify(r));
     assert(/backend 'webgpu' was asked for, but no WebGPU adapter/.test(r.error), r.error);
-    console.log('ok - without WebGPU: auto gives the CPU with the reason, "webgpu" is a clear error');
-    passed++;
+    report('without WebGPU: auto gives the CPU with the reason, "webgpu" is a clear error');
   } catch (e) {
-    console.log(`not ok - without WebGPU\n  ${String(e.stack ?? e).split('\n').join('\n  ')}`);
-    failed++;
+    report('without WebGPU', e);
   }
   await plain.close();
 }
 server.close();
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(summary() ? 1 : 0);
