@@ -125,6 +125,22 @@ mod cli {
             #[arg(long, default_value_t = 50)]
             steps: usize,
         },
+        /// The WGSL kernels natively (wgpu on Vulkan; WGPU_BACKEND picks another): ms per
+        /// reverse step beside the native CPU chain, and the matmuls' GFLOP/s
+        BenchGpu {
+            #[arg(long)]
+            weights: PathBuf,
+            #[arg(long, value_delimiter = ',', default_values_t = [1024, 4096, 16384])]
+            samples: Vec<usize>,
+            #[arg(long, default_value_t = 20)]
+            steps: usize,
+            /// The card's peak f32 GFLOP/s, to print the fraction reached
+            #[arg(long)]
+            peak_gflops: Option<f64>,
+            /// Skip the CPU column (for big N on a real GPU)
+            #[arg(long)]
+            no_cpu: bool,
+        },
     }
 
     pub fn run() -> Result<(), String> {
@@ -196,6 +212,13 @@ mod cli {
                 samples,
                 steps,
             } => bench(&weights, &samples, steps),
+            Command::BenchGpu {
+                weights,
+                samples,
+                steps,
+                peak_gflops,
+                no_cpu,
+            } => bench_gpu(&weights, &samples, steps, peak_gflops, no_cpu),
             Command::Eval {
                 weights,
                 csv,
@@ -284,6 +307,76 @@ mod cli {
             chain.run()?;
             let ms = started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64;
             println!("{}", serde_json::json!({ "samples": n, "ms_per_step": ms }));
+        }
+        Ok(())
+    }
+
+    fn bench_gpu(
+        weights: &PathBuf,
+        samples: &[usize],
+        steps: usize,
+        peak: Option<f64>,
+        no_cpu: bool,
+    ) -> Result<(), String> {
+        use ptheta::gpu::{Gpu, GpuChain};
+        if steps < 2 {
+            return Err("--steps must be at least 2 (one warm-up step, then the timed ones)".into());
+        }
+        let gpu = pollster::block_on(Gpu::request()).map_err(|e| e.to_string())?;
+        let model = load_model(weights)?;
+        let cfg = model.config.clone();
+        // Multiply-adds of the five linear layers; the embedding and the update are O(n·dim).
+        let flops_per_sample: usize = model
+            .flat_layers()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|l| 2 * l.in_dim * l.out_dim)
+            .sum();
+        eprintln!("adapter: {}", gpu.describe());
+        for &n in samples {
+            let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
+            let opts = ChainOptions {
+                variance: Variance::FixedSmall,
+                steps,
+                samples: n,
+                seed: 0,
+                keep_history: false,
+            };
+            let mut chain = GpuChain::new(&gpu, &model, schedule.clone(), &opts).map_err(|e| e.to_string())?;
+            // warm-up: pipelines are compiled lazily by some drivers
+            chain.step(1);
+            pollster::block_on(chain.positions())?;
+            let started = Instant::now();
+            chain.step(steps - 1);
+            // reading the state back waits for every submitted step
+            pollster::block_on(chain.positions())?;
+            let gpu_ms = started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64;
+            if let Some(f) = gpu.failure() {
+                return Err(f);
+            }
+            let cpu_ms = if no_cpu {
+                None
+            } else {
+                let mut cpu = Chain::new(load_model(weights)?, schedule, &opts)?;
+                cpu.step()?;
+                let started = Instant::now();
+                cpu.run()?;
+                Some(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
+            };
+            let gflops = (flops_per_sample * n) as f64 / (gpu_ms * 1e-3) / 1e9;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "adapter": gpu.describe(),
+                    "samples": n,
+                    "gpu_ms_per_step": gpu_ms,
+                    "cpu_ms_per_step": cpu_ms,
+                    "cpu_over_gpu": cpu_ms.map(|c| c / gpu_ms),
+                    "matmul_gflop_per_step": (flops_per_sample * n) as f64 / 1e9,
+                    "gflops": gflops,
+                    "fraction_of_peak": peak.map(|p| gflops / p),
+                })
+            );
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! [`GpuChain`]: the reverse chain with every sample's state in GPU memory.
 //!
-//! Built once per chain: the weights, the schedule (one uniform slot per step), the kernels and
-//! their bind groups. A step is then seven dispatches (embed, five linear layers, the update)
+//! Built once per chain: the weights, the schedule (one uniform slot per step) and the bind groups
+//! that tie them to the device's shared [`Kernels`](super::kernels::Kernels). A step is then seven dispatches (embed, five linear layers, the update)
 //! selecting the step's uniform slot by dynamic offset: nothing is written or read per step, and a
 //! burst of steps is one submission.
 //!
@@ -24,7 +24,8 @@ pub const HISTORY_BUDGET_BYTES: u64 = 64 << 20;
 /// Uniform slots are 256 bytes apart: WebGPU's minUniformBufferOffsetAlignment.
 const STEP_SLOT: u64 = 256;
 const ELEMENT_GROUP: u32 = 64;
-const TILE: u32 = 16;
+/// Outputs per invocation in linear.wgsl (its COLS).
+const LINEAR_COLS: usize = 4;
 const RECORD_FIELDS: usize = 10;
 
 /// Mirrors `StepParams` in step_params.wgsl, field for field.
@@ -106,17 +107,10 @@ struct Layer {
 
 pub struct GpuChain {
     gpu: Gpu,
-    embed: wgpu::ComputePipeline,
-    linear: wgpu::ComputePipeline,
-    prior: wgpu::ComputePipeline,
-    reverse_step: wgpu::ComputePipeline,
-    inspect: wgpu::ComputePipeline,
-    histogram: wgpu::ComputePipeline,
     embed_group: wgpu::BindGroup,
     layers: Vec<Layer>,
     step_group: wgpu::BindGroup,
     params_group: wgpu::BindGroup,
-    histogram_layout: wgpu::BindGroupLayout,
     history: wgpu::Buffer,
     record: wgpu::Buffer,
     inspect_uniform: wgpu::Buffer,
@@ -134,32 +128,6 @@ pub struct GpuChain {
     lo: usize,
     hi: usize,
     mappings: MapCounter,
-}
-
-fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: dynamic,
-            min_binding_size: None,
-        },
-        count: None,
-    }
 }
 
 fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
@@ -201,7 +169,7 @@ impl GpuChain {
         let feature_bytes = (n * (dim + 1) * emb * 4) as u64;
         let hidden_bytes = (n * cfg.hidden.max(out_dim) * 4) as u64;
         let max = gpu.max_binding_bytes();
-        if feature_bytes.max(hidden_bytes).max(state_bytes * 2) > max || n.div_ceil(TILE as usize) > 65_535 {
+        if feature_bytes.max(hidden_bytes).max(state_bytes * 2) > max {
             return Err(GpuError::Limits(format!(
                 "{n} samples need {feature_bytes} bytes in one buffer; this device allows {max}"
             )));
@@ -321,92 +289,8 @@ impl GpuChain {
             .copy_from_slice(bytemuck::bytes_of(&StepParams { dst: 0, ..base }));
         let params_buf = init("step params", &slots, U::UNIFORM);
 
-        // Layouts, one binding per line, in the order the WGSL declares them.
-        let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
-            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some(label),
-                entries,
-            })
-        };
-        let params_layout = layout(
-            "step params",
-            &[
-                uniform_entry(0, true), // step: StepParams, selected per step by offset
-            ],
-        );
-        let embed_layout = layout(
-            "embed",
-            &[
-                storage_entry(0, true),  // history
-                storage_entry(1, true),  // freqs
-                storage_entry(2, true),  // time_embedding
-                storage_entry(3, false), // features
-            ],
-        );
-        let linear_layout = layout(
-            "linear",
-            &[
-                storage_entry(0, true),  // weights
-                storage_entry(1, true),  // src
-                storage_entry(2, false), // dst
-                uniform_entry(3, false), // layer
-            ],
-        );
-        let step_layout = layout(
-            "step",
-            &[
-                storage_entry(0, false), // history
-                storage_entry(1, true),  // raw
-                storage_entry(2, false), // record
-                uniform_entry(3, false), // inspect_params
-            ],
-        );
-        let histogram_layout = layout(
-            "histogram",
-            &[
-                storage_entry(0, true),  // history
-                storage_entry(1, false), // counts
-                uniform_entry(2, false), // hist
-            ],
-        );
-
-        let module = |label: &str, parts: &[&str]| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(parts.concat().into()),
-            })
-        };
-        let params_wgsl = include_str!("step_params.wgsl");
-        let embed_module = module("embed", &[params_wgsl, include_str!("embed.wgsl")]);
-        let linear_module = module("linear", &[include_str!("linear.wgsl")]);
-        let step_module = module(
-            "step",
-            &[include_str!("philox.wgsl"), params_wgsl, include_str!("step.wgsl")],
-        );
-        let histogram_module = module("histogram", &[include_str!("histogram.wgsl")]);
-        let pipeline = |module: &wgpu::ShaderModule, entry_point: &str, groups: &[&wgpu::BindGroupLayout]| {
-            let groups: Vec<Option<&wgpu::BindGroupLayout>> = groups.iter().map(|g| Some(*g)).collect();
-            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(entry_point),
-                bind_group_layouts: &groups,
-                immediate_size: 0,
-            });
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry_point),
-                layout: Some(&layout),
-                module,
-                entry_point: Some(entry_point),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let embed = pipeline(&embed_module, "embed", &[&embed_layout, &params_layout]);
-        let linear = pipeline(&linear_module, "linear", &[&linear_layout]);
-        let prior = pipeline(&step_module, "prior", &[&step_layout, &params_layout]);
-        let reverse_step = pipeline(&step_module, "reverse_step", &[&step_layout, &params_layout]);
-        let inspect = pipeline(&step_module, "inspect", &[&step_layout, &params_layout]);
-        let histogram = pipeline(&histogram_module, "histogram", &[&histogram_layout]);
-
+        let kernels = gpu.kernels();
+        let layouts = &kernels.layouts;
         let group = |label: &str, layout: &wgpu::BindGroupLayout, entries: &[wgpu::BindGroupEntry]| {
             device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some(label),
@@ -416,7 +300,7 @@ impl GpuChain {
         };
         let params_group = group(
             "step params",
-            &params_layout,
+            &layouts.params,
             &[wgpu::BindGroupEntry {
                 binding: 0,
                 resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -428,7 +312,7 @@ impl GpuChain {
         );
         let embed_group = group(
             "embed",
-            &embed_layout,
+            &layouts.embed,
             &[
                 entry(0, &history),
                 entry(1, &freqs_buf),
@@ -457,7 +341,7 @@ impl GpuChain {
             gpu_layers.push(Layer {
                 group: group(
                     "linear",
-                    &linear_layout,
+                    &layouts.linear,
                     &[entry(0, &weights_buf), entry(1, src), entry(2, dst), entry(3, &uniform)],
                 ),
                 out_dim: layer.out_dim as u32,
@@ -465,7 +349,7 @@ impl GpuChain {
         }
         let step_group = group(
             "step",
-            &step_layout,
+            &layouts.step,
             &[
                 entry(0, &history),
                 entry(1, &raw),
@@ -476,17 +360,10 @@ impl GpuChain {
 
         let mut chain = GpuChain {
             gpu: gpu.clone(),
-            embed,
-            linear,
-            prior,
-            reverse_step,
-            inspect,
-            histogram,
             embed_group,
             layers: gpu_layers,
             step_group,
             params_group,
-            histogram_layout,
             history,
             record,
             inspect_uniform,
@@ -567,7 +444,7 @@ impl GpuChain {
         let mut encoder = self.encoder();
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.prior);
+            pass.set_pipeline(&self.gpu.kernels().prior);
             pass.set_bind_group(0, &self.step_group, &[]);
             pass.set_bind_group(1, &self.params_group, &[self.slot_offset(self.steps())]);
             let (x, y) = element_groups(self.samples * self.dim);
@@ -592,15 +469,16 @@ impl GpuChain {
     /// The network's raw output for every sample at schedule index `i` into the raw buffer.
     fn encode_forward(&self, pass: &mut wgpu::ComputePass, i: usize) {
         let n = self.samples;
-        pass.set_pipeline(&self.embed);
+        pass.set_pipeline(&self.gpu.kernels().embed);
         pass.set_bind_group(0, &self.embed_group, &[]);
         pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
         let (x, y) = element_groups(n * (self.dim + 1) * self.emb_size / 2);
         pass.dispatch_workgroups(x, y, 1);
-        pass.set_pipeline(&self.linear);
+        pass.set_pipeline(&self.gpu.kernels().linear);
         for layer in &self.layers {
             pass.set_bind_group(0, &layer.group, &[]);
-            pass.dispatch_workgroups(layer.out_dim.div_ceil(TILE), (n as u32).div_ceil(TILE), 1);
+            let (x, y) = element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS));
+            pass.dispatch_workgroups(x, y, 1);
         }
     }
 
@@ -623,7 +501,7 @@ impl GpuChain {
                 let i = self.steps() - (k + 1);
                 self.encode_forward(&mut pass, i);
                 // 2–3. raw → (μ_θ, log Σ_θ) → x_{t−1} = μ_θ + exp(½ log Σ_θ)·z
-                pass.set_pipeline(&self.reverse_step);
+                pass.set_pipeline(&self.gpu.kernels().reverse_step);
                 pass.set_bind_group(0, &self.step_group, &[]);
                 pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
                 let (x, y) = element_groups(self.samples * self.dim);
@@ -702,7 +580,7 @@ impl GpuChain {
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
             self.encode_forward(&mut pass, i);
-            pass.set_pipeline(&self.inspect);
+            pass.set_pipeline(&self.gpu.kernels().inspect);
             pass.set_bind_group(0, &self.step_group, &[]);
             pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
             pass.dispatch_workgroups(1, 1, 1);
@@ -772,14 +650,14 @@ impl GpuChain {
         });
         let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("histogram"),
-            layout: &self.histogram_layout,
+            layout: &self.gpu.kernels().layouts.histogram,
             entries: &[entry(0, &self.history), entry(1, &counts), entry(2, &uniform)],
         });
         let mut encoder = self.encoder();
         encoder.clear_buffer(&counts, 0, None);
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.histogram);
+            pass.set_pipeline(&self.gpu.kernels().histogram);
             pass.set_bind_group(0, &group, &[]);
             let (x, y) = element_groups(self.samples);
             pass.dispatch_workgroups(x, y, 1);

@@ -2,8 +2,9 @@
 //! chain on it. Asking only whether `navigator.gpu` exists proves nothing; a chain runs on the
 //! GPU only after a real adapter and device were granted and their limits checked.
 
+use super::kernels::Kernels;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Why the GPU cannot be used. Each reads as a sentence the page can show.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +48,7 @@ pub struct Gpu {
     pub queue: wgpu::Queue,
     pub instance: wgpu::Instance,
     health: Arc<Mutex<Health>>,
+    kernels: Arc<OnceLock<Kernels>>,
 }
 
 impl Gpu {
@@ -95,6 +97,7 @@ impl Gpu {
             queue,
             instance,
             health,
+            kernels: Arc::default(),
         };
         gpu.check_limits()?;
         Ok(gpu)
@@ -107,15 +110,9 @@ impl Gpu {
             (
                 "maxComputeInvocationsPerWorkgroup",
                 l.max_compute_invocations_per_workgroup,
-                256,
+                64,
             ),
             ("maxComputeWorkgroupSizeX", l.max_compute_workgroup_size_x, 64),
-            ("maxComputeWorkgroupSizeY", l.max_compute_workgroup_size_y, 16),
-            (
-                "maxComputeWorkgroupStorageSize",
-                l.max_compute_workgroup_storage_size,
-                2048,
-            ),
             (
                 "maxStorageBuffersPerShaderStage",
                 l.max_storage_buffers_per_shader_stage,
@@ -136,6 +133,11 @@ impl Gpu {
     }
 
     /// Largest storage binding and buffer, in bytes.
+    /// The pipelines, compiled on first use and shared by every chain on this device.
+    pub fn kernels(&self) -> &Kernels {
+        self.kernels.get_or_init(|| Kernels::new(&self.device))
+    }
+
     pub fn max_binding_bytes(&self) -> u64 {
         let l = self.device.limits();
         l.max_storage_buffer_binding_size.min(l.max_buffer_size)

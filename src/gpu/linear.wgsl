@@ -1,6 +1,5 @@
 // dst = act(src · Wᵀ + b) (+ src when residual): one linear layer of the denoiser for all samples.
-// W is [out, in] row-major, as candle stores it. 16×16 tiles through workgroup memory: each
-// invocation owns one (sample, output) element.
+// W is [out, in] row-major, as candle stores it.
 
 struct Layer {
     n: u32,
@@ -20,10 +19,6 @@ struct Layer {
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<uniform> layer: Layer;
 
-const TILE: u32 = 16u;
-var<workgroup> tile_x: array<array<f32, 16>, 16>;
-var<workgroup> tile_w: array<array<f32, 16>, 16>;
-
 // tanh from exp, clamped: some drivers' tanh turns large arguments into NaN.
 fn tanh_safe(y: f32) -> f32 {
     let a = min(abs(y), 15.0);
@@ -35,39 +30,44 @@ fn gelu(v: f32) -> f32 {
     return 0.5 * v * (1.0 + tanh_safe(0.7978845608028654 * v * (1.0 + 0.044715 * v * v)));
 }
 
-@compute @workgroup_size(16, 16)
-fn linear(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-    let row = wid.y * TILE + lid.y;
-    let col = wid.x * TILE + lid.x;
-    let w_row = wid.x * TILE + lid.y;
-    var acc = 0.0;
-    for (var k0 = 0u; k0 < layer.in_dim; k0 += TILE) {
-        let k = k0 + lid.x;
-        var xv = 0.0;
-        if (row < layer.n && k < layer.in_dim) {
-            xv = src[row * layer.in_dim + k];
-        }
-        tile_x[lid.y][lid.x] = xv;
-        var wv = 0.0;
-        if (w_row < layer.out_dim && k < layer.in_dim) {
-            wv = weights[layer.weight_offset + w_row * layer.in_dim + k];
-        }
-        tile_w[lid.y][lid.x] = wv;
-        workgroupBarrier();
-        for (var kk = 0u; kk < TILE; kk++) {
-            acc += tile_x[lid.y][kk] * tile_w[lid.x][kk];
-        }
-        workgroupBarrier();
-    }
-    if (row >= layer.n || col >= layer.out_dim) {
+// Four outputs of one sample per invocation: each x value loaded is used four times. No
+// workgroup memory or barriers: CPU implementations of WebGPU (SwiftShader, lavapipe) run
+// barriers as context switches, and at these widths (≤ 384 inputs) the weights sit in cache.
+const COLS: u32 = 4u;
+
+@compute @workgroup_size(64)
+fn linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let per_row = (layer.out_dim + COLS - 1u) / COLS;
+    let index = gid.x + gid.y * groups.x * 64u;
+    let row = index / per_row;
+    if (row >= layer.n) {
         return;
     }
-    var v = acc + weights[layer.bias_offset + col];
-    if (layer.activation == 1u) {
-        v = gelu(v);
+    let c0 = (index % per_row) * COLS;
+    // columns past out_dim read row out_dim − 1 again and are not stored
+    let last = layer.out_dim - 1u;
+    let w0 = layer.weight_offset + min(c0, last) * layer.in_dim;
+    let w1 = layer.weight_offset + min(c0 + 1u, last) * layer.in_dim;
+    let w2 = layer.weight_offset + min(c0 + 2u, last) * layer.in_dim;
+    let w3 = layer.weight_offset + min(c0 + 3u, last) * layer.in_dim;
+    let x0 = row * layer.in_dim;
+    var acc = vec4<f32>(0.0);
+    for (var k = 0u; k < layer.in_dim; k++) {
+        let x = src[x0 + k];
+        acc += x * vec4<f32>(weights[w0 + k], weights[w1 + k], weights[w2 + k], weights[w3 + k]);
     }
-    if (layer.residual == 1u) {
-        v += src[row * layer.in_dim + col];
+    for (var j = 0u; j < COLS; j++) {
+        let col = c0 + j;
+        if (col >= layer.out_dim) {
+            break;
+        }
+        var v = acc[j] + weights[layer.bias_offset + col];
+        if (layer.activation == 1u) {
+            v = gelu(v);
+        }
+        if (layer.residual == 1u) {
+            v += src[x0 + col];
+        }
+        dst[row * layer.out_dim + col] = v;
     }
-    dst[row * layer.out_dim + col] = v;
 }

@@ -2,8 +2,9 @@
 //! WebGPU on wasm, Vulkan natively, where the same kernels are tested on lavapipe).
 //!
 //! - [`context`]: finding an adapter and a device, checking limits, watching for device loss.
-//! - [`chain`]: [`GpuChain`], the GPU twin of [`crate::chain::Chain`]: pipelines, bind groups and
-//!   buffers built once per chain; a step is a few dispatches and no readback.
+//! - [`kernels`]: the compute pipelines and their layouts, built once per device.
+//! - [`chain`]: [`GpuChain`], the GPU twin of [`crate::chain::Chain`]: bind groups and buffers
+//!   built once per chain; a step is a few dispatches and no readback.
 //! - [`readback`]: the few reads the page needs (positions, one inspected sample, a histogram).
 //! - `render` (wasm only): draws the points straight from the chain's state buffer.
 //!
@@ -11,6 +12,7 @@
 
 pub mod chain;
 pub mod context;
+pub mod kernels;
 pub mod readback;
 #[cfg(target_arch = "wasm32")]
 pub mod render;

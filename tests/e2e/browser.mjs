@@ -9,7 +9,13 @@ export async function launch({ webgpu = false } = {}) {
     '--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run',
   ];
-  if (webgpu) args.push('--enable-unsafe-webgpu');
+  // WebGPU on SwiftShader. The Vulkan flags give the GPU process a Vulkan (SwiftShader) compositor,
+  // without which headless Chromium computes with WebGPU but loses the device when a WebGPU canvas
+  // is presented.
+  if (webgpu) {
+    args.push('--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan',
+      '--use-vulkan=swiftshader', '--use-angle=vulkan');
+  }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 

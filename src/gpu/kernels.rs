@@ -1,0 +1,153 @@
+//! [`Kernels`]: every compute pipeline and bind group layout, built once per device and shared by
+//! all chains on it (the WGSL is the same for every model; sizes come in through uniforms).
+//!
+//! Built once, not per chain: besides saving the compile, Chromium's SwiftShader ran the
+//! pipelines of a chain created after the device's first submission about 15× slower than the
+//! first chain's (measured with `node tests/e2e/bench-gpu.mjs`, 1024 samples: 25 ms per step for
+//! the first chain, ~400 ms for a second one); sharing the first pipelines avoids that.
+
+/// The bind group layouts, one binding per line in the order the WGSL declares them.
+pub struct Layouts {
+    pub params: wgpu::BindGroupLayout,
+    pub embed: wgpu::BindGroupLayout,
+    pub linear: wgpu::BindGroupLayout,
+    pub step: wgpu::BindGroupLayout,
+    pub histogram: wgpu::BindGroupLayout,
+}
+
+pub struct Kernels {
+    pub layouts: Layouts,
+    /// embed.wgsl: sinusoidal features of x_t and t
+    pub embed: wgpu::ComputePipeline,
+    /// linear.wgsl: one MLP layer (matmul, bias, GELU, residual)
+    pub linear: wgpu::ComputePipeline,
+    /// step.wgsl: x_T ~ N(0, I)
+    pub prior: wgpu::ComputePipeline,
+    /// step.wgsl: raw output → (μ_θ, log Σ_θ) → x_{t−1}
+    pub reverse_step: wgpu::ComputePipeline,
+    /// step.wgsl: every term of one sample's step, for the inspector
+    pub inspect: wgpu::ComputePipeline,
+    /// histogram.wgsl: counts of the samples on a square grid
+    pub histogram: wgpu::ComputePipeline,
+}
+
+fn storage_entry(binding: u32, read_only: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility: wgpu::ShaderStages::COMPUTE,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: dynamic,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+impl Kernels {
+    pub fn new(device: &wgpu::Device) -> Self {
+        let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some(label),
+                entries,
+            })
+        };
+        let layouts = Layouts {
+            params: layout(
+                "step params",
+                &[
+                    uniform_entry(0, true), // step: StepParams, selected per step by offset
+                ],
+            ),
+            embed: layout(
+                "embed",
+                &[
+                    storage_entry(0, true),  // history
+                    storage_entry(1, true),  // freqs
+                    storage_entry(2, true),  // time_embedding
+                    storage_entry(3, false), // features
+                ],
+            ),
+            linear: layout(
+                "linear",
+                &[
+                    storage_entry(0, true),  // weights
+                    storage_entry(1, true),  // src
+                    storage_entry(2, false), // dst
+                    uniform_entry(3, false), // layer
+                ],
+            ),
+            step: layout(
+                "step",
+                &[
+                    storage_entry(0, false), // history
+                    storage_entry(1, true),  // raw
+                    storage_entry(2, false), // record
+                    uniform_entry(3, false), // inspect_params
+                ],
+            ),
+            histogram: layout(
+                "histogram",
+                &[
+                    storage_entry(0, true),  // history
+                    storage_entry(1, false), // counts
+                    uniform_entry(2, false), // hist
+                ],
+            ),
+        };
+
+        let module = |label: &str, parts: &[&str]| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(parts.concat().into()),
+            })
+        };
+        let params_wgsl = include_str!("step_params.wgsl");
+        let embed_module = module("embed", &[params_wgsl, include_str!("embed.wgsl")]);
+        let linear_module = module("linear", &[include_str!("linear.wgsl")]);
+        let step_module = module(
+            "step",
+            &[include_str!("philox.wgsl"), params_wgsl, include_str!("step.wgsl")],
+        );
+        let histogram_module = module("histogram", &[include_str!("histogram.wgsl")]);
+        let pipeline = |module: &wgpu::ShaderModule, entry_point: &str, groups: &[&wgpu::BindGroupLayout]| {
+            let groups: Vec<Option<&wgpu::BindGroupLayout>> = groups.iter().map(|g| Some(*g)).collect();
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(entry_point),
+                bind_group_layouts: &groups,
+                immediate_size: 0,
+            });
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry_point),
+                layout: Some(&layout),
+                module,
+                entry_point: Some(entry_point),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let l = &layouts;
+        Kernels {
+            embed: pipeline(&embed_module, "embed", &[&l.embed, &l.params]),
+            linear: pipeline(&linear_module, "linear", &[&l.linear]),
+            prior: pipeline(&step_module, "prior", &[&l.step, &l.params]),
+            reverse_step: pipeline(&step_module, "reverse_step", &[&l.step, &l.params]),
+            inspect: pipeline(&step_module, "inspect", &[&l.step, &l.params]),
+            histogram: pipeline(&histogram_module, "histogram", &[&l.histogram]),
+            layouts,
+        }
+    }
+}
