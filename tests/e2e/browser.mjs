@@ -75,3 +75,33 @@ export function inkPixels(page) {
     return n;
   });
 }
+
+/**
+ * Ink on `<ptheta-chain>`'s points layer as the screen shows it: the background and overlay layers
+ * are hidden, the stage is screenshotted, and pixels far from the stage's paper colour are
+ * counted. Unlike `inkPixels` this sees a WebGPU canvas after it was presented (copying one onto a
+ * 2-D canvas gives transparent pixels in this browser).
+ */
+export async function screenInk(page) {
+  const stage = page.locator('ptheta-chain .stage');
+  await stage.evaluate((s) => { for (const c of s.querySelectorAll('.bg, .overlay')) c.style.visibility = 'hidden'; });
+  const png = await stage.screenshot();
+  await stage.evaluate((s) => { for (const c of s.querySelectorAll('.bg, .overlay')) c.style.visibility = ''; });
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    // the paper colour: the pixel at the centre of the top edge, past the border
+    const p = 4 * (4 * c.width + (c.width >> 1));
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      if (Math.abs(d[i] - d[p]) + Math.abs(d[i + 1] - d[p + 1]) + Math.abs(d[i + 2] - d[p + 2]) > 120) n++;
+    }
+    return n;
+  }, png.toString('base64'));
+}

@@ -1,8 +1,9 @@
-// The page on the WebGPU backend (headless Chromium with --enable-unsafe-webgpu: SwiftShader).
+// The page on the WebGPU backend (headless Chromium on SwiftShader, with the flags in browser.mjs
+// that let it present WebGPU canvases).
 // Prints `# N passed, M failed`; screenshots go to test-artifacts/.
 import { mkdir } from 'node:fs/promises';
 import { serveDir } from './serve.mjs';
-import { launch, suite, assert, inkPixels } from './browser.mjs';
+import { launch, suite, assert, inkPixels, screenInk } from './browser.mjs';
 
 const ARTIFACTS = 'test-artifacts';
 await mkdir(ARTIFACTS, { recursive: true });
@@ -11,56 +12,105 @@ const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch({ webgpu: true });
 const { test, report, summary } = suite(browser);
 
-/**
- * Loads the page with PTHETA_GPU_DRAW = false: this headless Chromium computes with WebGPU (SwiftShader)
- * but cannot present a WebGPU canvas (its GPU process has no shared-image backing for the swap
- * chain and loses the device), so the points are read back and drawn with Canvas 2D here.
- */
-async function load(page) {
-  await page.addInitScript(() => { globalThis.PTHETA_GPU_DRAW = false; });
+/** Loads the page; `draw` is the points layer's drawing ('webgpu' unless told). */
+async function load(page, draw = 'webgpu') {
+  if (draw === 'canvas2d') await page.addInitScript(() => { globalThis.PTHETA_GPU_DRAW = false; });
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
-  assert(await page.$eval('ptheta-chain', (el) => el.chain.gpuDraw) === false, 'Canvas 2D drawing');
+  assert(await page.$eval('ptheta-chain', (el) => el.chain.gpuDraw) === (draw === 'webgpu'), `drawing with ${draw}`);
 }
 
-await test('auto picks WebGPU and the page plays the chain to t = 0 and draws it', async (page, errors) => {
+/** Shrinks the page's chain (SwiftShader computes on the CPU) and waits until it is rebuilt. */
+async function small(page, samples, steps) {
+  await page.$eval('ptheta-chain', (el, [n, s]) => { el.setAttribute('samples', String(n)); el.setAttribute('steps', String(s)); }, [samples, steps]);
+  await page.waitForFunction((n) => document.querySelector('ptheta-chain').chain?.samples === n, samples, { timeout: 60000 });
+  await page.waitForSelector(`ptheta-chain[data-state="ready"][data-t="${steps}"]`, { timeout: 60000 });
+}
+
+await test('auto picks WebGPU; the page plays the chain to t = 0 and WebGPU draws the points', async (page, errors) => {
   await load(page);
   const backend = await page.locator('ptheta-chain .backend').textContent();
   assert(/WebGPU/.test(backend), `backend shown: ${backend}`);
   assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'webgpu', 'chain runs on WebGPU');
-  // SwiftShader runs compute on the CPU: a small chain keeps this test short
-  await page.$eval('ptheta-chain', (el) => { el.setAttribute('samples', '128'); el.setAttribute('steps', '20'); });
-  await page.waitForFunction(() => document.querySelector('ptheta-chain').chain?.samples === 128, null, { timeout: 60000 });
-  await page.waitForSelector('ptheta-chain[data-state="ready"][data-t="20"]', { timeout: 60000 });
+  await small(page, 256, 20);
   assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'webgpu', 'still on WebGPU');
   await page.getByRole('button', { name: 'Play' }).first().click();
   await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 180000 });
   await page.screenshot({ path: `${ARTIFACTS}/webgpu-end.png` });
-  const ink = await inkPixels(page);
-  assert(ink > 500, `points drawn by WebGPU (${ink} ink pixels)`);
+  const state = await page.$eval('ptheta-chain', (el) => ({
+    backend: el.chain.backend,
+    drewOnGpu: el.chain.drewOnGpu === true,
+    // a canvas drawn by WebGPU has no 2-D context to give
+    webgpuCanvas: el.shadowRoot.querySelector('.points canvas').getContext('2d') === null,
+  }));
+  assert(state.backend === 'webgpu' && state.drewOnGpu && state.webgpuCanvas, JSON.stringify(state));
+  const ink = await screenInk(page);
+  assert(ink > 500, `points drawn by WebGPU on screen (${ink} ink pixels)`);
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-await test('stepping maps no buffer; a Canvas 2D frame maps exactly one', async (page, errors) => {
+await test('the animation loop maps no buffer: step + WebGPU draw, and the page between readouts', async (page, errors) => {
   await load(page);
+  // 1. the chain's own loop, as an embedding page would write it
   const counts = await page.$eval('ptheta-chain', async (el) => {
-    // a chain of its own, so the page's widgets (histogram, inspector) do not read from it
     const { createChain } = await import('/js/backend.js');
     const bytes = new Uint8Array(await (await fetch(el.getAttribute('weights'))).arrayBuffer());
+    const box = document.createElement('div');
+    box.style.cssText = 'position:relative;width:200px;height:200px';
+    document.body.append(box);
     const chain = await createChain(bytes, { steps: 30, samples: 256 });
-    chain.mount(el.shadowRoot.querySelector('.points'));
+    chain.mount(box);
     const before = chain.mappings;
     for (let k = 0; k < 20; k++) {
       await chain.step(1);
+      await chain.draw({ half: 3, trails: 8, color: '#1f4fa3' });
       await new Promise(requestAnimationFrame);
     }
     const stepped = chain.mappings;
-    await chain.draw({ half: 3, trails: 8, color: '#1f4fa3' });
-    return { before, stepped, drawn: chain.mappings, backend: chain.backend };
+    const drewOnGpu = chain.drewOnGpu === true;
+    chain.free();
+    box.remove();
+    return { before, stepped, drewOnGpu, backend: chain.backend };
+  });
+  assert(counts.backend === 'webgpu' && counts.drewOnGpu, JSON.stringify(counts));
+  assert(counts.stepped === counts.before, `mappings over 20 frames of step + draw: ${counts.stepped - counts.before}`);
+  // 2. the page playing: frames without a readout (fresh = false) map nothing
+  await small(page, 64, 40);
+  await page.$eval('ptheta-chain', (el) => {
+    el.frames = [];
+    let last = el.chain.mappings;
+    el.addEventListener('ptheta-step', (e) => {
+      const m = el.chain.mappings;
+      el.frames.push({ t: e.detail.t, fresh: e.detail.fresh, mapped: m - last });
+      last = m;
+    });
+  });
+  await page.getByRole('button', { name: 'Play' }).first().click();
+  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 180000 });
+  const frames = await page.$eval('ptheta-chain', (el) => el.frames);
+  assert(frames.every((f) => typeof f.fresh === 'boolean'), 'each frame says whether it read back');
+  const quiet = frames.filter((f) => !f.fresh);
+  assert(frames.length === 40, `one frame per step: ${frames.length}`);
+  assert(quiet.length >= 10, `most frames skip the readouts (${quiet.length} of ${frames.length})`);
+  assert(quiet.every((f) => f.mapped === 0), `mappings on frames without a readout: ${JSON.stringify(quiet.filter((f) => f.mapped))}`);
+  assert(frames.at(-1).fresh, 'the last frame (t = 0) reads the numbers');
+  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
+});
+
+await test('draw="canvas2d": WebGPU computes, Canvas 2D draws from one readback a frame', async (page, errors) => {
+  await load(page, 'canvas2d');
+  await small(page, 256, 20);
+  await page.getByRole('button', { name: 'Play' }).first().click();
+  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 180000 });
+  const ink = await inkPixels(page);
+  assert(ink > 500, `points drawn with Canvas 2D (${ink} ink pixels)`);
+  const counts = await page.$eval('ptheta-chain', async (el) => {
+    const before = el.chain.mappings;
+    await el.chain.draw({ half: 3, trails: 0, color: '#1f4fa3' });
+    return { backend: el.chain.backend, frame: el.chain.mappings - before };
   });
   assert(counts.backend === 'webgpu', counts.backend);
-  assert(counts.stepped === counts.before, `mappings per step: ${(counts.stepped - counts.before) / 20}`);
-  assert(counts.drawn === counts.stepped + 1, `mappings for one Canvas 2D frame: ${counts.drawn - counts.stepped}`);
+  assert(counts.frame === 1, `mappings for one Canvas 2D frame: ${counts.frame}`);
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 

@@ -16,6 +16,8 @@ const VARIANCES = ['fixed-small', 'fixed-large', 'learned'];
 export const VIEW = 3; // the layers show [-VIEW, VIEW]² of data space
 const BINS = 24;
 const FIELD_N = 15;
+// Least time between readbacks while playing on WebGPU (about four refreshes of the numbers a second).
+const READOUT_MS = 250;
 export const TERMS = ['mean', 'noise', 'eps', 'x0'];
 
 const template = document.createElement('template');
@@ -120,6 +122,7 @@ export class PthetaChain extends HTMLElement {
     this.selected = 0;
     this.highlight = null;
     this.inspection = null;
+    this.marker = null;
     this.playing = false;
     this.generation = 0;
     this.work = Promise.resolve();
@@ -385,7 +388,7 @@ export class PthetaChain extends HTMLElement {
     const tick = () => this.#serial(async () => {
       if (!this.playing || !this.chain) return;
       await this.chain.step(perFrame);
-      await this.#renderNow();
+      await this.#renderNow({ live: true });
       if (this.chain.t === 0) this.#pause();
       else if (delay) this.timer = setTimeout(() => requestAnimationFrame(tick), delay);
       else this.frame = requestAnimationFrame(tick);
@@ -422,40 +425,54 @@ export class PthetaChain extends HTMLElement {
     this.dispatchEvent(new CustomEvent('ptheta-highlight', { detail: { term }, bubbles: true, composed: true }));
   }
 
-  /** Picks the sample nearest to a click or tap. */
+  /** Picks the sample nearest to a click or tap (positions are read back only for this). */
   #pick(e) {
-    if (!this.lastPositions) return;
+    if (!this.chain) return;
     const r = this.overlay.getBoundingClientRect();
     const x = ((e.clientX - r.left) / r.width) * 2 * VIEW - VIEW;
     const y = VIEW - ((e.clientY - r.top) / r.height) * 2 * VIEW;
-    const p = this.lastPositions;
-    let best = 0;
-    let bestD = Infinity;
-    for (let i = 0; i < p.length; i += 2) {
-      const d = (p[i] - x) ** 2 + (p[i + 1] - y) ** 2;
-      if (d < bestD) { bestD = d; best = i / 2; }
-    }
-    this.select(best);
+    this.#serial(async () => {
+      const p = await this.chain.positions();
+      let best = 0;
+      let bestD = Infinity;
+      for (let i = 0; i < p.length; i += 2) {
+        const d = (p[i] - x) ** 2 + (p[i + 1] - y) ** 2;
+        if (d < bestD) { bestD = d; best = i / 2; }
+      }
+      this.select(best);
+    });
   }
 
   #render() {
     return this.#serial(() => this.#renderNow());
   }
 
-  /** Draws every layer for the current t and tells the linked panels. Call inside #serial. */
-  async #renderNow() {
+  /**
+   * Draws every layer for the current t and tells the linked panels. Call inside #serial.
+   * `live` (the play loop): the points are drawn straight from the GPU buffer and the numbers (the
+   * inspected sample, the histogram) are read back at most every READOUT_MS and at t = 0, so most
+   * frames map no buffer. Otherwise, and on the CPU where reading costs no mapping, every number
+   * is current.
+   */
+  async #renderNow({ live = false } = {}) {
     const c = this.chain;
     if (!c) return;
     const style = getComputedStyle(this);
     await c.draw({ half: VIEW, trails: this.trailsIn.checked ? 8 : 0, color: style.getPropertyValue('--ink').trim() || '#1f4fa3' });
     const t = c.t;
-    this.lastPositions = await c.positions();
-    this.inspection = t > 0 ? await c.inspect(this.selected) : null;
-    this.fieldArrows = this.fieldIn.checked && t > 0 ? this.field.drift(t, this.fieldGrid()) : null;
-    if (!this.matchByT.has(t)) {
-      const h = await c.histogram(BINS, VIEW);
-      this.matchByT.set(t, h.some((v) => v > 0) ? this.api.jsDivergence(h, this.dataHist) : 1);
+    const now = performance.now();
+    const fresh = !live || t === 0 || c.backend !== 'webgpu' || now - (this.lastReadout ?? -Infinity) >= READOUT_MS;
+    if (fresh) {
+      this.lastReadout = now;
+      this.inspection = t > 0 ? await c.inspect(this.selected) : null;
+      // the ring around the selected sample: where it is now
+      this.marker = this.inspection?.x_t ?? Array.from(await c.positions()).slice(2 * this.selected, 2 * this.selected + 2);
+      if (!this.matchByT.has(t)) {
+        const h = await c.histogram(BINS, VIEW);
+        this.matchByT.set(t, h.some((v) => v > 0) ? this.api.jsDivergence(h, this.dataHist) : 1);
+      }
     }
+    this.fieldArrows = this.fieldIn.checked && t > 0 ? this.field.drift(t, this.fieldGrid()) : null;
     this.#drawOverlay();
     this.tOut.textContent = String(t);
     this.scrub.value = String(t);
@@ -465,7 +482,7 @@ export class PthetaChain extends HTMLElement {
     this.#describe();
     this.dataset.t = String(t);
     this.dispatchEvent(new CustomEvent('ptheta-step', {
-      detail: { t, steps: c.steps, sample: this.selected, inspection: this.inspection, info: this.info },
+      detail: { t, steps: c.steps, sample: this.selected, inspection: this.inspection, fresh, info: this.info },
       bubbles: true, composed: true,
     }));
   }
@@ -543,13 +560,12 @@ export class PthetaChain extends HTMLElement {
       }
       ctx.globalAlpha = 1;
     }
-    const p = this.lastPositions;
-    const i = this.selected;
-    if (p && i * 2 < p.length) {
+    const m = this.marker;
+    if (m?.length === 2) {
       ctx.strokeStyle = style.getPropertyValue('--fg').trim();
       ctx.lineWidth = lw;
       ctx.beginPath();
-      ctx.arc(X(p[2 * i]), Y(p[2 * i + 1]), 4 * lw, 0, 2 * Math.PI);
+      ctx.arc(X(m[0]), Y(m[1]), 4 * lw, 0, 2 * Math.PI);
       ctx.stroke();
     }
     const ins = this.inspection;
