@@ -212,7 +212,8 @@ impl Batch {
         let mean = pred.detach();
         let v = out.narrow(1, dim, dim)?;
         let col = |v: &[f32]| Tensor::from_slice(v, (b, 1), dev);
-        let frac = ((v + 1.0)? * 0.5)?;
+        // clamped as in param::log_variance, so training sees the variance sampling will use
+        let frac = ((v + 1.0)? * 0.5)?.clamp(0f32, 1f32)?;
         let log_beta = col(&self.log_beta)?;
         let log_post = col(&self.log_post_var)?;
         let lv = (frac.broadcast_mul(&log_beta)? + (frac.affine(-1.0, 1.0)?).broadcast_mul(&log_post)?)?;

@@ -242,3 +242,23 @@ fn learned_variance_needs_a_variance_output() {
     let e = "median".parse::<Parameterization>().unwrap_err();
     assert!(e.contains("'median'") && e.contains("epsilon"), "{e}");
 }
+
+/// Closed-form cases of the learned variance (Nichol & Dhariwal eq. 15): v = −1 gives β̃_t,
+/// v = 1 gives β_t, v = 0 the geometric mean, and v outside [−1, 1] is held at the nearer
+/// bound instead of extrapolating past it.
+#[test]
+fn learned_variance_interpolates_between_the_bounds_and_no_further() {
+    let s = Schedule::new(ScheduleKind::Linear, 1000).unwrap();
+    for i in [0, 1, 10, 500, 999] {
+        let tilde = s.posterior_log_variance_clipped[i];
+        let lv = |v: f64| param::log_variance(&s, i, Variance::Learned, Some(v));
+        assert!(close(lv(-1.0), tilde), "i {i}: v = −1");
+        assert!(close(lv(1.0), s.log_beta[i]), "i {i}: v = 1");
+        assert!(close(lv(0.0), 0.5 * (s.log_beta[i] + tilde)), "i {i}: v = 0");
+        assert!(
+            close(lv(7.0), s.log_beta[i]) && close(lv(-6000.0), tilde),
+            "i {i}: clamped"
+        );
+        assert!(close(s.log_beta[i], s.beta[i].ln()), "i {i}: log β_t");
+    }
+}

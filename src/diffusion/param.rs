@@ -165,8 +165,12 @@ pub fn log_variance(s: &Schedule, i: usize, variance: Variance, v_raw: Option<f6
         Variance::FixedLarge => s.fixed_large_log_variance[i],
         Variance::Learned => {
             // Nichol & Dhariwal eq. 15: Σ = exp(v log β_t + (1 − v) log β̃_t), with v mapped
-            // from the network's [−1, 1] to [0, 1].
-            let frac = (v_raw.expect("learned variance needs the variance output") + 1.0) / 2.0;
+            // from the network's [−1, 1] to [0, 1] and held there: β̃_t and β_t are the lower and
+            // upper bounds Ho et al. derive for the reverse variance, and outside them the
+            // interpolation extrapolates (a mean that is off pushes v far past 1, and at small t
+            // the extrapolated variance explodes the chain). Training uses the same clamp.
+            let v = v_raw.expect("learned variance needs the variance output");
+            let frac = ((v + 1.0) / 2.0).clamp(0.0, 1.0);
             frac * s.log_beta[i] + (1.0 - frac) * s.posterior_log_variance_clipped[i]
         }
     }

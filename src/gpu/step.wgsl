@@ -81,8 +81,9 @@ fn predict(x: f32, r: f32, v_raw: f32) -> Prediction {
             p.log_variance = step.fixed_large_log_variance;
         }
         case V_LEARNED: {
-            // Nichol & Dhariwal eq. 15, v mapped from [−1, 1] to [0, 1]
-            let frac = (v_raw + 1.0) / 2.0;
+            // Nichol & Dhariwal eq. 15, v mapped from [−1, 1] to [0, 1] and held there as in
+            // param::log_variance: Σ stays between β̃_t and β_t
+            let frac = clamp((v_raw + 1.0) / 2.0, 0.0, 1.0);
             p.log_variance = frac * step.log_beta + (1.0 - frac) * step.posterior_log_variance_clipped;
         }
         default: {

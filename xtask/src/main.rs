@@ -310,5 +310,13 @@ fn bench() -> Result<(), String> {
         "target/nosimd/wasm32-unknown-unknown/release/ptheta.wasm",
     ]))?;
     run(Command::new("node").arg("tests/e2e/bench.mjs"))?;
-    run(Command::new("node").arg("tests/e2e/bench-gpu.mjs"))
+    run(Command::new("node").arg("tests/e2e/bench-gpu.mjs"))?;
+    // the same WGSL natively (lavapipe here, the card where there is one)
+    run(Command::new("target/release/ptheta").args([
+        "bench-gpu",
+        "--weights",
+        "weights/moons-epsilon.safetensors",
+        "--steps",
+        "4",
+    ]))
 }
