@@ -1,5 +1,5 @@
 // The first stage of the denoiser's forward pass (Denoiser::forward in src/model.rs): sinusoidal
-// embeddings of each coordinate of x_t and of the timestep, row-major, one row per sample.
+// embeddings of each coordinate of x_t and of the timestep, one row per feature (see below).
 // Needs step_params.wgsl in front.
 
 @group(0) @binding(0) var<storage, read> history: array<f32>;
@@ -16,29 +16,30 @@ fn sin_cos(a: f32) -> vec2<f32> {
     return vec2<f32>(sin(r), cos(r));
 }
 
-// One invocation per (sample, input dimension, frequency); the time part is copied from the table
+// One invocation per (input dimension or time, frequency, sample), samples fastest: features are
+// stored feature-major, features[f * n + sample], so neighbouring invocations touch neighbouring
+// words (and the linear layers read them that way). The time part is copied from the table
 // computed on the CPU once per chain.
 @compute @workgroup_size(64)
 fn embed(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let half = step.emb_size / 2u;
-    let per_sample = (step.dim + 1u) * half;
     let index = gid.x + gid.y * groups.x * 64u;
-    if (index >= step.n * per_sample) {
+    if (index >= step.n * (step.dim + 1u) * half) {
         return;
     }
-    let sample = index / per_sample;
-    let within = index % per_sample;
+    let sample = index % step.n;
+    let within = index / step.n;
     let part = within / half;
     let j = within % half;
-    let row = sample * (step.dim + 1u) * step.emb_size + part * step.emb_size;
+    let f = part * step.emb_size + j;
     if (part < step.dim) {
         let x = history[step.src + sample * step.dim + part];
         let sc = sin_cos((x * step.input_scale) * freqs[j]);
-        features[row + j] = sc.x;
-        features[row + half + j] = sc.y;
+        features[f * step.n + sample] = sc.x;
+        features[(f + half) * step.n + sample] = sc.y;
     } else {
         let first = step.i * step.emb_size;
-        features[row + j] = time_embedding[first + j];
-        features[row + half + j] = time_embedding[first + half + j];
+        features[f * step.n + sample] = time_embedding[first + j];
+        features[(f + half) * step.n + sample] = time_embedding[first + half + j];
     }
 }

@@ -30,30 +30,32 @@ fn gelu(v: f32) -> f32 {
     return 0.5 * v * (1.0 + tanh_safe(0.7978845608028654 * v * (1.0 + 0.044715 * v * v)));
 }
 
-// Four outputs of one sample per invocation: each x value loaded is used four times. No
-// workgroup memory or barriers: CPU implementations of WebGPU (SwiftShader, lavapipe) run
-// barriers as context switches, and at these widths (≤ 384 inputs) the weights sit in cache.
+// Activations are feature-major (src[k * n + sample], dst[c * n + sample]) and neighbouring
+// invocations take neighbouring samples with the same four outputs: their reads of src are
+// contiguous and their weight reads are the same word, which a GPU broadcasts and a CPU
+// implementation of WebGPU (SwiftShader, lavapipe, running invocations as SIMD lanes) turns into
+// vector loads. No workgroup memory or barriers: those CPU implementations run barriers as context
+// switches, and at these widths (≤ 384 inputs) the weights sit in cache.
 const COLS: u32 = 4u;
 
 @compute @workgroup_size(64)
 fn linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let per_row = (layer.out_dim + COLS - 1u) / COLS;
     let index = gid.x + gid.y * groups.x * 64u;
-    let row = index / per_row;
-    if (row >= layer.n) {
+    if (index >= layer.n * per_row) {
         return;
     }
-    let c0 = (index % per_row) * COLS;
+    let row = index % layer.n;
+    let c0 = (index / layer.n) * COLS;
     // columns past out_dim read row out_dim − 1 again and are not stored
     let last = layer.out_dim - 1u;
     let w0 = layer.weight_offset + min(c0, last) * layer.in_dim;
     let w1 = layer.weight_offset + min(c0 + 1u, last) * layer.in_dim;
     let w2 = layer.weight_offset + min(c0 + 2u, last) * layer.in_dim;
     let w3 = layer.weight_offset + min(c0 + 3u, last) * layer.in_dim;
-    let x0 = row * layer.in_dim;
     var acc = vec4<f32>(0.0);
     for (var k = 0u; k < layer.in_dim; k++) {
-        let x = src[x0 + k];
+        let x = src[k * layer.n + row];
         acc += x * vec4<f32>(weights[w0 + k], weights[w1 + k], weights[w2 + k], weights[w3 + k]);
     }
     for (var j = 0u; j < COLS; j++) {
@@ -66,8 +68,8 @@ fn linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
             v = gelu(v);
         }
         if (layer.residual == 1u) {
-            v += src[x0 + col];
+            v += src[col * layer.n + row];
         }
-        dst[row * layer.out_dim + col] = v;
+        dst[col * layer.n + row] = v;
     }
 }

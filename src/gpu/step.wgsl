@@ -33,6 +33,7 @@ struct InspectParams {
 }
 
 @group(0) @binding(0) var<storage, read_write> history: array<f32>;
+// the network's output, feature-major as linear.wgsl writes it: raw[c * n + sample]
 @group(0) @binding(1) var<storage, read> raw: array<f32>;
 @group(0) @binding(2) var<storage, read_write> record: array<f32>;
 @group(0) @binding(3) var<uniform> inspect_params: InspectParams;
@@ -116,7 +117,7 @@ fn prior(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 
 fn raw_variance(sample: u32, d: u32) -> f32 {
     if (step.parameterization == P_MEAN_VARIANCE) {
-        return raw[sample * step.out_dim + step.dim + d];
+        return raw[(step.dim + d) * step.n + sample];
     }
     return 0.0;
 }
@@ -133,7 +134,7 @@ fn reverse_step(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
     // 1. the network's output for this coordinate (computed by the forward kernels)
     let x = history[step.src + e];
     // 2. raw output → μ_θ and log Σ_θ
-    let p = predict(x, raw[sample * step.out_dim + d], raw_variance(sample, d));
+    let p = predict(x, raw[d * step.n + sample], raw_variance(sample, d));
     // 3. x_{t−1} = μ_θ + exp(½ log Σ_θ)·z, no noise on the last step
     history[step.dst + e] = p.mean + exp(0.5 * p.log_variance) * noise(sample, d);
 }
@@ -144,7 +145,7 @@ fn inspect() {
     let sample = inspect_params.sample;
     for (var d = 0u; d < step.dim; d++) {
         let x = history[step.src + sample * step.dim + d];
-        let r = raw[sample * step.out_dim + d];
+        let r = raw[d * step.n + sample];
         let v_raw = raw_variance(sample, d);
         let p = predict(x, r, v_raw);
         let z = noise(sample, d);

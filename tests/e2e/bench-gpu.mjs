@@ -5,9 +5,9 @@
 // column measures overhead and a software device, not GPU speed. Run `trunk build --release`
 // first (`cargo xtask bench` does).
 //
-// Each size gets a fresh page, so a fresh WebGPU device: on SwiftShader, a chain whose buffers are
-// created after the device has run a forward pass steps ~10× slower than the first one (the last
-// line measures that, at the smallest size).
+// Each size gets a fresh page, so a fresh WebGPU device: with WebGPU alone, SwiftShader steps a
+// chain whose buffers are created after the device ran a forward pass ~15× slower than the first
+// one (the last line of each table measures that, at the smallest size).
 import { serveDir } from './serve.mjs';
 import { launch } from './browser.mjs';
 
@@ -17,10 +17,9 @@ const WEIGHTS = 'weights/moons-epsilon.safetensors';
 
 const server = await serveDir('dist');
 const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await launch({ webgpu: true });
 
 // ms per step for each entry of `runs` ([backend, samples]), in order, in one fresh page
-async function measure(runs) {
+async function measure(browser, runs) {
   const page = await browser.newPage();
   await page.goto(`${base}/index.html`);
   const out = await page.evaluate(async ({ runs, steps, weights }) => {
@@ -45,18 +44,22 @@ async function measure(runs) {
   return out;
 }
 
-const rows = [];
-for (const samples of SIZES) {
-  const [webgpu, cpu] = await measure([['webgpu', samples], ['cpu', samples]]);
-  rows.push({ samples, webgpu, cpu });
-}
-const [first, second] = await measure([['webgpu', SIZES[0]], ['webgpu', SIZES[0]]]);
-await browser.close();
-server.close();
-
 console.log(`ms per reverse step, ${STEPS}-step chain of ${WEIGHTS}, headless Chromium, one run`);
-console.log('samples | WebGPU (SwiftShader) | CPU wasm SIMD | WebGPU/CPU');
-for (const r of rows) {
-  console.log(`${r.samples} | ${r.webgpu.toFixed(2)} | ${r.cpu.toFixed(2)} | ${(r.webgpu / r.cpu).toFixed(2)}x`);
+// Two browser set-ups: the one the page tests use (SwiftShader also as Chromium's Vulkan device,
+// so WebGPU canvases can be presented) and WebGPU alone (compute only).
+for (const [label, present] of [['WebGPU + presentation flags', true], ['WebGPU only', false]]) {
+  const browser = await launch({ webgpu: true, present });
+  const rows = [];
+  for (const samples of SIZES) {
+    const [webgpu, cpu] = await measure(browser, [['webgpu', samples], ['cpu', samples]]);
+    rows.push({ samples, webgpu, cpu });
+  }
+  const [first, second] = await measure(browser, [['webgpu', SIZES[0]], ['webgpu', SIZES[0]]]);
+  await browser.close();
+  console.log(`\n${label}\nsamples | WebGPU (SwiftShader) | CPU wasm SIMD | WebGPU/CPU`);
+  for (const r of rows) {
+    console.log(`${r.samples} | ${r.webgpu.toFixed(2)} | ${r.cpu.toFixed(2)} | ${(r.webgpu / r.cpu).toFixed(2)}x`);
+  }
+  console.log(`a second WebGPU chain on one device, ${SIZES[0]} samples: ${second.toFixed(2)} ms vs ${first.toFixed(2)} ms for the first (${(second / first).toFixed(1)}x)`);
 }
-console.log(`second WebGPU chain on one device, ${SIZES[0]} samples: ${second.toFixed(2)} ms vs ${first.toFixed(2)} ms for the first (${(second / first).toFixed(1)}x)`);
+server.close();

@@ -4,17 +4,20 @@ import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launch({ webgpu = false } = {}) {
+/**
+ * `webgpu`: WebGPU on SwiftShader. `present` (with webgpu, the default) adds the flags that make
+ * SwiftShader Chromium's Vulkan device too: without them headless Chromium computes with WebGPU
+ * but loses the device when a WebGPU canvas is presented.
+ */
+export async function launch({ webgpu = false, present = true } = {}) {
   const args = [
     '--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run',
   ];
-  // WebGPU on SwiftShader. The Vulkan flags give the GPU process a Vulkan (SwiftShader) compositor,
-  // without which headless Chromium computes with WebGPU but loses the device when a WebGPU canvas
-  // is presented.
-  if (webgpu) {
-    args.push('--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan',
-      '--use-vulkan=swiftshader', '--use-angle=vulkan');
+  if (webgpu) args.push('--enable-unsafe-webgpu');
+  if (webgpu && present) {
+    args.push('--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
+      '--use-angle=vulkan');
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
