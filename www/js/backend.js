@@ -203,11 +203,13 @@ class Chain {
       this.drewOnGpu = true;
       return;
     }
+    // read first, then clear and draw in one go: clearing before the await would show an empty
+    // layer for as long as the readback takes
+    const now = await this.inner.positions();
     const ctx = c.getContext('2d');
     ctx.clearRect(0, 0, c.width, c.height);
     const s = c.width / (2 * half);
     const r = Math.max(1.5, c.width / 400);
-    const now = await this.inner.positions();
     const states = [...this.trail.slice(this.trail.length - Math.min(trails, this.trail.length)), now];
     ctx.fillStyle = color;
     states.forEach((p, k) => {

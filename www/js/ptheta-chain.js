@@ -123,6 +123,8 @@ export class PthetaChain extends HTMLElement {
     this.highlight = null;
     this.inspection = null;
     this.marker = null;
+    /** Least ms between readbacks of the numbers while playing on WebGPU (see #renderNow). */
+    this.readoutInterval = READOUT_MS;
     this.playing = false;
     this.generation = 0;
     this.work = Promise.resolve();
@@ -450,7 +452,7 @@ export class PthetaChain extends HTMLElement {
   /**
    * Draws every layer for the current t and tells the linked panels. Call inside #serial.
    * `live` (the play loop): the points are drawn straight from the GPU buffer and the numbers (the
-   * inspected sample, the histogram) are read back at most every READOUT_MS and at t = 0, so most
+   * inspected sample, the histogram) are read back at most every `readoutInterval` ms and at t = 0, so most
    * frames map no buffer. Otherwise, and on the CPU where reading costs no mapping, every number
    * is current.
    */
@@ -461,7 +463,7 @@ export class PthetaChain extends HTMLElement {
     await c.draw({ half: VIEW, trails: this.trailsIn.checked ? 8 : 0, color: style.getPropertyValue('--ink').trim() || '#1f4fa3' });
     const t = c.t;
     const now = performance.now();
-    const fresh = !live || t === 0 || c.backend !== 'webgpu' || now - (this.lastReadout ?? -Infinity) >= READOUT_MS;
+    const fresh = !live || t === 0 || c.backend !== 'webgpu' || now - (this.lastReadout ?? -Infinity) >= this.readoutInterval;
     if (fresh) {
       this.lastReadout = now;
       this.inspection = t > 0 ? await c.inspect(this.selected) : null;
