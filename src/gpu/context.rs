@@ -132,12 +132,12 @@ impl Gpu {
         Ok(())
     }
 
-    /// Largest storage binding and buffer, in bytes.
     /// The pipelines, compiled on first use and shared by every chain on this device.
     pub fn kernels(&self) -> &Kernels {
         self.kernels.get_or_init(|| Kernels::new(&self.device))
     }
 
+    /// Largest storage binding and buffer, in bytes.
     pub fn max_binding_bytes(&self) -> u64 {
         let l = self.device.limits();
         l.max_storage_buffer_binding_size.min(l.max_buffer_size)

@@ -80,17 +80,18 @@ export function inkPixels(page) {
 }
 
 /**
- * Ink on `<ptheta-chain>`'s points layer as the screen shows it: the background and overlay layers
- * are hidden, the stage is screenshotted, and pixels far from the stage's paper colour are
- * counted. Unlike `inkPixels` this sees a WebGPU canvas after it was presented (copying one onto a
- * 2-D canvas gives transparent pixels in this browser).
+ * Ink on `<ptheta-chain>`'s points layer as the screen shows it: pixels far from the stage's paper
+ * colour in a screenshot of the stage with only the points layer visible, minus the same count
+ * with the points layer hidden too (the border and anything else that is not the points). Unlike
+ * `inkPixels` this sees a WebGPU canvas after it was presented (copying one onto a 2-D canvas
+ * gives transparent pixels in this browser).
  */
 export async function screenInk(page) {
   const stage = page.locator('ptheta-chain .stage');
-  await stage.evaluate((s) => { for (const c of s.querySelectorAll('.bg, .overlay')) c.style.visibility = 'hidden'; });
-  const png = await stage.screenshot();
-  await stage.evaluate((s) => { for (const c of s.querySelectorAll('.bg, .overlay')) c.style.visibility = ''; });
-  return page.evaluate(async (b64) => {
+  const hide = (selector) => stage.evaluate((s, sel) => {
+    for (const c of s.querySelectorAll('.bg, .overlay, .points')) c.style.visibility = c.matches(sel) ? 'hidden' : '';
+  }, selector);
+  const count = (png) => page.evaluate(async (b64) => {
     const img = new Image();
     img.src = `data:image/png;base64,${b64}`;
     await img.decode();
@@ -107,4 +108,10 @@ export async function screenInk(page) {
     }
     return n;
   }, png.toString('base64'));
+  await hide('.bg, .overlay');
+  const withPoints = await count(await stage.screenshot());
+  await hide('.bg, .overlay, .points');
+  const without = await count(await stage.screenshot());
+  await hide('none');
+  return withPoints - without;
 }

@@ -86,7 +86,8 @@ class PthetaInspector extends Panel {
     const body = this.querySelector('.insp-body');
     if (!body || !this.step) return;
     const { inspection: ins, info, t } = this.step;
-    this.dataset.t = String(t);
+    // a play frame between readouts carries an inspection from an earlier t: show its own t
+    this.dataset.t = String(ins?.t ?? t);
     if (!ins) {
       body.innerHTML = `<p>${escapeHtml(msg('insp.none'))}</p>`;
       this.dataset.sample = '';

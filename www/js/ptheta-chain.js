@@ -353,7 +353,8 @@ export class PthetaChain extends HTMLElement {
     if (act === 'prev') { this.select(this.selected - 1); return; }
     if (act === 'next') { this.select(this.selected + 1); return; }
     if (act === 'play') {
-      if (this.playing) this.#pause(); else this.#play();
+      // paused by hand: one full render, since play frames may have skipped the readback
+      if (this.playing) { this.#pause(); this.#render(); } else this.#play();
       return;
     }
     this.#pause();
@@ -434,6 +435,7 @@ export class PthetaChain extends HTMLElement {
     const x = ((e.clientX - r.left) / r.width) * 2 * VIEW - VIEW;
     const y = VIEW - ((e.clientY - r.top) / r.height) * 2 * VIEW;
     this.#serial(async () => {
+      if (!this.chain) return;
       const p = await this.chain.positions();
       let best = 0;
       let bestD = Infinity;
