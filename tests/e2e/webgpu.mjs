@@ -104,6 +104,23 @@ await test('the animation loop maps no buffer: step + WebGPU draw, and the page 
   assert(quiet.at(-1).fresh === true && quiet.at(-1).mapped > 0, `t = 0 reads the numbers: ${JSON.stringify(quiet.at(-1))}`);
   const busy = await play(0);
   assert(busy.length === 30 && busy.every((f) => f.fresh && f.mapped > 0), `readouts on every frame when asked: ${JSON.stringify(busy.slice(0, 3))}`);
+  // pausing by hand shows the numbers of the state it stopped at
+  const paused = await page.$eval('ptheta-chain', async (el) => {
+    el.readoutInterval = 1e9;
+    const events = [];
+    const listen = (e) => events.push({ t: e.detail.t, fresh: e.detail.fresh, inspected: e.detail.inspection?.t ?? null });
+    el.addEventListener('ptheta-step', listen);
+    const play = el.shadowRoot.querySelector('[data-act="play"]');
+    play.click();
+    const started = Date.now();
+    while (events.length < 5 && Date.now() - started < 60000) await new Promise((r) => setTimeout(r, 20));
+    play.click();
+    await new Promise((r) => setTimeout(r, 1500));
+    el.removeEventListener('ptheta-step', listen);
+    return { last: events.at(-1), t: el.chain.t, frames: events.length };
+  });
+  assert(paused.t > 0 && paused.last.t === paused.t && paused.last.fresh && paused.last.inspected === paused.t,
+    `after Pause: ${JSON.stringify(paused)}`);
   assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
