@@ -1,20 +1,12 @@
 // The first stage of the denoiser's forward pass (Denoiser::forward in src/model.rs): sinusoidal
 // embeddings of each coordinate of x_t and of the timestep, one row per feature (see below).
-// Needs step_params.wgsl in front.
+// Needs step_params.wgsl and trig.wgsl in front.
 
 @group(0) @binding(0) var<storage, read> history: array<f32>;
 @group(0) @binding(1) var<storage, read> freqs: array<f32>;
 @group(0) @binding(2) var<storage, read> time_embedding: array<f32>;
 @group(0) @binding(3) var<storage, read_write> features: array<f32>;
 @group(1) @binding(0) var<uniform> step: StepParams;
-
-// sin and cos after reducing the argument to [−π, π] with a two-part 2π (Cody–Waite): the
-// arguments reach ~100 here and GPU sin/cos are only accurate near zero.
-fn sin_cos(a: f32) -> vec2<f32> {
-    let k = round(a * 0.15915494309189535);
-    let r = (a - k * 6.28125) - k * 0.0019353071795864769;
-    return vec2<f32>(sin(r), cos(r));
-}
 
 // One invocation per (input dimension or time, frequency, sample), samples fastest: features are
 // stored feature-major, features[f * n + sample], so neighbouring invocations touch neighbouring

@@ -116,11 +116,17 @@ impl Kernels {
             })
         };
         let params_wgsl = include_str!("step_params.wgsl");
-        let embed_module = module("embed", &[params_wgsl, include_str!("embed.wgsl")]);
+        let trig_wgsl = include_str!("trig.wgsl");
+        let embed_module = module("embed", &[params_wgsl, trig_wgsl, include_str!("embed.wgsl")]);
         let linear_module = module("linear", &[include_str!("linear.wgsl")]);
         let step_module = module(
             "step",
-            &[include_str!("philox.wgsl"), params_wgsl, include_str!("step.wgsl")],
+            &[
+                trig_wgsl,
+                include_str!("philox.wgsl"),
+                params_wgsl,
+                include_str!("step.wgsl"),
+            ],
         );
         let histogram_module = module("histogram", &[include_str!("histogram.wgsl")]);
         let pipeline = |module: &wgpu::ShaderModule, entry_point: &str, groups: &[&wgpu::BindGroupLayout]| {

@@ -1,13 +1,12 @@
 // Counter-based Gaussian noise, the same recipe as src/diffusion/rng.rs (read its module comment):
 // Philox4x32-10 keyed by the seed, counter (sample, dimension / 4, step, stream), a 24-bit uniform
 // from each output word, Box–Muller on the pairs (0, 1) and (2, 3). WGSL has no 64-bit integers,
-// so the 32×32 → 64-bit product is put together from 16-bit halves.
+// so the 32×32 → 64-bit product is put together from 16-bit halves. Needs trig.wgsl.
 
 const PHILOX_M0: u32 = 0xD2511F53u;
 const PHILOX_M1: u32 = 0xCD9E8D57u;
 const PHILOX_W0: u32 = 0x9E3779B9u;
 const PHILOX_W1: u32 = 0xBB67AE85u;
-const TWO_PI: f32 = 6.283185307179586;
 
 const STREAM_PRIOR: u32 = 0u;
 const STREAM_CHAIN: u32 = 1u;
@@ -53,9 +52,10 @@ fn philox_normal(seed: vec2<u32>, stream: u32, step: u32, sample: u32, dim: u32)
         pair = out.zw;
     }
     let r = sqrt(-2.0 * log(unit_uniform(pair.x)));
-    let theta = TWO_PI * unit_uniform(pair.y);
+    // sin/cos of 2π·u from trig.wgsl: the builtins may be off by 2^-11 (see there)
+    let sc = sin_cos_turns(unit_uniform(pair.y));
     if ((dim % 2u) == 0u) {
-        return r * cos(theta);
+        return r * sc.y;
     }
-    return r * sin(theta);
+    return r * sc.x;
 }
