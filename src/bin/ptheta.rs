@@ -289,23 +289,32 @@ mod cli {
         }
     }
 
+    /// The chain both benchmarks time: `n` samples, fixed-small variance, seed 0, no history.
+    fn bench_options(steps: usize, n: usize) -> ChainOptions {
+        ChainOptions {
+            variance: Variance::FixedSmall,
+            steps,
+            samples: n,
+            seed: 0,
+            keep_history: false,
+        }
+    }
+
+    /// Milliseconds per step of the native CPU chain, after one warm-up step.
+    fn time_cpu_chain(weights: &PathBuf, steps: usize, n: usize) -> Result<f64, String> {
+        let model = load_model(weights)?;
+        let cfg = model.config.clone();
+        let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
+        let mut chain = Chain::new(model, schedule, &bench_options(steps, n))?;
+        chain.step()?;
+        let started = Instant::now();
+        chain.run()?;
+        Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
+    }
+
     fn bench(weights: &PathBuf, samples: &[usize], steps: usize) -> Result<(), String> {
         for &n in samples {
-            let model = load_model(weights)?;
-            let cfg = model.config.clone();
-            let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
-            let opts = ChainOptions {
-                variance: Variance::FixedSmall,
-                steps,
-                samples: n,
-                seed: 0,
-                keep_history: false,
-            };
-            let mut chain = Chain::new(model, schedule, &opts)?;
-            chain.step()?; // warm-up
-            let started = Instant::now();
-            chain.run()?;
-            let ms = started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64;
+            let ms = time_cpu_chain(weights, steps, n)?;
             println!("{}", serde_json::json!({ "samples": n, "ms_per_step": ms }));
         }
         Ok(())
@@ -335,14 +344,8 @@ mod cli {
         eprintln!("adapter: {}", gpu.describe());
         for &n in samples {
             let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
-            let opts = ChainOptions {
-                variance: Variance::FixedSmall,
-                steps,
-                samples: n,
-                seed: 0,
-                keep_history: false,
-            };
-            let mut chain = GpuChain::new(&gpu, &model, schedule.clone(), &opts).map_err(|e| e.to_string())?;
+            let mut chain =
+                GpuChain::new(&gpu, &model, schedule, &bench_options(steps, n)).map_err(|e| e.to_string())?;
             // warm-up: pipelines are compiled lazily by some drivers
             chain.step(1);
             pollster::block_on(chain.positions())?;
@@ -357,11 +360,7 @@ mod cli {
             let cpu_ms = if no_cpu {
                 None
             } else {
-                let mut cpu = Chain::new(load_model(weights)?, schedule, &opts)?;
-                cpu.step()?;
-                let started = Instant::now();
-                cpu.run()?;
-                Some(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
+                Some(time_cpu_chain(weights, steps, n)?)
             };
             let gflops = (flops_per_sample * n) as f64 / (gpu_ms * 1e-3) / 1e9;
             println!(
