@@ -7,10 +7,11 @@ use ptheta::chain::{Chain, ChainOptions};
 use ptheta::diffusion::{Schedule, Variance};
 use ptheta::model::Denoiser;
 
+mod common;
+use common::{worst_abs_difference, TOLERANCE};
+
 const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/weights/moons-epsilon.safetensors");
 const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/chain-moons-epsilon.json");
-/// Same tolerance as tests/web.rs: see there.
-const TOLERANCE: f32 = 2e-3;
 
 #[test]
 fn native_chain_matches_the_shared_reference() {
@@ -47,7 +48,7 @@ fn native_chain_matches_the_shared_reference() {
             .iter()
             .map(|v| v.as_f64().unwrap() as f32)
             .collect();
-        let worst = ours.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let worst = worst_abs_difference(ours, &want);
         assert!(worst < TOLERANCE, "state {k}: largest difference {worst}");
     }
 }

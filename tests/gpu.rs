@@ -10,13 +10,10 @@ use ptheta::diffusion::{Parameterization, Schedule, Variance};
 use ptheta::gpu::{Gpu, GpuChain};
 use ptheta::model::Denoiser;
 
-/// Largest allowed |GPU − CPU| of any coordinate at any step. The two backends run the same f32
-/// network but not the same instructions: the GPU sums the matmuls in another order, uses the
-/// driver's exp/log/sqrt and trig.wgsl's sin/cos, and does the step's arithmetic in f32 where the
-/// CPU uses f64. Those are ~1e-6 relative per step and pass through the chain (the reverse process
-/// contracts, so they do not grow much: ≤ 1e-4 after 1000 steps). 2e-3 on points of spread ~1 sits far below what a wrong formula, wrong noise
-/// draw, wrong weight or wrong timestep gives (≥ 1e-1, checked by `a_wrong_seed_is_caught`).
-const TOLERANCE: f32 = 2e-3;
+mod common;
+// Largest allowed |GPU − CPU| (relative to max(1, |CPU|)) of any coordinate at any step: see
+// common/mod.rs for why.
+use common::{worst_relative_difference, TOLERANCE};
 
 fn gpu() -> Option<Gpu> {
     match pollster::block_on(Gpu::request()) {
@@ -58,26 +55,14 @@ fn compare(gpu: &Gpu, file: &str, variance: Variance, steps: usize, gpu_seed: u6
         let ours = pollster::block_on(g.positions()).unwrap();
         let want = c.positions();
         assert_eq!(ours.len(), want.len());
-        worst = worst.max(difference(&ours, want, &format!("{file} {variance} t = {}", c.t())));
+        let what = format!("{file} {variance} t = {}", c.t());
+        worst = worst.max(worst_relative_difference(&ours, want, &what));
         if c.t() == 0 {
             break;
         }
         g.step(1);
         c.step().unwrap();
         assert_eq!(g.t(), c.t());
-    }
-    worst
-}
-
-/// Largest |a − b| relative to max(1, |b|) (f32 resolves large values relatively).
-fn difference(ours: &[f32], want: &[f32], what: &str) -> f32 {
-    let mut worst = 0f32;
-    for (k, (a, b)) in ours.iter().zip(want).enumerate() {
-        assert!(
-            a.is_finite() && b.is_finite(),
-            "{what}: coordinate {k} is {a} on the GPU, {b} on the CPU"
-        );
-        worst = worst.max((a - b).abs() / b.abs().max(1.0));
     }
     worst
 }

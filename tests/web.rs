@@ -6,15 +6,13 @@ use ptheta::wasm::WasmChain;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{worst_abs_difference, TOLERANCE};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const WEIGHTS: &[u8] = include_bytes!("../weights/moons-epsilon.safetensors");
 const REFERENCE: &str = include_str!("data/chain-moons-epsilon.json");
-/// Browser and native run the same f32 network but not the same instructions: gemm's simd128
-/// kernels sum in another order than its AVX ones, and wasm's sin/cos come from another libm.
-/// Those ~1e-6 differences pass through 50 steps; 2e-3 on points of spread ~1 is far below what
-/// a wrong formula, a wrong noise draw or a wrong weight would give (≥ 1e-1).
-const TOLERANCE: f32 = 2e-3;
 
 async fn positions(chain: &WasmChain) -> Vec<f32> {
     let v = wasm_bindgen_futures::JsFuture::from(chain.positions()).await.unwrap();
@@ -49,7 +47,7 @@ async fn browser_chain_matches_native_reference() {
                 .iter()
                 .map(|v| v.as_f64().unwrap() as f32)
                 .collect();
-            let worst = ours.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+            let worst = worst_abs_difference(&ours, &want);
             assert!(worst < TOLERANCE, "t = {}: largest difference {worst}", chain.t());
             k += 1;
         }

@@ -63,13 +63,10 @@ const MODELS: [(&str, &[u8], &[&str]); 10] = [
     ),
 ];
 
-/// The same bound as tests/gpu.rs, for the same reasons: the GPU sums in another order and does
-/// the step in f32 where the CPU uses f64, ~1e-6 per step. Measured here: ≤ 5e-6 over the 10-step
-/// chains, ≤ 1.4e-4 over 1000 steps. That holds on SwiftShader only because the kernels compute
-/// sin/cos themselves (src/gpu/trig.wgsl): with the builtins, which WebGPU lets be off by 2^-11,
-/// the 10-step chains differed by up to 3.5e-3 and the 1000-step chain of moons-mean by 0.57.
-/// 2e-3 sits far below what a wrong formula, weight, timestep or noise draw gives (≥ 1e-1).
-const TOLERANCE: f32 = 2e-3;
+mod common;
+// The same bound and relative difference as tests/gpu.rs: see common/mod.rs for why (measured
+// here: ≤ 5e-6 over the 10-step chains, ≤ 1.4e-4 over 1000 steps).
+use common::{worst_relative_difference, TOLERANCE};
 
 fn options(variance: &str, steps: usize, samples: usize, backend: &str) -> JsValue {
     js_sys::JSON::parse(&format!(
@@ -90,18 +87,6 @@ async fn positions(chain: &WasmChain) -> Vec<f32> {
     js_sys::Float32Array::from(v).to_vec()
 }
 
-/// Largest |a − b| relative to max(1, |b|), as in tests/gpu.rs.
-fn worst(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| {
-            assert!(x.is_finite() && y.is_finite(), "gpu {x}, cpu {y}");
-            (x - y).abs() / y.abs().max(1.0)
-        })
-        .fold(0.0, f32::max)
-}
-
 #[wasm_bindgen_test]
 async fn every_model_and_variance_matches_the_cpu_at_every_step() {
     let mut report = Vec::new();
@@ -116,7 +101,7 @@ async fn every_model_and_variance_matches_the_cpu_at_every_step() {
             let mut largest = 0f32;
             loop {
                 let want = positions(&cpu).await;
-                let d = worst(&positions(&gpu).await, &want);
+                let d = worst_relative_difference(&positions(&gpu).await, &want, &format!("{name} {v}"));
                 assert!(d < TOLERANCE, "{name} {v}: |gpu − cpu| = {d} at t = {}", cpu.t());
                 largest = largest.max(d);
                 if cpu.t() == 0 {
@@ -215,7 +200,7 @@ async fn a_full_thousand_step_chain_matches_the_cpu_at_every_step() {
         assert_eq!(cpu.t(), 1000, "{name}: the chain is not respaced");
         let (mut largest, mut compared) = (0f32, 0);
         loop {
-            let d = worst(&positions(&gpu).await, &positions(&cpu).await);
+            let d = worst_relative_difference(&positions(&gpu).await, &positions(&cpu).await, name);
             assert!(d < TOLERANCE, "{name} {variance}: |gpu − cpu| = {d} at t = {}", cpu.t());
             largest = largest.max(d);
             compared += 1;
