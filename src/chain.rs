@@ -3,6 +3,7 @@
 
 use crate::diffusion::param::{self, check_combination, predict_scalar, sample_prev};
 use crate::diffusion::rng::{self, Stream};
+use crate::diffusion::schedule::StepCoefficients;
 use crate::diffusion::{Parameterization, Schedule, Variance};
 use crate::model::Denoiser;
 use serde::Serialize;
@@ -46,6 +47,8 @@ pub struct ChainOptions {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Inspection {
     pub sample: usize,
+    /// What the network's output means, so the page knows which derivation to show.
+    pub parameterization: Parameterization,
     /// Paper timestep t of x_t (S … 1).
     pub t: usize,
     /// Training timestep index the network was evaluated at.
@@ -60,6 +63,8 @@ pub struct Inspection {
     /// The noise z drawn at this step (zero at t = 1, where no noise is added).
     pub z: Vec<f64>,
     pub x_prev: Vec<f64>,
+    /// The schedule's numbers of this step, as they enter μ_θ.
+    pub coefficients: StepCoefficients,
 }
 
 pub struct Chain<M: Denoise> {
@@ -130,18 +135,15 @@ impl<M: Denoise> Chain<M> {
         &self.x
     }
 
-    /// Replaces the state, e.g. to continue from another backend's x_t.
-    pub fn set_state(&mut self, t: usize, x: Vec<f32>) -> Result<(), String> {
-        if x.len() != self.x.len() || t > self.steps() {
-            return Err(format!(
-                "state of {} floats at t = {t} does not fit this chain",
-                x.len()
-            ));
+    /// x_t of every sample `back` steps before the current state (0 is the current one), from
+    /// the chain's own history: what trails draw. None when the chain keeps no history or has
+    /// not come that far.
+    pub fn earlier(&self, back: usize) -> Option<&[f32]> {
+        if back == 0 {
+            return Some(&self.x);
         }
-        self.t = t;
-        self.x = x;
-        self.history.clear();
-        Ok(())
+        let n = self.history.len();
+        (back <= n).then(|| self.history[n - back].as_slice())
     }
 
     /// The noise z for sample `k`, dimension `d` at schedule index `i`.
@@ -241,6 +243,8 @@ impl<M: Denoise> Chain<M> {
             .collect();
         Ok(Inspection {
             sample,
+            parameterization: p,
+            coefficients: self.schedule.coefficients(i),
             t: self.t,
             timestep,
             x_t,

@@ -5,12 +5,14 @@
 use crate::diffusion::rng::Rng;
 use std::f64::consts::{PI, TAU};
 use std::fmt;
-use std::str::FromStr;
 
 /// Data dimension of every 2-D world.
 pub const DIM: usize = 2;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), derive(clap::ValueEnum))]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), value(rename_all = "kebab-case"))]
 pub enum Dataset {
     /// Two interleaved half circles.
     Moons,
@@ -131,21 +133,7 @@ fn letters_stroke_point(r: &mut Rng) -> (f64, f64) {
     }
 }
 
-impl fmt::Display for Dataset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Dataset {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Dataset::ALL.into_iter().find(|d| d.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Dataset::ALL.iter().map(|d| d.name()).collect();
-            format!("unknown dataset '{s}': expected one of {}", names.join(", "))
-        })
-    }
-}
+crate::names::named_enum!(Dataset, "dataset");
 
 /// A CSV problem, with the 1-based line it was found on.
 #[derive(Debug, Clone, PartialEq)]

@@ -116,24 +116,7 @@ pub fn panel_table(name: &str, timesteps: usize) -> Result<ScheduleTable, String
 /// Counts of 2-D points on a `bins`×`bins` grid over [−half, half]², row 0 at y = −half (the
 /// layout of the page's `chain.histogram`). Points outside are not counted.
 pub fn histogram(points: &[f32], bins: usize, half: f64) -> Result<Vec<f32>, String> {
-    if bins == 0 || half.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-        return Err(format!(
-            "a histogram needs bins ≥ 1 and half > 0, got {bins} and {half}"
-        ));
-    }
-    if !points.len().is_multiple_of(DIM) {
-        return Err(format!("{} floats are not a list of 2-D points", points.len()));
-    }
-    let mut h = vec![0f32; bins * bins];
-    let scale = bins as f64 / (2.0 * half);
-    for p in points.chunks_exact(DIM) {
-        let bx = ((p[0] as f64 + half) * scale).floor();
-        let by = ((p[1] as f64 + half) * scale).floor();
-        if bx >= 0.0 && by >= 0.0 && (bx as usize) < bins && (by as usize) < bins {
-            h[by as usize * bins + bx as usize] += 1.0;
-        }
-    }
-    Ok(h)
+    crate::histogram::counts(points, DIM, bins, half as f32)
 }
 
 /// Jensen–Shannon divergence in bits between two histograms (each normalized to sum 1): 0 when

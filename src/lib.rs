@@ -5,16 +5,22 @@
 //! lesson page plots; `train` and `eval` are native-only; `wasm` and `wasm_lesson` are the thin
 //! browser bindings.
 
+pub mod catalog;
 pub mod chain;
 pub mod data;
 pub mod diffusion;
+pub mod engine;
 pub mod eval;
 pub mod gpu;
+pub mod histogram;
 pub mod lesson;
 pub mod model;
+mod names;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_catalog;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_lesson;

@@ -3,13 +3,13 @@
 
 use super::schedule::Schedule;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// What the network's output means. Each choice gives the same Gaussian transition
 /// p_θ(x_{t−1} | x_t) = N(μ_θ, Σ_θ); they differ in what is easy to learn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), derive(clap::ValueEnum))]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), value(rename_all = "kebab-case"))]
 pub enum Parameterization {
     /// The noise ε that was added (Ho et al. 2020); μ follows from ε̂ (DDPM eq. 11).
     Epsilon,
@@ -63,6 +63,8 @@ impl Parameterization {
 /// Σ_θ(x_t, t) of the reverse step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), derive(clap::ValueEnum))]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), value(rename_all = "kebab-case"))]
 pub enum Variance {
     /// β̃_t, the variance of the true posterior q(x_{t−1} | x_t, x_0): the lower bound.
     FixedSmall,
@@ -83,30 +85,8 @@ impl Variance {
     }
 }
 
-macro_rules! named_enum {
-    ($t:ty, $what:literal) => {
-        impl fmt::Display for $t {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-        impl FromStr for $t {
-            type Err = String;
-            fn from_str(s: &str) -> Result<Self, String> {
-                <$t>::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
-                    let names: Vec<&str> = <$t>::ALL.iter().map(|k| k.name()).collect();
-                    format!(
-                        concat!("unknown ", $what, " '{}': expected one of {}"),
-                        s,
-                        names.join(", ")
-                    )
-                })
-            }
-        }
-    };
-}
-named_enum!(Parameterization, "parameterization");
-named_enum!(Variance, "variance");
+crate::names::named_enum!(Parameterization, "parameterization");
+crate::names::named_enum!(Variance, "variance");
 
 /// Checks that a model of parameterization `p` can sample with variance `v`.
 pub fn check_combination(p: Parameterization, v: Variance) -> Result<(), String> {

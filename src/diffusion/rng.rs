@@ -30,6 +30,8 @@ const M0: u32 = 0xD251_1F53;
 const M1: u32 = 0xCD9E_8D57;
 const W0: u32 = 0x9E37_79B9;
 const W1: u32 = 0xBB67_AE85;
+/// Philox's multipliers and Weyl increments by name, for the WGSL prelude (src/gpu/contract.rs).
+pub const PHILOX_CONSTANTS: [(&str, u32); 4] = [("M0", M0), ("M1", M1), ("W0", W0), ("W1", W1)];
 
 #[inline]
 fn mulhilo(a: u32, b: u32) -> (u32, u32) {

@@ -4,12 +4,12 @@
 //! so `beta[0]` is β_1 and `alpha_bar[T - 1]` is ᾱ_T. This is improved-diffusion's convention.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// How β_t grows with t.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), derive(clap::ValueEnum))]
+#[cfg_attr(all(feature = "cli", not(target_arch = "wasm32")), value(rename_all = "kebab-case"))]
 pub enum ScheduleKind {
     /// Ho et al. 2020: β linear from 1e-4 to 0.02 at T = 1000, both ends scaled by 1000/T so that
     /// other T keep roughly the same ᾱ_T.
@@ -28,21 +28,7 @@ impl ScheduleKind {
     }
 }
 
-impl fmt::Display for ScheduleKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for ScheduleKind {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        ScheduleKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| format!("unknown schedule '{s}': expected one of linear, cosine"))
-    }
-}
+crate::names::named_enum!(ScheduleKind, "schedule");
 
 /// β_1 … β_T for a schedule of `num_timesteps` steps.
 pub fn betas(kind: ScheduleKind, num_timesteps: usize) -> Vec<f64> {
@@ -213,6 +199,21 @@ impl Schedule {
         *self.alpha_bar.last().expect("schedule is never empty")
     }
 
+    /// The schedule's numbers at index `i` that the inspector writes into the equations of one
+    /// step, so the page shows them and never recomputes them.
+    pub fn coefficients(&self, i: usize) -> StepCoefficients {
+        StepCoefficients {
+            beta: self.beta[i],
+            alpha: self.alpha[i],
+            alpha_bar: self.alpha_bar[i],
+            alpha_bar_prev: self.alpha_bar_prev[i],
+            sqrt_alpha: self.alpha[i].sqrt(),
+            eps_coef: self.beta[i] / self.sqrt_one_minus_alpha_bar[i],
+            posterior_mean_coef1: self.posterior_mean_coef1[i],
+            posterior_mean_coef2: self.posterior_mean_coef2[i],
+        }
+    }
+
     /// Forward process q(x_t | x_0) (DDPM eq. 4): √ᾱ_t x_0 + √(1−ᾱ_t) ε.
     pub fn q_sample(&self, index: usize, x0: f64, eps: f64) -> f64 {
         self.sqrt_alpha_bar[index] * x0 + self.sqrt_one_minus_alpha_bar[index] * eps
@@ -222,6 +223,27 @@ impl Schedule {
     pub fn posterior_mean(&self, index: usize, x_t: f64, x0: f64) -> f64 {
         self.posterior_mean_coef1[index] * x0 + self.posterior_mean_coef2[index] * x_t
     }
+}
+
+/// One step's schedule numbers, see [`Schedule::coefficients`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StepCoefficients {
+    /// β_t
+    pub beta: f64,
+    /// α_t = 1 − β_t
+    pub alpha: f64,
+    /// ᾱ_t
+    pub alpha_bar: f64,
+    /// ᾱ_{t−1}
+    pub alpha_bar_prev: f64,
+    /// √α_t, which divides the bracket of μ_θ from ε̂ (DDPM eq. 11)
+    pub sqrt_alpha: f64,
+    /// β_t / √(1 − ᾱ_t), the weight of ε̂ in that bracket
+    pub eps_coef: f64,
+    /// weight of x̂_0 in μ̃_t(x_t, x̂_0) (DDPM eq. 7)
+    pub posterior_mean_coef1: f64,
+    /// weight of x_t in μ̃_t(x_t, x̂_0)
+    pub posterior_mean_coef2: f64,
 }
 
 /// Largest ᾱ_T we accept for a shipped configuration: above this, x_T ~ N(0, I) visibly disagrees

@@ -12,93 +12,18 @@
 //! sample) always gives the same z). Re-stepping forward over states still in the ring is free.
 
 use super::context::{Gpu, GpuError};
+use super::contract::{
+    parameterization_code, variance_code, HistogramParams, InspectParams, LayerParams, RecordField, StepParams,
+    LINEAR_COLS, UNIFORM_SLOT, WORKGROUP,
+};
 use super::readback::{self, MapCounter};
 use crate::chain::{ChainOptions, Inspection};
 use crate::diffusion::{Parameterization, Schedule, Variance};
 use crate::model::Denoiser;
-use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
 /// Most bytes the history ring may take.
 pub const HISTORY_BUDGET_BYTES: u64 = 64 << 20;
-/// Uniform slots are 256 bytes apart: WebGPU's minUniformBufferOffsetAlignment.
-const STEP_SLOT: u64 = 256;
-const ELEMENT_GROUP: u32 = 64;
-/// Outputs per invocation in linear.wgsl (its COLS).
-const LINEAR_COLS: usize = 4;
-const RECORD_FIELDS: usize = 10;
-
-/// Mirrors `StepParams` in step_params.wgsl, field for field.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct StepParams {
-    i: u32,
-    src: u32,
-    dst: u32,
-    n: u32,
-    dim: u32,
-    out_dim: u32,
-    parameterization: u32,
-    variance: u32,
-    seed: [u32; 2],
-    add_noise: u32,
-    emb_size: u32,
-    input_scale: f32,
-    sqrt_recip_alpha_bar: f32,
-    sqrt_recipm1_alpha_bar: f32,
-    sqrt_alpha_bar: f32,
-    sqrt_one_minus_alpha_bar: f32,
-    posterior_mean_coef1: f32,
-    posterior_mean_coef2: f32,
-    posterior_log_variance_clipped: f32,
-    fixed_large_log_variance: f32,
-    log_beta: f32,
-    _pad: u32,
-}
-
-/// Mirrors `Layer` in linear.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct LayerParams {
-    n: u32,
-    in_dim: u32,
-    out_dim: u32,
-    weight_offset: u32,
-    bias_offset: u32,
-    activation: u32,
-    residual: u32,
-    _pad: u32,
-}
-
-/// Mirrors `HistogramParams` in histogram.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct HistogramParams {
-    offset: u32,
-    n: u32,
-    dim: u32,
-    bins: u32,
-    half: f32,
-    _pad: [u32; 3],
-}
-
-fn parameterization_code(p: Parameterization) -> u32 {
-    match p {
-        Parameterization::Epsilon => 0,
-        Parameterization::X0 => 1,
-        Parameterization::V => 2,
-        Parameterization::Mean => 3,
-        Parameterization::MeanVariance => 4,
-    }
-}
-
-fn variance_code(v: Variance) -> u32 {
-    match v {
-        Variance::FixedSmall => 0,
-        Variance::FixedLarge => 1,
-        Variance::Learned => 2,
-    }
-}
 
 struct Layer {
     group: wgpu::BindGroup,
@@ -140,7 +65,7 @@ fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
 /// Workgroups for `total` invocations of a 64-wide kernel, folded into 2-D past the 65535 limit;
 /// the kernels rebuild the flat index from `num_workgroups`.
 fn element_groups(total: usize) -> (u32, u32) {
-    let groups = total.div_ceil(ELEMENT_GROUP as usize).max(1);
+    let groups = total.div_ceil(WORKGROUP as usize).max(1);
     let x = groups.min(65_535);
     (x as u32, groups.div_ceil(x) as u32)
 }
@@ -228,7 +153,7 @@ impl GpuChain {
         let raw = empty("raw output", (n * out_dim * 4) as u64, U::STORAGE);
         let record = empty(
             "inspect record",
-            (RECORD_FIELDS * dim * 4) as u64,
+            (RecordField::COUNT * dim * 4) as u64,
             U::STORAGE | U::COPY_SRC,
         );
         let inspect_uniform = empty("inspect params", 16, U::UNIFORM | U::COPY_DST);
@@ -236,7 +161,7 @@ impl GpuChain {
         // One uniform slot per schedule index, and one more for the prior draw.
         let seed = [options.seed as u32, (options.seed >> 32) as u32];
         let s = &schedule;
-        let mut slots = vec![0u8; (steps + 1) * STEP_SLOT as usize];
+        let mut slots = vec![0u8; (steps + 1) * UNIFORM_SLOT as usize];
         let base = StepParams {
             i: 0,
             src: 0,
@@ -259,7 +184,8 @@ impl GpuChain {
             posterior_log_variance_clipped: 0.0,
             fixed_large_log_variance: 0.0,
             log_beta: 0.0,
-            _pad: 0,
+            _pad0: 0,
+            _pad1: 0,
         };
         let slot_of = |k: usize| ((k % capacity) * n * dim) as u32;
         for i in 0..steps {
@@ -281,10 +207,10 @@ impl GpuChain {
                 log_beta: s.log_beta[i] as f32,
                 ..base
             };
-            let at = i * STEP_SLOT as usize;
+            let at = i * UNIFORM_SLOT as usize;
             slots[at..at + std::mem::size_of::<StepParams>()].copy_from_slice(bytemuck::bytes_of(&p));
         }
-        let prior_at = steps * STEP_SLOT as usize;
+        let prior_at = steps * UNIFORM_SLOT as usize;
         slots[prior_at..prior_at + std::mem::size_of::<StepParams>()]
             .copy_from_slice(bytemuck::bytes_of(&StepParams { dst: 0, ..base }));
         let params_buf = init("step params", &slots, U::UNIFORM);
@@ -335,7 +261,7 @@ impl GpuChain {
                 bias_offset: b,
                 activation: u32::from(l != last),
                 residual: u32::from(l != 0 && l != last),
-                _pad: 0,
+                _pad0: 0,
             };
             let uniform = init("layer params", bytemuck::bytes_of(&params), U::UNIFORM);
             gpu_layers.push(Layer {
@@ -463,7 +389,7 @@ impl GpuChain {
     }
 
     fn slot_offset(&self, i: usize) -> u32 {
-        (i as u64 * STEP_SLOT) as u32
+        (i as u64 * UNIFORM_SLOT) as u32
     }
 
     /// The network's raw output for every sample at schedule index `i` into the raw buffer.
@@ -477,7 +403,7 @@ impl GpuChain {
         pass.set_pipeline(&self.gpu.kernels().linear);
         for layer in &self.layers {
             pass.set_bind_group(0, &layer.group, &[]);
-            let (x, y) = element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS));
+            let (x, y) = element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS as usize));
             pass.dispatch_workgroups(x, y, 1);
         }
     }
@@ -574,7 +500,12 @@ impl GpuChain {
         q.write_buffer(
             &self.inspect_uniform,
             0,
-            bytemuck::cast_slice(&[sample as u32, 0, 0, 0]),
+            bytemuck::bytes_of(&InspectParams {
+                sample: sample as u32,
+                _pad0: 0,
+                _pad1: 0,
+                _pad2: 0,
+            }),
         );
         let mut encoder = self.encoder();
         {
@@ -586,30 +517,38 @@ impl GpuChain {
             pass.dispatch_workgroups(1, 1, 1);
         }
         q.submit([encoder.finish()]);
-        let size = (RECORD_FIELDS * self.dim * 4) as u64;
+        let size = (RecordField::COUNT * self.dim * 4) as u64;
         let read = readback::read(&self.gpu.device, q, &self.record, 0, size, &self.mappings);
         let (t, dim, timestep) = (self.t(), self.dim, self.schedule.timestep_map[i]);
+        let (parameterization, coefficients) = (self.parameterization, self.schedule.coefficients(i));
         let raw_len = self.out_dim;
         Ok(async move {
             let r = readback::floats(&read.await?);
-            let field = |f: usize| -> Vec<f64> { r[f * dim..(f + 1) * dim].iter().map(|&v| v as f64).collect() };
-            let mut raw = field(8);
+            let field = |f: RecordField| -> Vec<f64> {
+                r[f.index() * dim..(f.index() + 1) * dim]
+                    .iter()
+                    .map(|&v| v as f64)
+                    .collect()
+            };
+            let mut raw = field(RecordField::Raw);
             if raw_len > dim {
-                raw.extend(field(9));
+                raw.extend(field(RecordField::RawVariance));
             }
             Ok(Inspection {
                 sample,
+                parameterization,
+                coefficients,
                 t,
                 timestep,
-                x_t: field(0),
+                x_t: field(RecordField::XT),
                 raw,
-                eps: field(1),
-                x0: field(2),
-                mean: field(3),
-                log_variance: field(4),
-                sigma: field(5),
-                z: field(6),
-                x_prev: field(7),
+                eps: field(RecordField::Eps),
+                x0: field(RecordField::X0),
+                mean: field(RecordField::Mean),
+                log_variance: field(RecordField::LogVariance),
+                sigma: field(RecordField::Sigma),
+                z: field(RecordField::Z),
+                x_prev: field(RecordField::XPrev),
             })
         })
     }
@@ -621,9 +560,11 @@ impl GpuChain {
         bins: usize,
         half: f32,
     ) -> Result<impl std::future::Future<Output = Result<Vec<u32>, String>> + 'static, String> {
-        if bins == 0 || bins > 1024 || !(half > 0.0 && half.is_finite()) || self.dim != 2 {
+        let scale = crate::histogram::scale(bins, half)?;
+        if self.dim < 2 {
             return Err(format!(
-                "a histogram needs 1–1024 bins, a positive half-width and 2-D data (got {bins} bins, half {half})"
+                "a histogram needs 2-D data; this chain's samples have {} dimension",
+                self.dim
             ));
         }
         let device = &self.gpu.device;
@@ -641,7 +582,9 @@ impl GpuChain {
             dim: self.dim as u32,
             bins: bins as u32,
             half,
-            _pad: [0; 3],
+            scale,
+            _pad0: 0,
+            _pad1: 0,
         };
         let uniform = device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("histogram params"),

@@ -1,6 +1,6 @@
 // The first stage of the denoiser's forward pass (Denoiser::forward in src/model.rs): sinusoidal
 // embeddings of each coordinate of x_t and of the timestep, one row per feature (see below).
-// Needs step_params.wgsl and trig.wgsl in front.
+// Needs the generated prelude and trig.wgsl in front.
 
 @group(0) @binding(0) var<storage, read> history: array<f32>;
 @group(0) @binding(1) var<storage, read> freqs: array<f32>;
@@ -12,10 +12,10 @@
 // stored feature-major, features[f * n + sample], so neighbouring invocations touch neighbouring
 // words (and the linear layers read them that way). The time part is copied from the table
 // computed on the CPU once per chain.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn embed(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let half = step.emb_size / 2u;
-    let index = gid.x + gid.y * groups.x * 64u;
+    let index = gid.x + gid.y * groups.x * WORKGROUP;
     if (index >= step.n * (step.dim + 1u) * half) {
         return;
     }

@@ -57,6 +57,32 @@ fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
     }
 }
 
+/// The WGSL of each compute module as it is compiled: the generated contract
+/// ([`super::contract::prelude`]) in front of the kernel and the helpers it needs.
+pub struct Sources {
+    pub embed: String,
+    pub linear: String,
+    pub step: String,
+    pub histogram: String,
+}
+
+pub fn sources() -> Sources {
+    let prelude = super::contract::prelude();
+    let trig = include_str!("trig.wgsl");
+    let philox = include_str!("philox.wgsl");
+    Sources {
+        embed: [prelude.as_str(), trig, include_str!("embed.wgsl")].concat(),
+        linear: [prelude.as_str(), include_str!("linear.wgsl")].concat(),
+        step: [prelude.as_str(), trig, philox, include_str!("step.wgsl")].concat(),
+        histogram: [prelude.as_str(), include_str!("histogram.wgsl")].concat(),
+    }
+}
+
+/// The WGSL of the points renderer (render.rs), with the same prelude.
+pub fn points_source() -> String {
+    super::contract::prelude() + include_str!("points.wgsl")
+}
+
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Self {
         let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
@@ -109,26 +135,17 @@ impl Kernels {
             ),
         };
 
-        let module = |label: &str, parts: &[&str]| {
+        let module = |label: &str, source: &str| {
             device.create_shader_module(wgpu::ShaderModuleDescriptor {
                 label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(parts.concat().into()),
+                source: wgpu::ShaderSource::Wgsl(source.to_owned().into()),
             })
         };
-        let params_wgsl = include_str!("step_params.wgsl");
-        let trig_wgsl = include_str!("trig.wgsl");
-        let embed_module = module("embed", &[params_wgsl, trig_wgsl, include_str!("embed.wgsl")]);
-        let linear_module = module("linear", &[include_str!("linear.wgsl")]);
-        let step_module = module(
-            "step",
-            &[
-                trig_wgsl,
-                include_str!("philox.wgsl"),
-                params_wgsl,
-                include_str!("step.wgsl"),
-            ],
-        );
-        let histogram_module = module("histogram", &[include_str!("histogram.wgsl")]);
+        let sources = sources();
+        let embed_module = module("embed", &sources.embed);
+        let linear_module = module("linear", &sources.linear);
+        let step_module = module("step", &sources.step);
+        let histogram_module = module("histogram", &sources.histogram);
         let pipeline = |module: &wgpu::ShaderModule, entry_point: &str, groups: &[&wgpu::BindGroupLayout]| {
             let groups: Vec<Option<&wgpu::BindGroupLayout>> = groups.iter().map(|g| Some(*g)).collect();
             let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {

@@ -1,18 +1,7 @@
 // dst = act(src · Wᵀ + b) (+ src when residual): one linear layer of the denoiser for all samples.
 // W is [out, in] row-major, as candle stores it.
 
-struct Layer {
-    n: u32,
-    in_dim: u32,
-    out_dim: u32,
-    weight_offset: u32,
-    bias_offset: u32,
-    // 0: none, 1: GELU (tanh approximation, as candle's `gelu`)
-    activation: u32,
-    // 1: add the input back (needs in_dim == out_dim)
-    residual: u32,
-    _pad: u32,
-}
+// `Layer` (the uniform) and LINEAR_COLS come from the generated prelude (src/gpu/contract.rs).
 
 @group(0) @binding(0) var<storage, read> weights: array<f32>;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
@@ -36,17 +25,16 @@ fn gelu(v: f32) -> f32 {
 // implementation of WebGPU (SwiftShader, lavapipe, running invocations as SIMD lanes) turns into
 // vector loads. No workgroup memory or barriers: those CPU implementations run barriers as context
 // switches, and at these widths (≤ 384 inputs) the weights sit in cache.
-const COLS: u32 = 4u;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-    let per_row = (layer.out_dim + COLS - 1u) / COLS;
-    let index = gid.x + gid.y * groups.x * 64u;
+    let per_row = (layer.out_dim + LINEAR_COLS - 1u) / LINEAR_COLS;
+    let index = gid.x + gid.y * groups.x * WORKGROUP;
     if (index >= layer.n * per_row) {
         return;
     }
     let row = index % layer.n;
-    let c0 = (index / layer.n) * COLS;
+    let c0 = (index / layer.n) * LINEAR_COLS;
     // columns past out_dim read row out_dim − 1 again and are not stored
     let last = layer.out_dim - 1u;
     let w0 = layer.weight_offset + min(c0, last) * layer.in_dim;
@@ -58,7 +46,7 @@ fn linear(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
         let x = src[k * layer.n + row];
         acc += x * vec4<f32>(weights[w0 + k], weights[w1 + k], weights[w2 + k], weights[w3 + k]);
     }
-    for (var j = 0u; j < COLS; j++) {
+    for (var j = 0u; j < LINEAR_COLS; j++) {
         let col = c0 + j;
         if (col >= layer.out_dim) {
             break;

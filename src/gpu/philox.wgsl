@@ -3,13 +3,7 @@
 // from each output word, Box–Muller on the pairs (0, 1) and (2, 3). WGSL has no 64-bit integers,
 // so the 32×32 → 64-bit product is put together from 16-bit halves. Needs trig.wgsl.
 
-const PHILOX_M0: u32 = 0xD2511F53u;
-const PHILOX_M1: u32 = 0xCD9E8D57u;
-const PHILOX_W0: u32 = 0x9E3779B9u;
-const PHILOX_W1: u32 = 0xBB67AE85u;
-
-const STREAM_PRIOR: u32 = 0u;
-const STREAM_CHAIN: u32 = 1u;
+// PHILOX_* and STREAM_* come from the generated prelude (src/gpu/contract.rs, from rng.rs).
 
 // High 32 bits of a * b (the low ones are the wrapping product a * b).
 fn mul_hi(a: u32, b: u32) -> u32 {

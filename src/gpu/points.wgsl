@@ -1,15 +1,7 @@
 // Draws x_t straight from the history buffer, bound as an instance-rate vertex buffer: one small
 // square per sample, no copy and no readback. Trails are earlier history slots drawn fainter.
 
-struct View {
-    // data units → clip space: clip = position * scale
-    scale: f32,
-    // half the side of a point, in clip units
-    radius: f32,
-    _pad0: f32,
-    _pad1: f32,
-    color: vec4<f32>,
-}
+// `View` comes from the generated prelude (src/gpu/contract.rs).
 
 @group(0) @binding(0) var<uniform> view: View;
 

@@ -4,22 +4,11 @@
 
 use super::chain::GpuChain;
 use super::context::Gpu;
-use bytemuck::{Pod, Zeroable};
+use super::contract::{ViewParams as View, UNIFORM_SLOT};
 
-/// Uniform slots are 256 bytes apart (minUniformBufferOffsetAlignment); one per drawn state.
-const SLOT: u64 = 256;
 /// Most states drawn in one frame: the current one and up to this many minus one trails.
 pub const MAX_LAYERS: usize = 17;
-
-/// Mirrors `View` in points.wgsl.
-#[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
-struct View {
-    scale: f32,
-    radius: f32,
-    _pad: [f32; 2],
-    color: [f32; 4],
-}
+// one uniform slot (contract::UNIFORM_SLOT) per drawn state
 
 pub struct PointsRenderer {
     surface: wgpu::Surface<'static>,
@@ -49,7 +38,7 @@ impl PointsRenderer {
         let device = &gpu.device;
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("points"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("points.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(super::kernels::points_source().into()),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("points"),
@@ -100,7 +89,7 @@ impl PointsRenderer {
         });
         let views = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("point views"),
-            size: SLOT * MAX_LAYERS as u64,
+            size: UNIFORM_SLOT * MAX_LAYERS as u64,
             usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -156,21 +145,19 @@ impl PointsRenderer {
             .rev()
             .filter_map(|back| chain.earlier_state(back).map(|s| (back, s)))
             .collect();
-        let radius = (1.5f32).max(w as f32 / 400.0) / w as f32 * 2.0;
-        let mut bytes = vec![0u8; SLOT as usize * MAX_LAYERS];
+        // the catalog's radius in pixels, as a fraction of the clip square's side of 2
+        let radius = crate::catalog::point_radius_px(w as f64) as f32 / w as f32 * 2.0;
+        let mut bytes = vec![0u8; UNIFORM_SLOT as usize * MAX_LAYERS];
         for (slot, (back, _)) in layers.iter().enumerate() {
-            let alpha = if *back == 0 {
-                color[3]
-            } else {
-                color[3] * (0.08 + 0.25 * (layers.len() - back) as f32 / layers.len() as f32)
-            };
+            let alpha = color[3] * crate::catalog::trail_alpha(*back, layers.len()) as f32;
             let view = View {
                 scale: 1.0 / half,
                 radius,
-                _pad: [0.0; 2],
+                _pad0: 0.0,
+                _pad1: 0.0,
                 color: [color[0], color[1], color[2], alpha],
             };
-            let at = slot * SLOT as usize;
+            let at = slot * UNIFORM_SLOT as usize;
             bytes[at..at + std::mem::size_of::<View>()].copy_from_slice(bytemuck::bytes_of(&view));
         }
         gpu.queue.write_buffer(&self.views, 0, &bytes);
@@ -191,7 +178,7 @@ impl PointsRenderer {
             });
             pass.set_pipeline(&self.pipeline);
             for (slot, (_, (buffer, range))) in layers.iter().enumerate() {
-                pass.set_bind_group(0, &self.group, &[(slot as u64 * SLOT) as u32]);
+                pass.set_bind_group(0, &self.group, &[(slot as u64 * UNIFORM_SLOT) as u32]);
                 pass.set_vertex_buffer(0, buffer.slice(range.clone()));
                 pass.draw(0..6, 0..chain.samples() as u32);
             }

@@ -1,0 +1,722 @@
+//! The catalog: every name, default, limit and rule pθ knows, in one place.
+//!
+//! The browser gets it once through `catalog()` (src/wasm_catalog.rs) and builds its selects,
+//! parses the address, validates attributes and words every refusal from it; the CLI lists the
+//! same enums through clap. Nothing here is re-typed in JS: adding a dataset, a parameterization
+//! or a shipped model means editing Rust (and the message files for its label), nothing else.
+//!
+//! - names: [`Dataset`], [`Parameterization`], [`Variance`], [`ScheduleKind`] (what a model was
+//!   trained with), [`PlotSchedule`] (what the schedule panel can plot), [`Backend`], [`Draw`],
+//!   [`Language`];
+//! - limits: [`SAMPLES`], [`STEPS`], [`SEED`], [`PLOT_TIMESTEPS`], [`HISTOGRAM_BINS`];
+//! - rules: [`allowed_variances`] (from `param::check_combination`), [`shipped_parameterizations`];
+//! - shipped models and their recorded figures: [`models`], read from `weights/manifest.json` when
+//!   the crate is built;
+//! - the page's shareable state ([`PageState`]) and the `<ptheta-chain>` attributes
+//!   ([`chain_attribute`]), each refusal naming the field and what it accepts;
+//! - the view's drawing constants ([`VIEW`], [`point_radius_px`], [`trail_alpha`]), shared by the
+//!   WebGPU renderer and the Canvas 2D path.
+
+pub use crate::data::Dataset;
+pub use crate::diffusion::{Parameterization, ScheduleKind, Variance};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// What runs a chain in the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Backend {
+    /// WebGPU where a real adapter and device are granted, else the CPU, saying why.
+    Auto,
+    /// WebGPU or a clear error.
+    Webgpu,
+    /// The CPU (wasm SIMD) always.
+    Cpu,
+}
+
+impl Backend {
+    pub const ALL: [Backend; 3] = [Backend::Auto, Backend::Webgpu, Backend::Cpu];
+    pub const DEFAULT: Backend = Backend::Auto;
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Auto => "auto",
+            Backend::Webgpu => "webgpu",
+            Backend::Cpu => "cpu",
+        }
+    }
+}
+crate::names::named_enum!(Backend, "backend");
+
+/// How a WebGPU chain's points reach the screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Draw {
+    /// Straight from the GPU state buffer (no readback).
+    Webgpu,
+    /// Read back and drawn with Canvas 2D, for browsers that cannot present a WebGPU canvas.
+    Canvas2d,
+}
+
+impl Draw {
+    pub const ALL: [Draw; 2] = [Draw::Webgpu, Draw::Canvas2d];
+    pub fn name(self) -> &'static str {
+        match self {
+            Draw::Webgpu => "webgpu",
+            Draw::Canvas2d => "canvas2d",
+        }
+    }
+}
+crate::names::named_enum!(Draw, "draw");
+
+/// The languages the page is written in (one message file each in `www/i18n/`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Language {
+    En,
+    Es,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::En, Language::Es];
+    pub const DEFAULT: Language = Language::En;
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Es => "es",
+        }
+    }
+}
+crate::names::named_enum!(Language, "language");
+
+/// The schedules the schedule panel plots: the two a model can be trained with, and Ho et al.'s
+/// linear schedule without rescaling to T (to show why ᾱ_T must be near 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlotSchedule {
+    Linear,
+    Cosine,
+    LinearUnscaled,
+}
+
+impl PlotSchedule {
+    pub const ALL: [PlotSchedule; 3] = [PlotSchedule::Linear, PlotSchedule::Cosine, PlotSchedule::LinearUnscaled];
+    pub const DEFAULT: PlotSchedule = PlotSchedule::Linear;
+    pub fn name(self) -> &'static str {
+        match self {
+            PlotSchedule::Linear => "linear",
+            PlotSchedule::Cosine => "cosine",
+            PlotSchedule::LinearUnscaled => "linear-unscaled",
+        }
+    }
+    /// The training schedule it is, if it is one.
+    pub fn trained(self) -> Option<ScheduleKind> {
+        match self {
+            PlotSchedule::Linear => Some(ScheduleKind::Linear),
+            PlotSchedule::Cosine => Some(ScheduleKind::Cosine),
+            PlotSchedule::LinearUnscaled => None,
+        }
+    }
+}
+crate::names::named_enum!(PlotSchedule, "schedule");
+
+/// A whole-number setting: its bounds (inclusive) and its default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Limit {
+    pub min: u64,
+    pub max: u64,
+    pub default: u64,
+}
+
+impl Limit {
+    /// `raw` as a whole number within the bounds, or a refusal naming `field`.
+    pub fn parse(&self, field: &str, raw: &str) -> Result<u64, String> {
+        match raw.trim().parse::<u64>() {
+            Ok(v) if raw.trim() == raw && (self.min..=self.max).contains(&v) => Ok(v),
+            _ => Err(format!(
+                "{field}=\"{raw}\" must be a whole number from {} to {}",
+                self.min, self.max
+            )),
+        }
+    }
+}
+
+/// Samples in one chain. 16384 is the largest size the benchmarks run; above it the CPU chain
+/// no longer steps at an interactive rate on a school laptop.
+pub const SAMPLES: Limit = Limit {
+    min: 1,
+    max: 16384,
+    default: 1024,
+};
+/// Sampling steps S of a chain (respaced when S < T); at most the shipped models' T.
+pub const STEPS: Limit = Limit {
+    min: 1,
+    max: 1000,
+    default: 50,
+};
+/// The seed of x_T and every z: 32 bits, so it survives a JS number and an address.
+pub const SEED: Limit = Limit {
+    min: 0,
+    max: u32::MAX as u64,
+    default: 0,
+};
+/// T of the schedule panel's plots (2 because a one-step schedule has no curve).
+pub const PLOT_TIMESTEPS: Limit = Limit {
+    min: 2,
+    max: 1000,
+    default: 1000,
+};
+/// Bins per axis of a histogram of the samples.
+pub const HISTOGRAM_BINS: Limit = Limit {
+    min: 1,
+    max: 1024,
+    default: 24,
+};
+
+/// What the chain view shows and how: one set of numbers for the WebGPU renderer, the Canvas 2D
+/// path, the background and every panel.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct View {
+    /// The layers show [−half, half]² of data space.
+    pub half: f64,
+    /// Bins per axis of the histograms compared with the data.
+    pub bins: usize,
+    /// Points per axis of the drift field's grid.
+    pub field_grid: usize,
+    /// Earlier states drawn behind x_t when trails are on.
+    pub trails: usize,
+    /// Least milliseconds between readbacks while a WebGPU chain plays.
+    pub readout_ms: u32,
+    /// Data points drawn in the background, and the sample the divergence compares with.
+    pub background_points: usize,
+    pub reference_points: usize,
+}
+
+pub const VIEW: View = View {
+    half: 3.0,
+    bins: 24,
+    field_grid: 15,
+    trails: 8,
+    readout_ms: 250,
+    background_points: 1500,
+    reference_points: 4096,
+};
+
+/// Radius in pixels of one sample drawn on a square layer `width` pixels wide: visible on a
+/// phone, not blobs on a projector.
+pub fn point_radius_px(width: f64) -> f64 {
+    (width / 400.0).max(1.5)
+}
+
+/// Opacity of the state `back` steps behind x_t when `layers` states are drawn (x_t itself is
+/// `back = 0` and opaque): older states fade.
+pub fn trail_alpha(back: usize, layers: usize) -> f64 {
+    if back == 0 || layers == 0 {
+        1.0
+    } else {
+        0.08 + 0.25 * (layers - back.min(layers)) as f64 / layers as f64
+    }
+}
+
+/// The variances a model of parameterization `p` can sample with (`param::check_combination`).
+pub fn allowed_variances(p: Parameterization) -> Vec<Variance> {
+    Variance::ALL
+        .into_iter()
+        .filter(|&v| crate::diffusion::param::check_combination(p, v).is_ok())
+        .collect()
+}
+
+/// The parameterizations in the order the lesson teaches them: the source's three (mean and
+/// variance; mean with fixed variance; noise), then the two extensions.
+pub const LESSON_ORDER: [Parameterization; 5] = [
+    Parameterization::MeanVariance,
+    Parameterization::Mean,
+    Parameterization::Epsilon,
+    Parameterization::X0,
+    Parameterization::V,
+];
+
+/// The equation card of parameterization `p`.
+pub fn parameterization_tex(p: Parameterization) -> &'static str {
+    match p {
+        Parameterization::MeanVariance => {
+            r"\mu_\theta(x_t, t),\quad \Sigma_\theta(x_t, t) = \exp\big(v \log\beta_t + (1 - v)\log\tilde\beta_t\big)\,\mathbf I"
+        }
+        Parameterization::Mean => {
+            r"\mu_\theta(x_t, t),\quad \Sigma_\theta = \sigma_t^2\mathbf I,\ \sigma_t^2 \in \{\beta_t, \tilde\beta_t\}"
+        }
+        Parameterization::Epsilon => {
+            r"\mu_\theta(x_t, t) = \frac{1}{\sqrt{\alpha_t}}\Big(x_t - \frac{\beta_t}{\sqrt{1 - \bar\alpha_t}}\,\varepsilon_\theta(x_t, t)\Big)"
+        }
+        Parameterization::X0 => {
+            r"\mu_\theta = \tilde\mu_t(x_t, \hat x_0) = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1 - \bar\alpha_t}\hat x_0 + \frac{\sqrt{\alpha_t}(1 - \bar\alpha_{t-1})}{1 - \bar\alpha_t}x_t"
+        }
+        Parameterization::V => {
+            r"\hat x_0 = \sqrt{\bar\alpha_t}\,x_t - \sqrt{1 - \bar\alpha_t}\,\hat v,\quad v = \sqrt{\bar\alpha_t}\,\varepsilon - \sqrt{1 - \bar\alpha_t}\,x_0"
+        }
+    }
+}
+
+/// See [`ParameterizationEntry::mean_from`].
+pub fn mean_from(p: Parameterization) -> &'static str {
+    match p {
+        Parameterization::Epsilon => "noise",
+        Parameterization::X0 => "clean-point",
+        Parameterization::V => "velocity",
+        Parameterization::Mean | Parameterization::MeanVariance => "network",
+    }
+}
+
+/// Figures recorded for a shipped model by `ptheta eval` (the manifest's `eval`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Figures {
+    pub quality: Quality,
+    pub nelbo: Nelbo,
+    /// Sampling steps of the chain the figures were measured on.
+    pub steps: usize,
+    pub variance: Variance,
+    pub samples: usize,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Quality {
+    /// Energy distance of samples to data over that of data to data: ≈ 1 is as good as it gets.
+    pub ratio: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Nelbo {
+    /// Negative ELBO in nats per dimension.
+    pub total: f64,
+}
+
+/// One shipped model: its file in `weights/` and what it is.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Model {
+    pub file: String,
+    pub dataset: Dataset,
+    pub parameterization: Parameterization,
+    pub eval_command: String,
+    pub figures: Figures,
+}
+
+#[derive(Deserialize)]
+struct ManifestRow {
+    file: String,
+    eval_command: String,
+    eval: ManifestEval,
+}
+
+#[derive(Deserialize)]
+struct ManifestEval {
+    dataset: String,
+    parameterization: Parameterization,
+    #[serde(flatten)]
+    figures: Figures,
+}
+
+/// `weights/manifest.json` as it was when the crate was built.
+pub const MANIFEST_JSON: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/manifest.json"));
+
+/// Reads a manifest: every row must name a known dataset and parameterization, and its file must
+/// be `<dataset>-<parameterization>.safetensors`, the name the page asks for.
+pub fn parse_manifest(json: &str) -> Result<Vec<Model>, String> {
+    let rows: Vec<ManifestRow> = serde_json::from_str(json).map_err(|e| format!("weights/manifest.json: {e}"))?;
+    rows.into_iter()
+        .map(|r| {
+            let dataset: Dataset = r
+                .eval
+                .dataset
+                .parse()
+                .map_err(|e| format!("weights/manifest.json, {}: {e}", r.file))?;
+            let model = Model {
+                dataset,
+                parameterization: r.eval.parameterization,
+                eval_command: r.eval_command,
+                figures: r.eval.figures,
+                file: r.file,
+            };
+            let want = weights_file(model.dataset, model.parameterization);
+            if model.file != want {
+                return Err(format!(
+                    "weights/manifest.json: {} holds a {} model on {}, so it must be named {want}",
+                    model.file, model.parameterization, model.dataset
+                ));
+            }
+            Ok(model)
+        })
+        .collect()
+}
+
+/// The shipped models, from the manifest built into this binary.
+pub fn models() -> &'static [Model] {
+    static MODELS: OnceLock<Vec<Model>> = OnceLock::new();
+    MODELS.get_or_init(|| {
+        parse_manifest(MANIFEST_JSON).expect("the built-in weights/manifest.json is valid (tests/catalog.rs)")
+    })
+}
+
+/// The file name of the shipped model for (dataset, parameterization).
+pub fn weights_file(d: Dataset, p: Parameterization) -> String {
+    format!("{d}-{p}.safetensors")
+}
+
+/// The parameterizations shipped for dataset `d`, in the catalog's order.
+pub fn shipped_parameterizations(d: Dataset) -> Vec<Parameterization> {
+    Parameterization::ALL
+        .into_iter()
+        .filter(|&p| models().iter().any(|m| m.dataset == d && m.parameterization == p))
+        .collect()
+}
+
+/// Everything the browser needs to know, in one serializable value (see `catalog()` in
+/// src/wasm_catalog.rs for its JS shape).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    pub version: &'static str,
+    pub datasets: Vec<DatasetEntry>,
+    pub parameterizations: Vec<ParameterizationEntry>,
+    pub variances: Vec<Variance>,
+    pub schedules: Vec<ScheduleKind>,
+    pub plot_schedules: Vec<PlotSchedule>,
+    pub backends: Vec<Backend>,
+    pub draws: Vec<Draw>,
+    pub languages: Vec<Language>,
+    pub limits: Limits,
+    pub defaults: PageState,
+    pub view: View,
+    pub models: Vec<Model>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetEntry {
+    pub name: Dataset,
+    /// Parameterizations shipped for it.
+    pub parameterizations: Vec<Parameterization>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParameterizationEntry {
+    pub name: Parameterization,
+    /// Variances it can sample with.
+    pub variances: Vec<Variance>,
+    pub default_variance: Variance,
+    /// What the network predicts and how μ_θ (and Σ_θ) follow, in TeX.
+    pub tex: &'static str,
+    /// How the inspector derives μ_θ from the output: `noise` (from ε̂), `clean-point` (posterior
+    /// mean around x̂_0), `velocity` (x̂_0 from v̂, then the posterior mean) or `network` (μ_θ is
+    /// the output).
+    pub mean_from: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    pub samples: Limit,
+    pub steps: Limit,
+    pub seed: Limit,
+    pub plot_timesteps: Limit,
+    pub histogram_bins: Limit,
+}
+
+pub fn catalog() -> Catalog {
+    Catalog {
+        version: env!("CARGO_PKG_VERSION"),
+        datasets: Dataset::ALL
+            .into_iter()
+            .map(|d| DatasetEntry {
+                name: d,
+                parameterizations: shipped_parameterizations(d),
+            })
+            .collect(),
+        parameterizations: LESSON_ORDER
+            .into_iter()
+            .map(|p| ParameterizationEntry {
+                name: p,
+                variances: allowed_variances(p),
+                default_variance: p.default_variance(),
+                tex: parameterization_tex(p),
+                mean_from: mean_from(p),
+            })
+            .collect(),
+        variances: Variance::ALL.to_vec(),
+        schedules: ScheduleKind::ALL.to_vec(),
+        plot_schedules: PlotSchedule::ALL.to_vec(),
+        backends: Backend::ALL.to_vec(),
+        draws: Draw::ALL.to_vec(),
+        languages: Language::ALL.to_vec(),
+        limits: Limits {
+            samples: SAMPLES,
+            steps: STEPS,
+            seed: SEED,
+            plot_timesteps: PLOT_TIMESTEPS,
+            histogram_bins: HISTOGRAM_BINS,
+        },
+        defaults: PageState::default(),
+        view: VIEW,
+        models: models().to_vec(),
+    }
+}
+
+/// One refused field: which, and why (in words that name what it accepts).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The lesson page's shareable view, as its address holds it
+/// (`?dataset=moons&param=v&variance=fixed-large&schedule=linear&steps=50&samples=256&seed=7&t=45&lang=es`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageState {
+    pub dataset: Dataset,
+    pub param: Parameterization,
+    pub variance: Variance,
+    pub schedule: PlotSchedule,
+    pub steps: u64,
+    pub samples: u64,
+    pub seed: u64,
+    /// Go to this t after loading (None: start at x_T).
+    pub t: Option<u64>,
+    /// None: the browser's language.
+    pub lang: Option<Language>,
+}
+
+impl Default for PageState {
+    fn default() -> Self {
+        PageState {
+            dataset: Dataset::DEFAULT,
+            param: Parameterization::Epsilon,
+            variance: Parameterization::Epsilon.default_variance(),
+            schedule: PlotSchedule::DEFAULT,
+            steps: STEPS.default,
+            samples: SAMPLES.default,
+            seed: SEED.default,
+            t: None,
+            lang: None,
+        }
+    }
+}
+
+/// The address's fields, in the order they are written.
+pub const STATE_FIELDS: [&str; 9] = [
+    "dataset", "param", "variance", "schedule", "steps", "samples", "seed", "t", "lang",
+];
+
+fn choice<T: std::str::FromStr>(field: &str, raw: &str, names: &[&str]) -> Result<T, String> {
+    raw.parse()
+        .map_err(|_| format!("{field}=\"{raw}\" must be one of {}", names.join(", ")))
+}
+
+fn names<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|&k| name(k)).collect()
+}
+
+impl PageState {
+    /// The state an address's query pairs describe. Every bad field is refused by name and falls
+    /// back to its default (or to what the rules allow), so the page always opens.
+    pub fn parse(pairs: &[(String, String)]) -> (PageState, Vec<FieldError>) {
+        let mut s = PageState::default();
+        let mut errors = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (key, raw) in pairs {
+            // the first of repeated keys wins, as URLSearchParams.get reads it
+            if !seen.insert(key.as_str()) {
+                continue;
+            }
+            if let Err(message) = s.set(key, raw) {
+                errors.push(FieldError {
+                    field: key.clone(),
+                    message,
+                });
+            }
+        }
+        errors.extend(s.enforce_rules());
+        (s, errors)
+    }
+
+    /// Sets one field from its text, checking only the field itself. Unknown keys are ignored:
+    /// an address may carry other parameters (a course platform's tracking, say).
+    fn set(&mut self, key: &str, raw: &str) -> Result<(), String> {
+        match key {
+            "dataset" => self.dataset = choice(key, raw, &names(&Dataset::ALL, Dataset::name))?,
+            "param" => self.param = choice(key, raw, &names(&Parameterization::ALL, Parameterization::name))?,
+            "variance" => self.variance = choice(key, raw, &names(&Variance::ALL, Variance::name))?,
+            "schedule" => self.schedule = choice(key, raw, &names(&PlotSchedule::ALL, PlotSchedule::name))?,
+            "lang" => self.lang = Some(choice(key, raw, &names(&Language::ALL, Language::name))?),
+            "steps" => self.steps = STEPS.parse(key, raw)?,
+            "samples" => self.samples = SAMPLES.parse(key, raw)?,
+            "seed" => self.seed = SEED.parse(key, raw)?,
+            "t" => {
+                self.t = Some(
+                    Limit {
+                        min: 0,
+                        max: STEPS.max,
+                        default: 0,
+                    }
+                    .parse(key, raw)?,
+                )
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The rules between fields; each broken one is named and repaired.
+    fn enforce_rules(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let shipped = shipped_parameterizations(self.dataset);
+        if !shipped.contains(&self.param) {
+            let list: Vec<&str> = shipped.iter().map(|p| p.name()).collect();
+            errors.push(FieldError {
+                field: "param".into(),
+                message: format!(
+                    "param=\"{}\" is not shipped for dataset \"{}\" (only {})",
+                    self.param,
+                    self.dataset,
+                    list.join(", ")
+                ),
+            });
+            self.param = shipped.first().copied().unwrap_or(Parameterization::Epsilon);
+        }
+        if let Err(why) = crate::diffusion::param::check_combination(self.param, self.variance) {
+            errors.push(FieldError {
+                field: "variance".into(),
+                message: format!("variance=\"{}\": {why}", self.variance),
+            });
+            self.variance = self.param.default_variance();
+        }
+        if let Some(t) = self.t.filter(|&t| t > self.steps) {
+            errors.push(FieldError {
+                field: "t".into(),
+                message: format!("t=\"{t}\" is beyond steps={}", self.steps),
+            });
+            self.t = None;
+        }
+        errors
+    }
+
+    /// The state after the reader changes one field (a select, a panel's radio button), with the
+    /// rules applied the way a reader expects: a new dataset keeps the parameterization if it
+    /// ships there; a new parameterization takes its default variance unless the variance chosen
+    /// before is allowed and not merely the old default; a new model or T starts at x_T.
+    /// Returns the new state, or a refusal naming the field.
+    pub fn with(&self, key: &str, raw: &str) -> Result<PageState, FieldError> {
+        let mut next = self.clone();
+        next.set(key, raw).map_err(|message| FieldError {
+            field: key.into(),
+            message,
+        })?;
+        if !STATE_FIELDS.contains(&key) {
+            return Err(FieldError {
+                field: key.into(),
+                message: format!("unknown setting '{key}': expected one of {}", STATE_FIELDS.join(", ")),
+            });
+        }
+        match key {
+            "dataset" => {
+                next.t = None;
+                let shipped = shipped_parameterizations(next.dataset);
+                if !shipped.contains(&next.param) {
+                    next.param = shipped.first().copied().unwrap_or(Parameterization::Epsilon);
+                }
+                next.variance = variance_after(self.param, next.param, self.variance);
+            }
+            "param" => next.variance = variance_after(self.param, next.param, self.variance),
+            "steps" | "samples" | "seed" | "schedule" => next.t = None,
+            _ => {}
+        }
+        let errors = next.enforce_rules();
+        match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(next),
+        }
+    }
+
+    /// The address's query (`?…`): every field that differs from the default, plus t and lang.
+    pub fn to_query(&self) -> String {
+        let d = PageState::default();
+        let mut parts = Vec::new();
+        let mut put = |k: &str, v: String, differs: bool| {
+            if differs {
+                parts.push(format!("{k}={v}"));
+            }
+        };
+        put("dataset", self.dataset.to_string(), self.dataset != d.dataset);
+        put("param", self.param.to_string(), self.param != d.param);
+        put("variance", self.variance.to_string(), self.variance != d.variance);
+        put("schedule", self.schedule.to_string(), self.schedule != d.schedule);
+        put("steps", self.steps.to_string(), self.steps != d.steps);
+        put("samples", self.samples.to_string(), self.samples != d.samples);
+        put("seed", self.seed.to_string(), self.seed != d.seed);
+        if let Some(t) = self.t {
+            put("t", t.to_string(), true);
+        }
+        if let Some(l) = self.lang {
+            put("lang", l.to_string(), true);
+        }
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// The variance after the model changes from `old` to `new`.
+fn variance_after(old: Parameterization, new: Parameterization, variance: Variance) -> Variance {
+    let allowed = allowed_variances(new);
+    if variance == old.default_variance() || !allowed.contains(&variance) {
+        new.default_variance()
+    } else {
+        variance
+    }
+}
+
+/// A `<ptheta-chain>` attribute's value, checked.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum AttributeValue {
+    Number(u64),
+    Name(&'static str),
+    Text(String),
+}
+
+/// The attributes `<ptheta-chain>` reads.
+pub const CHAIN_ATTRIBUTES: [&str; 8] = [
+    "weights", "steps", "samples", "seed", "t", "variance", "backend", "draw",
+];
+
+/// Checks one `<ptheta-chain>` attribute; the refusal names the attribute and what it accepts.
+pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> {
+    let refuse = |m: String| format!("attribute {m}");
+    let one_of = |all: Vec<&'static str>| -> Result<AttributeValue, String> {
+        all.iter()
+            .find(|&&n| n == raw)
+            .map(|&n| AttributeValue::Name(n))
+            .ok_or_else(|| refuse(format!("{name}=\"{raw}\" must be one of {}", all.join(", "))))
+    };
+    match name {
+        "weights" if raw.trim().is_empty() => Err(refuse("weights=\"\" must be the URL of a .safetensors file".into())),
+        "weights" => Ok(AttributeValue::Text(raw.to_string())),
+        "steps" => STEPS.parse(name, raw).map(AttributeValue::Number).map_err(refuse),
+        "samples" => SAMPLES.parse(name, raw).map(AttributeValue::Number).map_err(refuse),
+        "seed" => SEED.parse(name, raw).map(AttributeValue::Number).map_err(refuse),
+        "t" => Limit {
+            min: 0,
+            max: STEPS.max,
+            default: 0,
+        }
+        .parse(name, raw)
+        .map(AttributeValue::Number)
+        .map_err(refuse),
+        "variance" => one_of(names(&Variance::ALL, Variance::name)),
+        "backend" => one_of(names(&Backend::ALL, Backend::name)),
+        "draw" => one_of(names(&Draw::ALL, Draw::name)),
+        _ => Err(format!(
+            "<ptheta-chain> has no attribute '{name}': it reads {}",
+            CHAIN_ATTRIBUTES.join(", ")
+        )),
+    }
+}
