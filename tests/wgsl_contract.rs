@@ -4,6 +4,7 @@
 //! each shared constant in the compiled module equals the Rust value it stands for; and no kernel
 //! file declares a contract name itself (where a copy would drift). A mutated prelude is caught,
 //! which shows the check can fail.
+#![cfg(not(target_arch = "wasm32"))]
 
 use naga::{Expression, Literal, Module, TypeInner};
 use ptheta::diffusion::rng::Stream;
