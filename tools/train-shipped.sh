@@ -17,7 +17,7 @@ for m in "${models[@]}"; do
   set -- $m
   out=weights/$1-$2.safetensors
   [ -f "$out" ] && { echo "keeping $out"; continue; }
-  "$bin" train --dataset "$1" --parameterization "$2" --steps "$3" --seed 0 --out "$out"
+  "$bin" train --dataset "$1" --parameterization "$2" --iterations "$3" --seed 0 --out "$out"
 done
 echo "[" > weights/manifest.json.tmp
 first=1
@@ -27,7 +27,7 @@ for m in "${models[@]}"; do
   fig=$("$bin" eval --weights "$out" --samples 2000 --elbo-points 1000 --seed 0 --json)
   [ $first = 1 ] || echo "," >> weights/manifest.json.tmp
   first=0
-  printf '{"file": "%s", "train_command": "ptheta train --dataset %s --parameterization %s --steps %s --seed 0 --out %s", "eval_command": "ptheta eval --weights %s --samples 2000 --elbo-points 1000 --seed 0 --json", "eval": %s}' \
+  printf '{"file": "%s", "train_command": "ptheta train --dataset %s --parameterization %s --iterations %s --seed 0 --out %s", "eval_command": "ptheta eval --weights %s --samples 2000 --elbo-points 1000 --seed 0 --json", "eval": %s}' \
     "$(basename "$out")" "$1" "$2" "$3" "$out" "$out" "$fig" >> weights/manifest.json.tmp
   echo "$fig"
 done

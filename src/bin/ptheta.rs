@@ -5,7 +5,14 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
+    // A panic's message starts on a line of its own, like an error's.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        cli::finish_bar();
+        default_hook(info)
+    }));
     if let Err(e) = cli::run() {
+        cli::finish_bar();
         eprintln!("error: {e}");
         std::process::exit(1);
     }
@@ -20,26 +27,48 @@ mod cli {
     use ptheta::eval;
     use ptheta::model::{Denoiser, ModelConfig};
     use ptheta::train::{train, TrainOptions};
-    use std::io::Write;
-    use std::path::PathBuf;
+    use std::io::{IsTerminal, Write};
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Instant;
 
     /// Seeds of held-out data start here, far from any training seed.
     const HELD_OUT_SEED: u64 = 1_000_000;
 
+    /// Whether the progress bar is drawn (stderr is a terminal and not `--quiet`).
+    static PROGRESS: AtomicBool = AtomicBool::new(false);
+    /// Whether notes go to stderr (not `--quiet`).
+    static NOTES: AtomicBool = AtomicBool::new(true);
+    /// Whether a progress bar line is on the screen, not yet ended by a newline.
+    static BAR_OPEN: AtomicBool = AtomicBool::new(false);
+
+    /// A note on stderr, unless `--quiet`.
+    macro_rules! note {
+        ($($arg:tt)*) => {
+            if NOTES.load(Ordering::Relaxed) {
+                finish_bar();
+                eprintln!($($arg)*);
+            }
+        };
+    }
+
     #[derive(Parser)]
     #[command(
         name = "ptheta",
+        version,
         about = "Train, sample and evaluate pθ diffusion denoisers on 2-D data"
     )]
     struct Cli {
+        /// No progress bar and no notes on stderr (errors still print)
+        #[arg(long, short, global = true, display_order = 100)]
+        quiet: bool,
         #[command(subcommand)]
         command: Command,
     }
 
     #[derive(clap::Args)]
     struct Source {
-        /// Built-in dataset: moons, swiss-roll, eight-gaussians, checkerboard, circles, letters
+        /// Built-in dataset
         #[arg(long, conflicts_with = "csv")]
         dataset: Option<Dataset>,
         /// Your own points, one `x,y` per line (standardized to zero mean, unit spread)
@@ -53,85 +82,116 @@ mod cli {
         Train {
             #[command(flatten)]
             source: Source,
+            /// What the network predicts
             #[arg(long, default_value = "epsilon")]
             parameterization: Parameterization,
+            /// Noise schedule: how β_t grows with t
             #[arg(long, default_value = "linear")]
             schedule: ScheduleKind,
             /// Diffusion steps T
             #[arg(long, default_value_t = 1000)]
             timesteps: usize,
             /// Optimizer steps
-            #[arg(long, default_value_t = 20_000)]
-            steps: usize,
+            #[arg(long, alias = "steps", default_value_t = 20_000)]
+            iterations: usize,
+            /// Points per optimizer step
             #[arg(long, default_value_t = 256)]
             batch: usize,
+            /// Peak learning rate of AdamW (cosine decay to a tenth of it)
             #[arg(long, default_value_t = 2e-3)]
             lr: f64,
+            /// Decay of the moving average of the weights; the averaged weights are written
             #[arg(long, default_value_t = 0.999)]
             ema: f64,
             /// Training points drawn from a built-in dataset
             #[arg(long, default_value_t = 8000)]
             points: usize,
+            /// Seed of the data, the initial weights and the batches
             #[arg(long, default_value_t = 0)]
             seed: u64,
+            /// Weights file to write (safetensors)
             #[arg(long)]
             out: PathBuf,
         },
         /// Run the reverse chain and write the samples as CSV
         Sample {
+            /// Weights file written by `ptheta train`
             #[arg(long)]
             weights: PathBuf,
+            /// Number of samples
             #[arg(long, default_value_t = 1000)]
             samples: usize,
             /// Sampling steps (default: the training T)
             #[arg(long)]
             steps: Option<usize>,
+            /// Variance of the reverse step (default: learned for mean-variance models, else fixed-small)
             #[arg(long)]
             variance: Option<Variance>,
+            /// Seed of x_T and of the noise of each step
             #[arg(long, default_value_t = 0)]
             seed: u64,
+            /// CSV file to write, one `x,y` per line
             #[arg(long)]
             out: PathBuf,
         },
         /// Sample quality (energy-distance ratio) and negative ELBO (nats per dimension)
         Eval {
+            /// Weights file written by `ptheta train`
             #[arg(long)]
             weights: PathBuf,
             /// Data to compare with (default: the dataset named in the weights)
             #[arg(long)]
             csv: Option<PathBuf>,
+            /// Samples of the chain, and held-out points, for the quality ratio
             #[arg(long, default_value_t = 2000)]
             samples: usize,
             /// Sampling steps (default: the training T, the full chain)
             #[arg(long)]
             steps: Option<usize>,
+            /// Variance of the reverse step (default: learned for mean-variance models, else fixed-small)
             #[arg(long)]
             variance: Option<Variance>,
             /// Held-out points for the ELBO (0 skips it)
             #[arg(long, default_value_t = 1000)]
             elbo_points: usize,
+            /// Seed of the chain and of the ELBO's noise
             #[arg(long, default_value_t = 0)]
             seed: u64,
             /// Print one JSON object instead of text
             #[arg(long)]
             json: bool,
         },
-        /// Milliseconds per reverse step of the native CPU chain (for `cargo xtask bench`)
-        Bench {
+        /// A weights file's configuration and its figures recorded in manifest.json beside it
+        Info {
+            /// Weights file written by `ptheta train`
             #[arg(long)]
             weights: PathBuf,
+            /// Print one JSON object instead of text
+            #[arg(long)]
+            json: bool,
+        },
+        /// Milliseconds per reverse step of the native CPU chain (for `cargo xtask bench`)
+        Bench {
+            /// Weights file written by `ptheta train`
+            #[arg(long)]
+            weights: PathBuf,
+            /// Numbers of samples to time, one run each
             #[arg(long, default_values_t = [1024, 4096])]
             samples: Vec<usize>,
+            /// Reverse steps per run; the first is a warm-up and not timed
             #[arg(long, default_value_t = 50)]
             steps: usize,
         },
         /// The WGSL kernels natively (wgpu on Vulkan; WGPU_BACKEND picks another): ms per
         /// reverse step beside the native CPU chain, and the matmuls' GFLOP/s
         BenchGpu {
+            /// Weights file written by `ptheta train`
             #[arg(long)]
             weights: PathBuf,
+            /// Numbers of samples to time, comma-separated
             #[arg(long, value_delimiter = ',', default_values_t = [1024, 4096, 16384])]
             samples: Vec<usize>,
+            /// Reverse steps per run; the first is a warm-up and not timed
             #[arg(long, default_value_t = 20)]
             steps: usize,
             /// The card's peak f32 GFLOP/s, to print the fraction reached
@@ -143,14 +203,24 @@ mod cli {
         },
     }
 
+    /// Ends the progress bar's line, if one is open, so that what follows starts a line.
+    pub fn finish_bar() {
+        if BAR_OPEN.swap(false, Ordering::Relaxed) {
+            eprintln!();
+        }
+    }
+
     pub fn run() -> Result<(), String> {
-        match Cli::parse().command {
+        let cli = Cli::parse();
+        NOTES.store(!cli.quiet, Ordering::Relaxed);
+        PROGRESS.store(!cli.quiet && std::io::stderr().is_terminal(), Ordering::Relaxed);
+        match cli.command {
             Command::Train {
                 source,
                 parameterization,
                 schedule,
                 timesteps,
-                steps,
+                iterations,
                 batch,
                 lr,
                 ema,
@@ -161,10 +231,10 @@ mod cli {
                 let (name, data) = load_source(&source, points, seed)?;
                 let mut config = ModelConfig::standard(parameterization, schedule, timesteps);
                 config.dataset = name.clone();
-                config.train_steps = steps;
+                config.train_steps = iterations;
                 config.seed = seed;
                 let terminal = Schedule::new(schedule, timesteps)?.terminal_alpha_bar();
-                eprintln!(
+                note!(
                     "training {parameterization} on {name} ({} points), {schedule} schedule, T = {timesteps} (ᾱ_T = {terminal:.2e}), {} parameters",
                     data.len() / DIM,
                     config.parameter_count()
@@ -174,7 +244,7 @@ mod cli {
                     TrainOptions {
                         config,
                         data,
-                        steps,
+                        steps: iterations,
                         batch,
                         learning_rate: lr,
                         ema_decay: ema,
@@ -182,9 +252,9 @@ mod cli {
                     },
                     |p| progress_bar(p.step, p.steps, p.loss, started),
                 )?;
-                eprintln!();
+                finish_bar();
                 std::fs::write(&out, &trained.weights).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-                eprintln!(
+                note!(
                     "wrote {} (final loss {:.4}, {:.0} s)",
                     out.display(),
                     trained.final_loss,
@@ -204,9 +274,10 @@ mod cli {
                 let chain = run_chain(model, samples, steps, variance, seed)?;
                 std::fs::write(&out, data::to_csv(chain.positions()))
                     .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-                eprintln!("wrote {samples} samples to {}", out.display());
+                note!("wrote {samples} samples to {}", out.display());
                 Ok(())
             }
+            Command::Info { weights, json } => info(&weights, json),
             Command::Bench {
                 weights,
                 samples,
@@ -341,7 +412,7 @@ mod cli {
             .iter()
             .map(|l| 2 * l.in_dim * l.out_dim)
             .sum();
-        eprintln!("adapter: {}", gpu.describe());
+        note!("adapter: {}", gpu.describe());
         for &n in samples {
             let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
             let mut chain =
@@ -376,6 +447,119 @@ mod cli {
                     "fraction_of_peak": peak.map(|p| gflops / p),
                 })
             );
+        }
+        Ok(())
+    }
+
+    /// What `manifest.json` beside a weights file records about it.
+    enum Recorded {
+        /// The file's entry: `eval`, `eval_command`, `train_command`.
+        Listed(serde_json::Value),
+        NotListed,
+        NoManifest,
+        Unreadable(String),
+    }
+
+    /// Looks the weights file up, by file name, in the `manifest.json` of its folder.
+    fn recorded(weights: &Path) -> (PathBuf, Recorded) {
+        let dir = match weights.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let path = dir.join("manifest.json");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (path, Recorded::NoManifest),
+            Err(e) => return (path, Recorded::Unreadable(e.to_string())),
+        };
+        let entries: Vec<serde_json::Value> = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(e) => return (path, Recorded::Unreadable(format!("not a list of models: {e}"))),
+        };
+        let name = weights.file_name().map(|n| n.to_string_lossy().into_owned());
+        let found = entries
+            .into_iter()
+            .find(|m| name.is_some() && m["file"].as_str() == name.as_deref());
+        (path, found.map_or(Recorded::NotListed, Recorded::Listed))
+    }
+
+    fn info(weights: &PathBuf, json: bool) -> Result<(), String> {
+        let model = load_model(weights)?;
+        let cfg = &model.config;
+        let (manifest, rec) = recorded(weights);
+        let file = weights
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let why_none = match &rec {
+            Recorded::Listed(_) => None,
+            Recorded::NotListed => Some(format!("{file} is not listed in {}", manifest.display())),
+            Recorded::NoManifest => Some(format!("there is no {} beside it", manifest.display())),
+            Recorded::Unreadable(e) => Some(format!("cannot read {}: {e}", manifest.display())),
+        };
+        let entry = match &rec {
+            Recorded::Listed(m) => Some(m),
+            _ => None,
+        };
+        if json {
+            let field = |k: &str| entry.map_or(serde_json::Value::Null, |m| m[k].clone());
+            let v = serde_json::json!({
+                "weights": weights.display().to_string(),
+                "config": cfg,
+                "parameters": cfg.parameter_count(),
+                "default_variance": cfg.parameterization.default_variance(),
+                "manifest": manifest.display().to_string(),
+                "listed": entry.is_some(),
+                "eval": field("eval"),
+                "eval_command": field("eval_command"),
+                "train_command": field("train_command"),
+                "not_listed_because": why_none,
+            });
+            println!("{v}");
+            return Ok(());
+        }
+        println!("{}", weights.display());
+        println!("  dataset            {}", cfg.dataset);
+        println!(
+            "  parameterization   {} (samples with variance {} unless told otherwise)",
+            cfg.parameterization,
+            cfg.parameterization.default_variance()
+        );
+        println!("  schedule           {}, T = {}", cfg.schedule, cfg.timesteps);
+        println!(
+            "  network            {} parameters: dim {}, embedding size {}, hidden {}, {} residual blocks, input scale {}",
+            cfg.parameter_count(),
+            cfg.dim,
+            cfg.emb_size,
+            cfg.hidden,
+            cfg.blocks,
+            cfg.input_scale
+        );
+        println!(
+            "  trained            {} optimizer steps, seed {} (format version {})",
+            cfg.train_steps, cfg.seed, cfg.format_version
+        );
+        match (entry, why_none) {
+            (Some(m), _) => {
+                let e = &m["eval"];
+                let number = |v: &serde_json::Value| v.as_f64().map_or("?".to_string(), |x| format!("{x:.3}"));
+                println!(
+                    "  recorded figures   in {} (variance {}, {} samples, {} steps)",
+                    manifest.display(),
+                    e["variance"].as_str().unwrap_or("?"),
+                    e["samples"],
+                    e["steps"]
+                );
+                println!("    quality ratio    {}", number(&e["quality"]["ratio"]));
+                println!("    negative ELBO    {} nats/dim", number(&e["nelbo"]["total"]));
+                if let Some(c) = m["eval_command"].as_str() {
+                    println!("    eval command     {c}");
+                }
+                if let Some(c) = m["train_command"].as_str() {
+                    println!("    train command    {c}");
+                }
+            }
+            (None, why) => println!("  recorded figures   none: {}", why.unwrap_or_default()),
         }
         Ok(())
     }
@@ -432,12 +616,16 @@ mod cli {
                 progress_bar(done, steps, f64::NAN, started);
             }
         }
-        eprintln!();
+        finish_bar();
         Ok(chain)
     }
 
-    /// One line on stderr, redrawn in place: bar, count, loss when known, ETA.
+    /// One line on stderr, redrawn in place: bar, count, loss when known, ETA. Drawn only on a
+    /// terminal and without `--quiet`.
     fn progress_bar(done: usize, total: usize, loss: f64, started: Instant) {
+        if !PROGRESS.load(Ordering::Relaxed) {
+            return;
+        }
         let frac = done as f64 / total.max(1) as f64;
         let width = 30;
         let filled = (frac * width as f64) as usize;
@@ -459,6 +647,7 @@ mod cli {
             (eta / 60.0) as u64,
             (eta % 60.0) as u64
         );
+        BAR_OPEN.store(true, Ordering::Relaxed);
         let _ = std::io::stderr().flush();
     }
 }

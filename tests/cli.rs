@@ -1,0 +1,327 @@
+//! The `ptheta` command line as users meet it: version, help text, value lists, `info`, errors
+//! and the progress bar. Runs the built binary.
+#![cfg(all(feature = "cli", not(target_arch = "wasm32")))]
+
+use clap::ValueEnum;
+use ptheta::data::Dataset;
+use ptheta::diffusion::{Parameterization, ScheduleKind, Variance};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn ptheta(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ptheta"))
+        .args(args)
+        .current_dir(ROOT)
+        .output()
+        .expect("ptheta runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh scratch folder under the system's temporary folder.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ptheta-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// clap's value names must be the names the library parses, prints and stores.
+fn same_names<T: ValueEnum + Copy + std::fmt::Debug>(all: &[T], name: impl Fn(T) -> &'static str) {
+    assert_eq!(T::value_variants().len(), all.len());
+    for &v in all {
+        let pv = v.to_possible_value().expect("no variant is skipped");
+        assert_eq!(pv.get_name(), name(v), "{v:?}");
+        assert!(pv.get_help().is_some(), "{v:?} has help text");
+    }
+}
+
+#[test]
+fn clap_value_names_are_the_enum_names() {
+    same_names(&Parameterization::ALL, Parameterization::name);
+    same_names(&Variance::ALL, Variance::name);
+    same_names(&ScheduleKind::ALL, ScheduleKind::name);
+    same_names(&Dataset::ALL, Dataset::name);
+}
+
+#[test]
+fn version_is_cargos() {
+    let o = ptheta(&["--version"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), format!("ptheta {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// Flags in a help text that have no help: a line naming a flag (`--x` or `-x, --x`) with
+/// nothing after it, whose next line is not its help either (clap's long layout).
+fn flags_without_help(help: &str) -> Vec<String> {
+    let lines: Vec<&str> = help.lines().collect();
+    let mut missing = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let b = t.as_bytes();
+        let is_flag =
+            t.starts_with("--") || (b.len() > 3 && b[0] == b'-' && b[1].is_ascii_alphanumeric() && b[2] == b',');
+        if !is_flag {
+            continue;
+        }
+        // The flag and its value name end at the first run of two spaces.
+        let rest = t.split_once("  ").map(|(_, r)| r.trim()).unwrap_or("");
+        let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or("");
+        let next_is_help = line.len() - t.len() < lines.get(i + 1).map_or(0, |l| l.len() - l.trim_start().len())
+            && !next.is_empty()
+            && !next.starts_with('-');
+        if rest.is_empty() && !next_is_help {
+            missing.push(t.to_string());
+        }
+    }
+    missing
+}
+
+#[test]
+fn every_flag_of_every_command_has_help() {
+    for cmd in [
+        &[][..],
+        &["train"],
+        &["sample"],
+        &["eval"],
+        &["info"],
+        &["bench"],
+        &["bench-gpu"],
+    ] {
+        for h in ["-h", "--help"] {
+            let args: Vec<&str> = cmd.iter().copied().chain([h]).collect();
+            let o = ptheta(&args);
+            assert!(o.status.success(), "{args:?}");
+            let help = stdout(&o);
+            assert!(help.contains("--quiet"), "{args:?} lists --quiet:\n{help}");
+            let missing = flags_without_help(&help);
+            assert!(missing.is_empty(), "{args:?}: no help for {missing:?}\n{help}");
+        }
+    }
+    // the check does catch a bare flag, in both layouts
+    assert_eq!(flags_without_help("      --x <X>\n      --y  why\n"), ["--x <X>"]);
+    assert!(flags_without_help("      --x <X>\n          why\n").is_empty());
+}
+
+#[test]
+fn help_lists_the_values_of_enumerated_flags() {
+    let short = stdout(&ptheta(&["train", "-h"]));
+    let long = stdout(&ptheta(&["train", "--help"]));
+    for help in [&short, &long] {
+        for p in Parameterization::ALL {
+            assert!(help.contains(p.name()), "{p} in train's help:\n{help}");
+        }
+        for d in Dataset::ALL {
+            assert!(help.contains(d.name()), "{d} in train's help:\n{help}");
+        }
+        for s in ScheduleKind::ALL {
+            assert!(help.contains(s.name()), "{s} in train's help:\n{help}");
+        }
+        assert!(help.contains("--iterations"), "{help}");
+        assert!(!help.contains("--steps"), "train's --steps is a hidden alias:\n{help}");
+    }
+    assert!(
+        short.contains("[possible values: epsilon, x0, v, mean, mean-variance]"),
+        "{short}"
+    );
+    for cmd in ["sample", "eval"] {
+        let help = stdout(&ptheta(&[cmd, "-h"]));
+        assert!(
+            help.contains("[possible values: fixed-small, fixed-large, learned]"),
+            "{help}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_variance_lists_the_allowed_values() {
+    let o = ptheta(&[
+        "sample",
+        "--weights",
+        "weights/moons-epsilon.safetensors",
+        "--variance",
+        "huge",
+        "--out",
+        "x.csv",
+    ]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("huge"), "{err}");
+    for v in Variance::ALL {
+        assert!(err.contains(v.name()), "{v} in:\n{err}");
+    }
+}
+
+#[test]
+fn info_shows_the_configuration_and_the_manifests_figures() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(ROOT).join("weights/manifest.json")).unwrap()).unwrap();
+    let entry = manifest
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["file"] == "moons-epsilon.safetensors")
+        .unwrap();
+    let ratio = entry["eval"]["quality"]["ratio"].as_f64().unwrap();
+
+    let o = ptheta(&["info", "--weights", "weights/moons-epsilon.safetensors"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("dataset            moons"), "{text}");
+    assert!(text.contains("parameterization   epsilon"), "{text}");
+    assert!(text.contains("schedule           linear, T = 1000"), "{text}");
+    assert!(text.contains(&format!("quality ratio    {ratio:.3}")), "{text}");
+    assert!(text.contains(entry["eval_command"].as_str().unwrap()), "{text}");
+
+    let o = ptheta(&["info", "--weights", "weights/moons-epsilon.safetensors", "--json"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("one JSON object");
+    assert_eq!(v["config"]["dataset"], "moons");
+    assert_eq!(v["config"]["parameterization"], "epsilon");
+    assert_eq!(v["listed"], true);
+    assert_eq!(v["eval"]["quality"]["ratio"].as_f64(), Some(ratio));
+    assert_eq!(v["eval_command"], entry["eval_command"]);
+    assert!(v["parameters"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn info_says_plainly_when_a_file_is_not_in_the_manifest() {
+    let dir = scratch("unlisted");
+    let copy = dir.join("mine.safetensors");
+    std::fs::copy(Path::new(ROOT).join("weights/moons-v.safetensors"), &copy).unwrap();
+    let o = ptheta(&["info", "--weights", copy.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("parameterization   v"), "{text}");
+    assert!(text.contains("recorded figures   none: there is no"), "{text}");
+
+    std::fs::write(dir.join("manifest.json"), "[]").unwrap();
+    let text = stdout(&ptheta(&["info", "--weights", copy.to_str().unwrap()]));
+    assert!(text.contains("none: mine.safetensors is not listed in"), "{text}");
+    let o = ptheta(&["info", "--weights", copy.to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["listed"], false);
+    assert!(v["eval"].is_null());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn info_on_a_file_that_is_not_weights_fails_clearly() {
+    let o = ptheta(&["info", "--weights", "Cargo.toml"]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.starts_with("error: Cargo.toml: "), "{err}");
+    assert!(err.contains("not a safetensors weights file"), "{err}");
+    assert!(stdout(&o).is_empty());
+
+    let o = ptheta(&["info", "--weights", "no/such.safetensors"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("cannot read no/such.safetensors"), "{}", stderr(&o));
+}
+
+#[test]
+fn train_still_accepts_steps_and_draws_no_bar_off_a_terminal() {
+    let dir = scratch("train");
+    let out = dir.join("tiny.safetensors");
+    // --steps is the hidden alias of --iterations
+    let o = ptheta(&[
+        "train",
+        "--dataset",
+        "moons",
+        "--steps",
+        "3",
+        "--batch",
+        "8",
+        "--points",
+        "64",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        !err.contains('\r'),
+        "no progress bar when stderr is not a terminal: {err:?}"
+    );
+    assert!(err.contains("wrote"), "{err}");
+    let cfg = ptheta::model::read_config(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(cfg.train_steps, 3);
+
+    // --quiet, after the subcommand or before it, silences the notes too
+    for args in [&["train", "--quiet"][..], &["-q", "train"]] {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend([
+            "--dataset",
+            "moons",
+            "--iterations",
+            "2",
+            "--batch",
+            "8",
+            "--points",
+            "64",
+            "--out",
+        ]);
+        all.push(out.to_str().unwrap());
+        let o = ptheta(&all);
+        assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{all:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_error_after_training_is_on_its_own_line() {
+    let dir = scratch("unwritable");
+    let out = dir.join("no-such-folder").join("w.safetensors");
+    let args = format!(
+        "train --dataset moons --iterations 40 --batch 8 --points 64 --out {}",
+        out.display()
+    );
+    let o = ptheta(&args.split(' ').collect::<Vec<_>>());
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.lines().any(|l| l.starts_with("error: cannot write")), "{err:?}");
+
+    // On a terminal (util-linux `script` gives one) the bar is drawn, and its line is ended
+    // before the error.
+    let has_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if cfg!(target_os = "linux") && has_script {
+        let line = format!("'{}' {args}", env!("CARGO_BIN_EXE_ptheta"));
+        let o = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .current_dir(ROOT)
+            .output()
+            .unwrap();
+        let tty = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(!o.status.success(), "{tty:?}");
+        assert!(
+            tty.contains("\r[") && tty.contains("40/40"),
+            "a bar on a terminal: {tty:?}"
+        );
+        let at = tty.find("error: cannot write").expect("the error");
+        assert!(tty[..at].ends_with('\n'), "the error starts a line: {tty:?}");
+
+        let quiet = Command::new("script")
+            .args(["-qec", &format!("{line} --quiet"), "/dev/null"])
+            .output()
+            .unwrap();
+        let tty = String::from_utf8_lossy(&quiet.stdout).into_owned();
+        assert!(!tty.contains("\r["), "--quiet draws no bar: {tty:?}");
+        assert!(
+            tty.contains("error: cannot write"),
+            "errors print under --quiet: {tty:?}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
