@@ -4,5 +4,10 @@ import globals from 'globals';
 export default [
   js.configs.recommended,
   { files: ['www/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
-  { files: ['tests/**/*.mjs'], languageOptions: { globals: { ...globals.node, ...globals.browser } } },
+  {
+    files: ['tests/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+    // Playwright fixtures take their dependencies as an object pattern, `{}` when there are none.
+    rules: { 'no-empty-pattern': ['error', { allowObjectPatternsAsParameters: true }] },
+  },
 ];

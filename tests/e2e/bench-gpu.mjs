@@ -9,7 +9,7 @@
 // chain whose buffers are created after the device ran a forward pass ~15× slower than the first
 // one (the last line of each table measures that, at the smallest size).
 import { serveDir } from './serve.mjs';
-import { launch } from './browser.mjs';
+import { launch } from './helpers.mjs';
 
 const SIZES = (process.env.SIZES ?? "1024,4096,16384").split(",").map(Number);
 const STEPS = Number(process.env.STEPS ?? 6);

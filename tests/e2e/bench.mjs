@@ -4,7 +4,7 @@
 // Run with `cargo xtask bench` (it builds everything first).
 import { execFileSync } from 'node:child_process';
 import { serveDir } from './serve.mjs';
-import { launch } from './browser.mjs';
+import { launch } from './helpers.mjs';
 
 const SIZES = [1024, 4096];
 const STEPS = 50;

@@ -1,44 +1,17 @@
 // Browser end-to-end tests of the lesson page (dist/, from `trunk build --release`) in headless
-// Chromium with the real wasm and the shipped weights. Every test fails on any console error.
-// Prints `# N passed, M failed`; screenshots go to test-artifacts/lesson/.
-import { mkdir, readFile } from 'node:fs/promises';
-import { serveDir } from './serve.mjs';
-import { launch, assert, inkPixels } from './browser.mjs';
+// Chromium with the real wasm and the shipped weights: `npx playwright test --project lesson`
+// (`-g "part of a title"` for one). Every test fails on any console error (fixtures.mjs).
+// Screenshots go to test-artifacts/lesson/.
+import { readFileSync } from 'node:fs';
+import { test } from './fixtures.mjs';
+import { assert, inkPixels } from './helpers.mjs';
 
 const ARTIFACTS = 'test-artifacts/lesson';
-await mkdir(ARTIFACTS, { recursive: true });
-const server = await serveDir('dist');
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await launch();
-const AXE = await readFile('node_modules/axe-core/axe.min.js', 'utf8');
-const MANIFEST = JSON.parse(await readFile('weights/manifest.json', 'utf8'));
-
-let passed = 0;
-let failed = 0;
-const only = process.argv[2];
-async function test(name, fn, context = {}) {
-  if (only && !name.includes(only)) return;
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 1000 }, locale: 'en-US', ...context });
-  const page = await ctx.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  try {
-    await fn(page);
-    assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
-    console.log(`ok - ${name}`);
-    passed++;
-  } catch (e) {
-    console.log(`not ok - ${name}\n  ${String(e.stack ?? e).split('\n').join('\n  ')}`);
-    if (errors.length) console.log(`  console errors: ${errors.join(' | ')}`);
-    failed++;
-  } finally {
-    await ctx.close();
-  }
-}
+const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+const MANIFEST = JSON.parse(readFileSync('weights/manifest.json', 'utf8'));
 
 async function open(page, query = '') {
-  await page.goto(base + query);
+  await page.goto(`./${query}`);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   await page.waitForFunction(() => document.querySelector('ptheta-chain').dataset.t !== undefined);
 }
@@ -79,7 +52,7 @@ async function axe(page, label) {
   return result;
 }
 
-await test('the chain runs to t = 0, draws, and the algorithm and divergence follow it', async (page) => {
+test('the chain runs to t = 0, draws, and the algorithm and divergence follow it', async ({ page }) => {
   await open(page);
   assert(await tNow(page) === 50, 'starts at t = T = 50');
   assert(await page.$eval('ptheta-algorithm', (el) => el.dataset.active) === '1', 'at t = T the algorithm shows x_T drawn');
@@ -102,7 +75,7 @@ await test('the chain runs to t = 0, draws, and the algorithm and divergence fol
   await stage.asElement().screenshot({ path: `${ARTIFACTS}/chain-view.png` });
 });
 
-await test('step back and forward give identical states; the loop header shows t', async (page) => {
+test('step back and forward give identical states; the loop header shows t', async ({ page }) => {
   await open(page);
   await stepTo(page, 'Step forward', 49);
   await stepTo(page, 'Step forward', 48);
@@ -135,7 +108,7 @@ await test('step back and forward give identical states; the loop header shows t
   assert(at47.every((v, i) => v === scrubbed47[i]), 'scrubbing to 10 and back to 47 gives the same state');
 });
 
-await test('the inspector shows the numbers the wasm API returns, linked to the arrows', async (page) => {
+test('the inspector shows the numbers the wasm API returns, linked to the arrows', async ({ page }) => {
   await open(page);
   for (let t = 49; t >= 45; t--) await stepTo(page, 'Step forward', t);
   // Keyboard alone: Tab to "Next sample" and press it twice.
@@ -217,7 +190,7 @@ await test('the inspector shows the numbers the wasm API returns, linked to the 
   assert(finite, 'the drift field is finite');
 });
 
-await test('switching parameterization re-runs from the same x_T and noise; language switches live', async (page) => {
+test('switching parameterization re-runs from the same x_T and noise; language switches live', async ({ page }) => {
   await open(page);
   const xT = await positions(page);
   for (let t = 49; t >= 40; t--) await stepTo(page, 'Step forward', t);
@@ -270,7 +243,7 @@ await test('switching parameterization re-runs from the same x_T and noise; lang
   assert(await page.$eval('ptheta-equations#eq-params input[value="x0"]', (i) => i.disabled), 'x0 is not shipped for circles');
 });
 
-await test('every message exists in English and Spanish', async (page) => {
+test('every message exists in English and Spanish', async ({ page }) => {
   await open(page);
   const missing = await page.evaluate(async () => {
     const { MESSAGES } = await import('./js/i18n.js');
@@ -282,15 +255,18 @@ await test('every message exists in English and Spanish', async (page) => {
   assert(missing.length === 0, `messages missing or untranslated: ${missing.join(', ')}`);
 });
 
-await test('the browser language is the default; the address overrides it', async (page) => {
-  await open(page);
-  assert(await page.evaluate(() => document.documentElement.lang) === 'es', 'Spanish browser, Spanish page');
-  assert((await page.locator('#s1').textContent()).startsWith('1. Por qué'), 'lesson text in Spanish');
-  await open(page, '?lang=en');
-  assert((await page.locator('#s1').textContent()).startsWith('1. Why'), '?lang=en wins');
-}, { locale: 'es-ES' });
+test.describe(() => {
+  test.use({ locale: 'es-ES' });
+  test('the browser language is the default; the address overrides it', async ({ page }) => {
+    await open(page);
+    assert(await page.evaluate(() => document.documentElement.lang) === 'es', 'Spanish browser, Spanish page');
+    assert((await page.locator('#s1').textContent()).startsWith('1. Por qué'), 'lesson text in Spanish');
+    await open(page, '?lang=en');
+    assert((await page.locator('#s1').textContent()).startsWith('1. Why'), '?lang=en wins');
+  });
+});
 
-await test('bad chain attributes are named and the element recovers', async (page) => {
+test('bad chain attributes are named and the element recovers', async ({ page }) => {
   await open(page);
   await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'gpu'));
   await page.waitForSelector('ptheta-chain[data-state="error"]');
@@ -311,7 +287,7 @@ await test('bad chain attributes are named and the element recovers', async (pag
   await stepTo(page, 'Step forward', 19);
 });
 
-await test('a fall-back to the CPU is announced (backend.js callback, simulated)', async (page) => {
+test('a fall-back to the CPU is announced (backend.js callback, simulated)', async ({ page }) => {
   await open(page);
   const notice = await page.$eval('ptheta-chain', (el) => {
     // backend.js keeps the callback it was given; call it as a lost device would.
@@ -323,7 +299,7 @@ await test('a fall-back to the CPU is announced (backend.js callback, simulated)
   await stepTo(page, 'Step forward', 49);
 });
 
-await test('a shared address restores the exact same samples', async (page) => {
+test('a shared address restores the exact same samples', async ({ page }) => {
   await open(page);
   await page.locator('ptheta-equations#eq-params input[value="v"]').check();
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
@@ -354,7 +330,7 @@ await test('a shared address restores the exact same samples', async (page) => {
   await other.close();
 });
 
-await test('a malformed address gives named errors and a working page with defaults', async (page) => {
+test('a malformed address gives named errors and a working page with defaults', async ({ page }) => {
   await open(page, '?param=banana&steps=abc&variance=learned&t=999&lang=xx');
   const msg = await page.locator('#state-error').textContent();
   for (const part of ['param="banana"', 'steps="abc"', 'lang="xx"', 't="999"']) assert(msg.includes(part), `error names ${part}: ${msg}`);
@@ -363,7 +339,7 @@ await test('a malformed address gives named errors and a working page with defau
   await stepTo(page, 'Step forward', 49);
 });
 
-await test('the schedule panel plots the schedule and warns when ᾱ_T is far from 0', async (page) => {
+test('the schedule panel plots the schedule and warns when ᾱ_T is far from 0', async ({ page }) => {
   await open(page);
   const ok = await page.$eval('ptheta-schedule', (el) => el.querySelector('[data-warning]').dataset.warning);
   assert(ok === 'false', 'no warning for the rescaled linear schedule');
@@ -391,7 +367,7 @@ await test('the schedule panel plots the schedule and warns when ᾱ_T is far fr
   assert(near < far, `q(x_T) is closer to N(0, I) with cosine (${near}) than unscaled linear at T = 100 (${far})`);
 });
 
-await test('compare mode: every parameterization from the same x_T, with its eval figures', async (page) => {
+test('compare mode: every parameterization from the same x_T, with its eval figures', async ({ page }) => {
   await open(page);
   await page.locator('ptheta-compare').scrollIntoViewIfNeeded();
   await page.getByRole('button', { name: 'Run all to t = 0' }).click();
@@ -412,48 +388,57 @@ await test('compare mode: every parameterization from the same x_T, with its eva
   await page.locator('ptheta-compare').screenshot({ path: `${ARTIFACTS}/compare.png` });
 });
 
-await test('reduced motion: Play runs in a few large jumps', async (page) => {
-  await open(page);
-  await page.evaluate(() => {
-    window.tSeen = new Set();
-    document.querySelector('ptheta-chain').addEventListener('ptheta-step', (e) => window.tSeen.add(e.detail.t));
+test.describe(() => {
+  test.use({ contextOptions: { reducedMotion: 'reduce' } });
+  test('reduced motion: Play runs in a few large jumps', async ({ page }) => {
+    await open(page);
+    await page.evaluate(() => {
+      window.tSeen = new Set();
+      document.querySelector('ptheta-chain').addEventListener('ptheta-step', (e) => window.tSeen.add(e.detail.t));
+    });
+    await click(page, 'Play');
+    await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 60000 });
+    const seen = await page.evaluate(() => [...window.tSeen].sort((a, b) => b - a).join());
+    assert(seen === '40,30,20,10,0', `5 jumps of 10 steps, drew t = ${seen}`);
   });
-  await click(page, 'Play');
-  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 60000 });
-  const seen = await page.evaluate(() => [...window.tSeen].sort((a, b) => b - a).join());
-  assert(seen === '40,30,20,10,0', `5 jumps of 10 steps, drew t = ${seen}`);
-}, { reducedMotion: 'reduce' });
+});
 
-await test('phone width: touch, no horizontal scrolling, 44px targets', async (page) => {
-  await open(page);
-  // 375 is the viewport asked for below; on a mobile viewport innerWidth grows with the content.
-  const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
-  assert(layout.scroll <= 375 && layout.width === 375, `no horizontal overflow at 375px: ${JSON.stringify(layout)}`);
-  await page.getByRole('button', { name: 'Step forward' }).tap();
-  await page.waitForSelector('ptheta-chain[data-t="49"]');
-  const small = await page.evaluate(() => {
-    const all = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox])'),
-      ...document.querySelector('ptheta-chain').shadowRoot.querySelectorAll('button, select, input:not([type=checkbox])')];
-    return all.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 60));
+test.describe(() => {
+  test.use({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+  test('phone width: touch, no horizontal scrolling, 44px targets', async ({ page }) => {
+    await open(page);
+    // 375 is the viewport asked for below; on a mobile viewport innerWidth grows with the content.
+    const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
+    assert(layout.scroll <= 375 && layout.width === 375, `no horizontal overflow at 375px: ${JSON.stringify(layout)}`);
+    await page.getByRole('button', { name: 'Step forward' }).tap();
+    await page.waitForSelector('ptheta-chain[data-t="49"]');
+    const small = await page.evaluate(() => {
+      const all = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox])'),
+        ...document.querySelector('ptheta-chain').shadowRoot.querySelectorAll('button, select, input:not([type=checkbox])')];
+      return all.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 60));
+    });
+    assert(small.length === 0, `targets under 44px: ${small.join(' | ')}`);
+    await page.screenshot({ path: `${ARTIFACTS}/phone.png`, fullPage: false });
+    await stepTo(page, 'Step forward', 48);
+    await axe(page, 'phone');
   });
-  assert(small.length === 0, `targets under 44px: ${small.join(' | ')}`);
-  await page.screenshot({ path: `${ARTIFACTS}/phone.png`, fullPage: false });
-  await stepTo(page, 'Step forward', 48);
-  await axe(page, 'phone');
-}, { viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
+});
 
 for (const scheme of ['light', 'dark']) {
-  await test(`axe-core: no serious or critical violations (${scheme} theme)`, async (page) => {
-    await open(page);
-    await stepTo(page, 'Step forward', 49);
-    await page.getByRole('button', { name: 'Run all to t = 0' }).click();
-    await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 120000 });
-    await axe(page, scheme);
-    if (scheme === 'dark') await page.screenshot({ path: `${ARTIFACTS}/dark.png` });
-  }, { colorScheme: scheme });
+  test.describe(() => {
+    test.use({ colorScheme: scheme });
+    test(`axe-core: no serious or critical violations (${scheme} theme)`, async ({ page }) => {
+      await open(page);
+      await stepTo(page, 'Step forward', 49);
+      await page.getByRole('button', { name: 'Run all to t = 0' }).click();
+      await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 120000 });
+      await axe(page, scheme);
+      if (scheme === 'dark') await page.screenshot({ path: `${ARTIFACTS}/dark.png` });
+    });
+  });
 }
 
-await test('the check questions grade answers and explain wrong ones', async (page) => {
+test('the check questions grade answers and explain wrong ones', async ({ page }) => {
   await open(page);
   await page.evaluate(() => {
     window.answers = [];
@@ -475,7 +460,7 @@ await test('the check questions grade answers and explain wrong ones', async (pa
   assert(answers === 'q1:b:false,q1:a:true,q2:b:true', answers);
 });
 
-await test('nothing is loaded from another origin', async (page) => {
+test('nothing is loaded from another origin', async ({ page, base }) => {
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) foreign.push(r.url()); });
   await open(page);
@@ -485,7 +470,3 @@ await test('nothing is loaded from another origin', async (page) => {
   assert(foreign.length === 0, `foreign requests: ${foreign.join(', ')}`);
 });
 
-await browser.close();
-server.close();
-console.log(`# ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);

@@ -1,33 +1,21 @@
-// The page on the WebGPU backend (headless Chromium on SwiftShader, with the flags in browser.mjs
-// that let it present WebGPU canvases).
-// Prints `# N passed, M failed`; screenshots go to test-artifacts/.
-import { mkdir } from 'node:fs/promises';
-import { serveDir } from './serve.mjs';
-import { launch, suite, assert, inkPixels, screenInk } from './browser.mjs';
+// The page on the WebGPU backend (headless Chromium on SwiftShader, with the flags in helpers.mjs
+// that let it present WebGPU canvases): `npx playwright test --project webgpu`, which also runs
+// webgpu-compute-only.spec.mjs and webgpu-absent.spec.mjs, the browsers without those flags.
+// Screenshots go to test-artifacts/.
+import { test, expectErrors } from './fixtures.mjs';
+import { assert, inkPixels, screenInk, small, DEVICE_LOSS_ERRORS } from './helpers.mjs';
 
 const ARTIFACTS = 'test-artifacts';
-await mkdir(ARTIFACTS, { recursive: true });
-const server = await serveDir('dist');
-const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await launch({ webgpu: true });
-const { test, report, summary } = suite(browser);
 
 /** Loads the page; `draw` is the points layer's drawing ('webgpu' unless told). */
 async function load(page, draw = 'webgpu') {
   if (draw === 'canvas2d') await page.addInitScript(() => { globalThis.PTHETA_GPU_DRAW = false; });
-  await page.goto(base);
+  await page.goto('./');
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   assert(await page.$eval('ptheta-chain', (el) => el.chain.gpuDraw) === (draw === 'webgpu'), `drawing with ${draw}`);
 }
 
-/** Shrinks the page's chain (SwiftShader computes on the CPU) and waits until it is rebuilt. */
-async function small(page, samples, steps) {
-  await page.$eval('ptheta-chain', (el, [n, s]) => { el.setAttribute('samples', String(n)); el.setAttribute('steps', String(s)); }, [samples, steps]);
-  await page.waitForFunction((n) => document.querySelector('ptheta-chain').chain?.samples === n, samples, { timeout: 60000 });
-  await page.waitForSelector(`ptheta-chain[data-state="ready"][data-t="${steps}"]`, { timeout: 60000 });
-}
-
-await test('auto picks WebGPU; the page plays the chain to t = 0 and WebGPU draws the points', async (page, errors) => {
+test('auto picks WebGPU; the page plays the chain to t = 0 and WebGPU draws the points', async ({ page }) => {
   await load(page);
   const backend = await page.locator('ptheta-chain .backend').textContent();
   assert(/WebGPU/.test(backend), `backend shown: ${backend}`);
@@ -46,10 +34,9 @@ await test('auto picks WebGPU; the page plays the chain to t = 0 and WebGPU draw
   assert(state.backend === 'webgpu' && state.drewOnGpu && state.webgpuCanvas, JSON.stringify(state));
   const ink = await screenInk(page);
   assert(ink > 500, `points drawn by WebGPU on screen (${ink} ink pixels)`);
-  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-await test('the animation loop maps no buffer: step + WebGPU draw, and the page between readouts', async (page, errors) => {
+test('the animation loop maps no buffer: step + WebGPU draw, and the page between readouts', async ({ page }) => {
   await load(page);
   // 1. the chain's own loop, as an embedding page would write it
   const counts = await page.$eval('ptheta-chain', async (el) => {
@@ -121,10 +108,9 @@ await test('the animation loop maps no buffer: step + WebGPU draw, and the page 
   });
   assert(paused.t > 0 && paused.last.t === paused.t && paused.last.fresh && paused.last.inspected === paused.t,
     `after Pause: ${JSON.stringify(paused)}`);
-  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-await test('draw="canvas2d": WebGPU computes, Canvas 2D draws from one readback a frame', async (page, errors) => {
+test('draw="canvas2d": WebGPU computes, Canvas 2D draws from one readback a frame', async ({ page }) => {
   await load(page, 'canvas2d');
   await small(page, 256, 20);
   await page.getByRole('button', { name: 'Play' }).first().click();
@@ -138,10 +124,9 @@ await test('draw="canvas2d": WebGPU computes, Canvas 2D draws from one readback 
   });
   assert(counts.backend === 'webgpu', counts.backend);
   assert(counts.frame === 1, `mappings for one Canvas 2D frame: ${counts.frame}`);
-  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-await test('a lost device mid-chain: the page says so and finishes on the CPU with the CPU chain samples', async (page, errors) => {
+test('a lost device mid-chain: the page says so and finishes on the CPU with the CPU chain samples', expectErrors(DEVICE_LOSS_ERRORS), async ({ page }) => {
   await load(page);
   const result = await page.$eval('ptheta-chain', async (el) => {
     const { createChain } = await import('/js/backend.js');
@@ -172,87 +157,11 @@ await test('a lost device mid-chain: the page says so and finishes on the CPU wi
   await page.getByRole('button', { name: 'Step forward' }).first().click();
   await page.waitForSelector('ptheta-chain[data-t="49"]', { timeout: 30000 });
   await page.screenshot({ path: `${ARTIFACTS}/webgpu-lost.png` });
-  const real = errors.filter((e) => !/lost|destroy|map/i.test(e));
-  assert(real.length === 0, `console errors: ${real.join(' | ')}`);
 });
 
-await test('backend="webgpu" works here', async (page, errors) => {
+test('backend="webgpu" works here', async ({ page }) => {
   await load(page);
   await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'webgpu'));
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'webgpu', 'webgpu asked, webgpu given');
-  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
-
-await browser.close();
-
-// WebGPU without the presentation flags: Chromium computes but loses the device when a WebGPU
-// canvas is presented, as some real browsers do. The chain goes on on the CPU with a notice, and
-// the next chain computes on WebGPU again and draws with Canvas 2D.
-const computeOnly = await launch({ webgpu: true, present: false });
-{
-  const page = await computeOnly.newPage({ viewport: { width: 1000, height: 1100 } });
-  try {
-    // every backend change on the page, from the start
-    await page.addInitScript(() => {
-      globalThis.backendChanges = [];
-      document.addEventListener('ptheta-backend', (e) => globalThis.backendChanges.push(e.detail));
-    });
-    await page.goto(base);
-    await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
-    // The first WebGPU draw loses the device; the chain notices on its next call. Step until it
-    // has (the loss arrives from the GPU process whenever it does).
-    for (let k = 0; k < 20; k++) {
-      if (await page.evaluate(() => globalThis.backendChanges.length > 0)) break;
-      await page.getByRole('button', { name: 'Step forward' }).first().click();
-      await page.waitForTimeout(500);
-    }
-    const changes = await page.evaluate(() => globalThis.backendChanges);
-    assert(changes.length > 0 && changes[0].backend === 'cpu' && /lost/.test(changes[0].reason), JSON.stringify(changes));
-    const notice = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('[role="alert"]')?.textContent ?? '');
-    assert(/continues on the CPU/.test(notice), `notice: ${notice}`);
-    assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'cpu', 'that chain goes on on the CPU');
-    await small(page, 96, 10);
-    const next = await page.$eval('ptheta-chain', (el) => ({ backend: el.chain.backend, gpuDraw: el.chain.gpuDraw }));
-    assert(next.backend === 'webgpu' && next.gpuDraw === false, JSON.stringify(next));
-    await page.getByRole('button', { name: 'Play' }).first().click();
-    await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
-    const ink = await inkPixels(page);
-    assert(ink > 200, `points drawn with Canvas 2D (${ink} ink pixels)`);
-    assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'webgpu', 'still computing on WebGPU');
-    report('a browser that cannot present: CPU with a notice, then WebGPU compute with Canvas 2D drawing');
-  } catch (e) {
-    report('a browser that cannot present', e);
-  }
-  await computeOnly.close();
-}
-
-// Without --enable-unsafe-webgpu Chromium grants no adapter.
-const plain = await launch();
-{
-  const page = await plain.newPage();
-  try {
-    await page.goto(base);
-    await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
-    const r = await page.evaluate(async () => {
-      const { createChain } = await import('/js/backend.js');
-      const bytes = new Uint8Array(await (await fetch('weights/moons-epsilon.safetensors')).arrayBuffer());
-      const auto = await createChain(bytes, { steps: 5, samples: 16 });
-      let error = '';
-      try {
-        await createChain(bytes, { steps: 5, samples: 16, backend: 'webgpu' });
-      } catch (e) {
-        error = e.message;
-      }
-      return { backend: auto.backend, reason: auto.fallbackReason, error };
-    });
-    assert(r.backend === 'cpu' && /no WebGPU adapter/.test(r.reason), JSON.stringify(r));
-    assert(/backend 'webgpu' was asked for, but no WebGPU adapter/.test(r.error), r.error);
-    report('without WebGPU: auto gives the CPU with the reason, "webgpu" is a clear error');
-  } catch (e) {
-    report('without WebGPU', e);
-  }
-  await plain.close();
-}
-server.close();
-process.exit(summary() ? 1 : 0);

@@ -1,17 +1,12 @@
-// Browser end-to-end tests of the built page (dist/, from `trunk build --release`) in headless
-// Chromium. Prints `# N passed, M failed`; screenshots go to test-artifacts/.
-import { mkdir } from 'node:fs/promises';
-import { serveDir } from './serve.mjs';
-import { launch, suite, assert, inkPixels } from './browser.mjs';
+// Browser end-to-end tests of the built page (dist/, from `trunk build --release`) on the CPU
+// backend, in headless Chromium: `npx playwright test --project cpu`. Screenshots go to
+// test-artifacts/.
+import { test } from './fixtures.mjs';
+import { assert, inkPixels } from './helpers.mjs';
 
 const ARTIFACTS = 'test-artifacts';
-await mkdir(ARTIFACTS, { recursive: true });
-const server = await serveDir('dist');
-const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await launch();
-const { test, summary } = suite(browser);
 
-await test('the page loads, plays the chain to t = 0 and draws the samples', async (page, errors) => {
+test('the page loads, plays the chain to t = 0 and draws the samples', async ({ page, base }) => {
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   assert(await page.$eval('ptheta-chain', (el) => el.dataset.t) === '50', 'starts at t = T = 50');
@@ -24,10 +19,9 @@ await test('the page loads, plays the chain to t = 0 and draws the samples', asy
   const ink = await inkPixels(page);
   assert(ink > 500, `points drawn on the canvas (${ink} ink pixels)`);
   await page.screenshot({ path: `${ARTIFACTS}/chain-end.png` });
-  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-await test('keyboard alone: tab to Step, press it, then step back', async (page, errors) => {
+test('keyboard alone: tab to Step, press it, then step back', async ({ page, base }) => {
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   const step = page.getByRole('button', { name: 'Step forward' });
@@ -38,10 +32,9 @@ await test('keyboard alone: tab to Step, press it, then step back', async (page,
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Enter');
   assert(await page.$eval('ptheta-chain', (el) => el.dataset.t) === '49', 'back by keyboard');
-  assert(errors.length === 0, `console errors: ${errors.join(' | ')}`);
 });
 
-await test('a corrupt weights file gives a clear error and the page keeps working', async (page) => {
+test('a corrupt weights file gives a clear error and the page keeps working', async ({ page, base }) => {
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'index.html'));
@@ -52,7 +45,7 @@ await test('a corrupt weights file gives a clear error and the page keeps workin
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
 });
 
-await test('an invalid attribute is named in the error', async (page) => {
+test('an invalid attribute is named in the error', async ({ page, base }) => {
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   await page.$eval('ptheta-chain', (el) => el.setAttribute('variance', 'huge'));
@@ -60,7 +53,3 @@ await test('an invalid attribute is named in the error', async (page) => {
   const msg = await page.locator('ptheta-chain .status span').textContent();
   assert(msg.includes('variance="huge"') && msg.includes('fixed-small'), msg);
 });
-
-await browser.close();
-server.close();
-process.exit(summary() ? 1 : 0);

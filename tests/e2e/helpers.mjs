@@ -1,15 +1,17 @@
-// Launches the system Chromium through playwright-core. It never downloads a browser; if
-// Chromium cannot start, the test run fails loudly.
+// Shared by the Playwright tests (playwright.config.mjs, fixtures.mjs, *.spec.mjs) and the
+// benchmark scripts (bench.mjs, bench-gpu.mjs): the system Chromium and its flags, and the pixel
+// counts the tests use. Nothing here downloads a browser; if Chromium cannot start, the run fails.
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * `webgpu`: WebGPU on SwiftShader. `present` (with webgpu, the default) adds the flags that make
- * SwiftShader Chromium's Vulkan device too: without them headless Chromium computes with WebGPU
- * but loses the device when a WebGPU canvas is presented.
+ * Launch options for the system Chromium. `webgpu`: WebGPU on SwiftShader. `present` (with
+ * webgpu, the default) adds the flags that make SwiftShader Chromium's Vulkan device too: without
+ * them headless Chromium computes with WebGPU but loses the device when a WebGPU canvas is
+ * presented.
  */
-export async function launch({ webgpu = false, present = true } = {}) {
+export function launchOptions({ webgpu = false, present = true } = {}) {
   const args = [
     '--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-first-run',
@@ -19,46 +21,24 @@ export async function launch({ webgpu = false, present = true } = {}) {
     args.push('--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
       '--use-angle=vulkan');
   }
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  return { executablePath: CHROMIUM, headless: true, args };
+}
+
+/** The system Chromium with `launchOptions(opts)`, for the scripts outside the test runner. */
+export function launch(opts = {}) {
+  return chromium.launch(launchOptions(opts));
 }
 
 export function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
-/**
- * A small test runner on one browser: each test gets a fresh page and fails on any console
- * error it did not expect. `summary()` prints `# N passed, M failed` and returns M.
- */
-export function suite(browser, viewport = { width: 1000, height: 1100 }) {
-  let passed = 0;
-  let failed = 0;
-  const report = (name, error) => {
-    if (error) {
-      console.log(`not ok - ${name}\n  ${String(error.stack ?? error).split('\n').join('\n  ')}`);
-      failed++;
-    } else {
-      console.log(`ok - ${name}`);
-      passed++;
-    }
-  };
-  async function test(name, fn) {
-    const page = await browser.newPage({ viewport });
-    const errors = [];
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    try {
-      await fn(page, errors);
-      report(name);
-    } catch (e) {
-      report(name, e);
-    } finally {
-      await page.close();
-    }
-  }
-  const summary = () => {
-    console.log(`# ${passed} passed, ${failed} failed`);
-    return failed;
-  };
-  return { test, report, summary };
+/** The console errors a lost WebGPU device may cause, for the tests that lose one on purpose. */
+export const DEVICE_LOSS_ERRORS = /lost|destroy|map/i;
+
+/** Shrinks the page's chain (SwiftShader computes on the CPU) and waits until it is rebuilt. */
+export async function small(page, samples, steps) {
+  await page.$eval('ptheta-chain', (el, [n, s]) => { el.setAttribute('samples', String(n)); el.setAttribute('steps', String(s)); }, [samples, steps]);
+  await page.waitForFunction((n) => document.querySelector('ptheta-chain').chain?.samples === n, samples, { timeout: 60000 });
+  await page.waitForSelector(`ptheta-chain[data-state="ready"][data-t="${steps}"]`, { timeout: 60000 });
 }
 
 /**

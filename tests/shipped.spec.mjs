@@ -1,0 +1,57 @@
+// Every shipped weights file is listed in weights/manifest.json, and re-running the eval command
+// recorded there reproduces the recorded figures: `npx playwright test --project shipped` (no
+// browser). One test per check; each model's eval runs once, in the first check that needs it.
+//
+// Tolerance: eval is deterministic for a given binary, but another CPU (AVX-512 vs AVX2 gemm
+// kernels) sums in another order; those ~1e-6 differences pass through the 1000-step chain. 5%
+// relative on the quality ratio and 0.02 nats/dim on the ELBO are far above that drift and far
+// below the gap between models.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { test } from '@playwright/test';
+
+const manifest = JSON.parse(readFileSync('weights/manifest.json', 'utf8'));
+
+function check(ok, detail) {
+  if (!ok) throw new Error(detail);
+  console.log(`  ${detail}`);
+}
+
+test.beforeAll(() => {
+  test.setTimeout(60 * 60_000); // a cold release build on a small machine
+  execFileSync('cargo', ['build', '--release', '--bin', 'ptheta'], { stdio: 'inherit' });
+});
+
+const listed = new Set(manifest.map((m) => m.file));
+for (const f of readdirSync('weights').filter((f) => f.endsWith('.safetensors'))) {
+  test(`${f} is listed in the manifest`, () => check(listed.has(f), `${f} ${listed.has(f) ? 'is' : 'is not'} in weights/manifest.json`));
+}
+
+const evals = new Map();
+/** The figures of `target/release/ptheta` running the manifest's eval command for `m`. */
+function evaluate(m) {
+  if (!evals.has(m.file)) {
+    const args = m.eval_command.split(' ').slice(1);
+    evals.set(m.file, JSON.parse(execFileSync('target/release/ptheta', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
+  }
+  return evals.get(m.file);
+}
+
+for (const m of manifest) {
+  test(`${m.file} quality ratio reproduced`, () => {
+    const r0 = m.eval.quality.ratio;
+    const r1 = evaluate(m).quality.ratio;
+    check(Math.abs(r1 - r0) <= 0.05 * Math.abs(r0), `recorded ${r0.toFixed(4)}, now ${r1.toFixed(4)}`);
+  });
+  test(`${m.file} negative ELBO reproduced`, () => {
+    const e0 = m.eval.nelbo.total;
+    const e1 = evaluate(m).nelbo.total;
+    check(Math.abs(e1 - e0) <= 0.02, `recorded ${e0.toFixed(4)}, now ${e1.toFixed(4)}`);
+  });
+  if (m.file.endsWith('-epsilon.safetensors')) {
+    test(`${m.file} epsilon model reaches quality ratio ≤ 2.0`, () => {
+      const r0 = m.eval.quality.ratio;
+      check(r0 <= 2.0, `ratio ${r0.toFixed(3)}`);
+    });
+  }
+}
