@@ -1,17 +1,47 @@
 // The lesson page: reads the shared state from the address, wires the settings, the language and
 // theme switches to the widgets, and writes the state back so a teacher can share the exact view.
+// Every choice, limit and rule comes from the catalog (state.js); every text from i18n/*.json.
 import './ptheta-chain.js';
 import './panels.js';
-import { t as msg, setLang, lang, initialLang } from './i18n.js';
+import { t as msg, setLang, lang, initialLang, LANGS, MESSAGES } from './i18n.js';
 import { rich, markScrollable } from './tex.js';
-import { parseState, writeState, formatState, paramsFor, weightsFor, DATASETS, PARAMS, VARIANCES, SCHEDULES } from './state.js';
+import { CATALOG, parseState, stateWith, writeState, formatState, paramsFor, paramEntry, weightsFor } from './state.js';
 
 const $ = (s) => document.querySelector(s);
 const chainEl = $('#chain');
-const { state, errors } = parseState(location.search);
-state.lang ??= initialLang();
+const parsed = parseState(location.search);
+let state = { ...parsed.state, lang: parsed.state.lang ?? initialLang() };
 setLang(state.lang);
 document.documentElement.lang = state.lang;
+
+/** What #state-error shows: the address's refused fields, or the last refused change. */
+let notice = parsed.errors.length
+  ? { key: 'ui.stateError', vars: { message: parsed.errors.map((e) => e.message).join('; ') } }
+  : null;
+
+const label = {
+  dataset: (v) => msg(`ds.${v}`),
+  param: (v) => msg(`param.${v}`),
+  variance: (v) => msg(`var.${v}`),
+  schedule: (v) => msg(`sch.${v}`),
+};
+
+/** The notes under the settings: what the current dataset and model cannot do, from the catalog. */
+function notes() {
+  const out = [];
+  const every = CATALOG.parameterizations.length;
+  const shipped = paramsFor(state.dataset);
+  const full = CATALOG.datasets.filter((d) => d.parameterizations.length === every).map((d) => label.dataset(d.name));
+  if (shipped.length < every && full.length) {
+    out.push(msg('ui.fewModels', { full: full.join(', '), dataset: label.dataset(state.dataset), models: shipped.map(label.param).join(', ') }));
+  }
+  const allowed = paramEntry(state.param).variances;
+  for (const v of CATALOG.variances.filter((x) => !allowed.includes(x))) {
+    const able = CATALOG.parameterizations.filter((p) => p.variances.includes(v)).map((p) => label.param(p.name));
+    out.push(msg('var.needs', { variance: label.variance(v), params: able.join(', ') }));
+  }
+  return out.join(' ');
+}
 
 function texts() {
   document.title = msg('doc.title');
@@ -19,31 +49,36 @@ function texts() {
     el.innerHTML = rich(msg(el.dataset.i18n, { samples: state.samples }), el.hasAttribute('data-i18n-html'));
   }
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', msg(el.dataset.i18nLabel));
-  fillSelect($('#set-dataset'), DATASETS, (v) => msg(`ds.${v}`), state.dataset);
-  fillSelect($('#set-param'), PARAMS, (v) => msg(`param.${v}`), state.param, (v) => !paramsFor(state.dataset).includes(v));
-  fillSelect($('#set-variance'), VARIANCES, (v) => msg(`var.${v}`), state.variance,
-    (v) => v === 'learned' && state.param !== 'mean-variance');
-  fillSelect($('#set-schedule'), SCHEDULES, (v) => msg(`sch.${v}`), state.schedule);
-  $('#set-steps').value = String(state.steps);
-  $('#set-lang').value = lang();
-  $('#only-moons').textContent = [state.dataset === 'moons' ? '' : msg('ui.onlyMoons'),
-    state.param === 'mean-variance' ? '' : msg('var.learnedNeeds')].filter(Boolean).join(' ');
-  const notice = $('#state-error');
-  notice.hidden = errors.length === 0;
-  notice.textContent = errors.length ? msg('ui.stateError', { message: errors.join('; ') }) : '';
+  const shipped = paramsFor(state.dataset);
+  const variances = paramEntry(state.param).variances;
+  fillSelect($('#set-dataset'), CATALOG.datasets.map((d) => d.name), label.dataset, state.dataset);
+  fillSelect($('#set-param'), CATALOG.parameterizations.map((p) => p.name), label.param, state.param, (v) => !shipped.includes(v));
+  fillSelect($('#set-variance'), CATALOG.variances, label.variance, state.variance, (v) => !variances.includes(v));
+  fillSelect($('#set-schedule'), CATALOG.plotSchedules, label.schedule, state.schedule);
+  // Each language is named in itself.
+  fillSelect($('#set-lang'), LANGS, (l) => MESSAGES[l]['lang.name'], lang()).forEach((o) => { o.lang = o.value; });
+  const steps = $('#set-steps');
+  steps.min = String(CATALOG.limits.steps.min);
+  steps.max = String(CATALOG.limits.steps.max);
+  steps.value = String(state.steps);
+  $('#model-note').textContent = notes();
+  const box = $('#state-error');
+  box.hidden = notice === null;
+  box.textContent = notice ? msg(notice.key, notice.vars) : '';
 }
 
-function fillSelect(select, values, label, current, disabled = () => false) {
-  select.replaceChildren(...values.map((v) => {
-    const o = new Option(label(v), v, false, v === current);
+function fillSelect(select, values, text, current, disabled = () => false) {
+  const options = values.map((v) => {
+    const o = new Option(text(v), v, false, v === current);
     o.disabled = disabled(v);
     return o;
-  }));
+  });
+  select.replaceChildren(...options);
+  return options;
 }
 
-/** Pushes the state into every widget; `keepT` re-runs a new model to the chain's current t. */
-function apply({ keepT = false } = {}) {
-  if (keepT && chainEl.chain) state.t = chainEl.chain.t;
+/** Pushes the state into every widget and the address. */
+function apply() {
   const attrs = {
     weights: weightsFor(state.dataset, state.param), steps: state.steps, samples: state.samples,
     seed: state.seed, variance: state.variance,
@@ -61,35 +96,36 @@ function apply({ keepT = false } = {}) {
   sch.setAttribute('dataset', state.dataset);
   const cmp = $('ptheta-compare');
   for (const k of ['seed', 'steps', 'samples']) cmp.setAttribute(k, String(state[k]));
-  cmp.setAttribute('param', state.dataset === 'moons' ? state.param : 'epsilon');
+  cmp.setAttribute('param', state.param);
   texts();
   writeState(state);
 }
 
-function setParam(param) {
-  state.param = param;
-  if (state.variance === 'learned' && param !== 'mean-variance') state.variance = 'fixed-small';
-  if (param === 'mean-variance' && state.variance === 'fixed-small') state.variance = 'learned';
-  apply({ keepT: true });
+/**
+ * The reader changed one field: the catalog's rules give the new state (or refuse it, and the
+ * notice names the field). `keepT` re-runs a new model to the chain's current t.
+ */
+function change(field, value, { keepT = false } = {}) {
+  const from = keepT && chainEl.chain ? { ...state, t: chainEl.chain.t } : state;
+  try {
+    state = stateWith(from, field, value);
+    if (notice?.key === 'ui.changeRefused') notice = null;
+  } catch (e) {
+    notice = { key: 'ui.changeRefused', vars: { field, message: e.message } };
+  }
+  apply();
 }
 
-$('#set-dataset').addEventListener('change', (e) => {
-  state.dataset = e.target.value;
-  if (!paramsFor(state.dataset).includes(state.param)) state.param = 'epsilon';
-  if (state.variance === 'learned' && state.param !== 'mean-variance') state.variance = 'fixed-small';
-  state.t = null;
-  apply();
+$('#set-dataset').addEventListener('change', (e) => change('dataset', e.target.value));
+$('#set-param').addEventListener('change', (e) => change('param', e.target.value, { keepT: true }));
+document.addEventListener('ptheta-param', (e) => change('param', e.detail.param, { keepT: true }));
+$('#set-variance').addEventListener('change', (e) => change('variance', e.target.value, { keepT: true }));
+$('#set-schedule').addEventListener('change', (e) => change('schedule', e.target.value));
+document.addEventListener('ptheta-schedule', (e) => change('schedule', e.detail.schedule));
+$('#set-steps').addEventListener('change', (e) => change('steps', e.target.value));
+chainEl.addEventListener('ptheta-config', (e) => {
+  for (const [field, value] of Object.entries(e.detail)) change(field, value);
 });
-$('#set-param').addEventListener('change', (e) => setParam(e.target.value));
-document.addEventListener('ptheta-param', (e) => setParam(e.detail.param));
-$('#set-variance').addEventListener('change', (e) => { state.variance = e.target.value; apply({ keepT: true }); });
-$('#set-schedule').addEventListener('change', (e) => { state.schedule = e.target.value; apply(); });
-document.addEventListener('ptheta-schedule', (e) => { state.schedule = e.detail.schedule; apply(); });
-$('#set-steps').addEventListener('change', (e) => {
-  const v = Number(e.target.value);
-  if (Number.isInteger(v) && v >= 2 && v <= 1000) { state.steps = v; state.t = null; apply(); } else e.target.value = String(state.steps);
-});
-chainEl.addEventListener('ptheta-config', (e) => { Object.assign(state, e.detail); state.t = null; apply(); });
 
 // t changes many times a second while playing; the address follows when it settles.
 let urlTimer = 0;
@@ -100,18 +136,25 @@ chainEl.addEventListener('ptheta-step', (e) => {
 });
 
 $('#set-lang').addEventListener('change', (e) => {
-  state.lang = e.target.value;
+  try {
+    state = stateWith(state, 'lang', e.target.value);
+  } catch (err) {
+    notice = { key: 'ui.changeRefused', vars: { field: 'lang', message: err.message } };
+    texts();
+    return;
+  }
   setLang(state.lang);
   texts();
   writeState(state);
 });
 
+// The canvases read their colours from CSS when they draw; widgets redraw on `ptheta-theme`
+// (and on a change of the system's colour scheme, which they watch themselves).
 const THEMES = ['auto', 'light', 'dark'];
 $('#set-theme').addEventListener('change', (e) => {
-  const v = THEMES.includes(e.target.value) ? e.target.value : 'auto';
-  if (v === 'auto') delete document.documentElement.dataset.theme; else document.documentElement.dataset.theme = v;
-  // The canvases read their colours from CSS when they draw; the widgets redraw on this event.
-  document.dispatchEvent(new CustomEvent('ptheta-lang', { detail: { lang: lang() } }));
+  const theme = THEMES.includes(e.target.value) ? e.target.value : 'auto';
+  if (theme === 'auto') delete document.documentElement.dataset.theme; else document.documentElement.dataset.theme = theme;
+  document.dispatchEvent(new CustomEvent('ptheta-theme', { detail: { theme } }));
 });
 
 $('#share').addEventListener('click', async () => {

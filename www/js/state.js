@@ -1,77 +1,51 @@
-// The page's shareable state, kept in the address (?dataset=…&param=…): parsing with a named
-// error for each bad field (the field falls back to its default and the page keeps working), and
-// writing it back without adding history entries.
+// The page's shareable state, kept in the address (?dataset=…&param=…). Every name, default, limit
+// and rule is Rust's (src/catalog.rs, exported by src/wasm_catalog.rs): this module only calls it.
+// A state is `{ dataset, param, variance, schedule, steps, samples, seed, t, lang }` (t and lang
+// may be null).
+import { lessonApi } from './lesson-wasm.js';
 
-export const DATASETS = ['moons', 'swiss-roll', 'eight-gaussians', 'checkerboard', 'circles', 'letters'];
-export const PARAMS = ['epsilon', 'mean', 'mean-variance', 'x0', 'v'];
-export const VARIANCES = ['fixed-small', 'fixed-large', 'learned'];
-export const SCHEDULES = ['linear', 'cosine', 'linear-unscaled'];
-export const LANG_KEYS = ['en', 'es'];
+const api = await lessonApi();
 
-export const DEFAULTS = Object.freeze({
-  dataset: 'moons', param: 'epsilon', variance: 'fixed-small', schedule: 'linear',
-  steps: 50, samples: 1024, seed: 0, t: null, lang: null,
-});
+/** Every name, limit, default, rule and shipped model (see src/wasm_catalog.rs for its shape). */
+export const CATALOG = api.catalog();
 
-const INTS = { steps: [2, 1000], samples: [16, 8192], seed: [0, 4294967295], t: [0, 1000] };
-const CHOICES = { dataset: DATASETS, param: PARAMS, variance: VARIANCES, schedule: SCHEDULES, lang: LANG_KEYS };
-
-/** Which parameterizations ship for a dataset (only moons has all of them). */
-export function paramsFor(dataset) {
-  return dataset === 'moons' ? PARAMS : ['epsilon'];
-}
-
-/** The weights file of a (dataset, parameterization). */
-export function weightsFor(dataset, param) {
-  return `weights/${dataset}-${param}.safetensors`;
+/**
+ * State from a query string: `{ state, errors: [{ field, message }] }`. Every bad field is named
+ * and falls back to its default (or to what the rules allow), so the page always opens.
+ */
+export function parseState(search) {
+  return api.parseState(search);
 }
 
 /**
- * State from a query string. Returns { state, errors }: every field valid, and one message per
- * rejected field naming it and what it accepts.
+ * `state` with one field changed by the reader, the catalog's rules applied (a new dataset keeps
+ * the parameterization if it ships there, a new parameterization takes its default variance
+ * unless another allowed one was chosen, a new model or T starts at x_T). Throws the refusal, an
+ * Error whose message names the field and what it accepts.
  */
-export function parseState(search) {
-  const q = new URLSearchParams(search);
-  const state = { ...DEFAULTS };
-  const errors = [];
-  for (const [key, allowed] of Object.entries(CHOICES)) {
-    const raw = q.get(key);
-    if (raw === null) continue;
-    if (allowed.includes(raw)) state[key] = raw;
-    else errors.push(`${key}="${raw}" must be one of ${allowed.join(', ')}`);
-  }
-  for (const [key, [lo, hi]] of Object.entries(INTS)) {
-    const raw = q.get(key);
-    if (raw === null) continue;
-    const v = Number(raw);
-    if (raw.trim() !== '' && Number.isInteger(v) && v >= lo && v <= hi) state[key] = v;
-    else errors.push(`${key}="${raw}" must be a whole number from ${lo} to ${hi}`);
-  }
-  if (!paramsFor(state.dataset).includes(state.param)) {
-    errors.push(`param="${state.param}" is not shipped for dataset "${state.dataset}" (only ${paramsFor(state.dataset).join(', ')})`);
-    state.param = 'epsilon';
-  }
-  if (state.variance === 'learned' && state.param !== 'mean-variance') {
-    errors.push(`variance="learned" needs param="mean-variance", not "${state.param}"`);
-    state.variance = 'fixed-small';
-  }
-  if (state.t !== null && state.t > state.steps) {
-    errors.push(`t="${state.t}" is beyond steps=${state.steps}`);
-    state.t = null;
-  }
-  return { state, errors };
+export function stateWith(state, field, value) {
+  return api.stateWith(state, field, String(value));
 }
 
 /** The query string of a state (only what differs from the defaults, plus t and lang). */
 export function formatState(state) {
-  const q = new URLSearchParams();
-  for (const key of ['dataset', 'param', 'variance', 'schedule', 'steps', 'samples', 'seed', 't', 'lang']) {
-    const v = state[key];
-    if (v !== null && v !== undefined && (v !== DEFAULTS[key] || key === 't' || key === 'lang')) q.set(key, String(v));
-  }
-  return `?${q}`;
+  return api.formatState(state);
 }
 
+/** Puts the state in the address without adding a history entry. */
 export function writeState(state) {
   history.replaceState(null, '', `${location.pathname}${formatState(state)}${location.hash}`);
+}
+
+/** Which parameterizations ship for a dataset, in the lesson's order. */
+export const paramsFor = (dataset) => CATALOG.datasets.find((d) => d.name === dataset)?.parameterizations ?? [];
+
+/** The catalog's entry of a parameterization: `{ name, variances, defaultVariance, tex, meanFrom }`. */
+export const paramEntry = (name) => CATALOG.parameterizations.find((p) => p.name === name);
+
+/** The shipped weights file of a (dataset, parameterization), from the catalog's models. */
+export function weightsFor(dataset, param) {
+  const model = CATALOG.models.find((m) => m.dataset === dataset && m.parameterization === param);
+  if (!model) throw new Error(`no shipped model for dataset "${dataset}" and param "${param}" (shipped: ${paramsFor(dataset).join(', ')})`);
+  return `weights/${model.file}`;
 }
