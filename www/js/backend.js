@@ -5,7 +5,7 @@
 //
 // Contract (kept stable for the widgets):
 //   const chain = await createChain(weightsBytes, { steps, samples, seed, variance, backend }, { onBackendChange })
-//   chain.backend            'webgpu' | 'cpu'
+//   chain.backend            the backend running it: webgpu or cpu
 //   chain.adapter            { vendor, architecture, description } | null
 //   chain.fallbackReason     why the CPU runs when WebGPU was possible or asked for, else null
 //   chain.t, chain.steps, chain.samples
@@ -27,16 +27,11 @@
 // onBackendChange({ backend, reason }) fires when the chain moves from WebGPU to the CPU mid-run
 // (it is also kept as the property chain.onBackendChange). The points layer is a canvas that
 // drawImage can copy in both backends.
-import init, { WasmChain } from '../ptheta.js';
+import { WasmChain } from '../ptheta.js';
+import { loadWasm, catalog } from './lesson-wasm.js';
+import { sizeCanvas, drawTrails, rgba } from './draw.js';
 
-let wasmReady = null;
-/** Loads the wasm module once per page. */
-export function loadWasm() {
-  wasmReady ??= init();
-  return wasmReady;
-}
-
-export const BACKENDS = ['auto', 'webgpu', 'cpu'];
+export { loadWasm };
 
 let adapterInfoOnce = null;
 /**
@@ -58,40 +53,27 @@ async function requestAdapterInfo() {
   }
 }
 
-/** Creates a chain; `options.backend` is 'auto' (default), 'webgpu' or 'cpu'. */
 // Set when a device was lost after WebGPU drew on a canvas: some browsers (headless Chromium on
 // SwiftShader) compute with WebGPU but lose the device when presenting a canvas. Later chains on
 // the page then keep WebGPU for the chain and draw with Canvas 2D. A page (or test) may decide up
 // front with globalThis.PTHETA_GPU_DRAW = false.
 let canvasPresentationFailed = false;
 
+/**
+ * Creates a chain; `options.backend` is one of the catalog's backends (the wasm chain checks it
+ * and picks its default, `auto`, when it is absent).
+ */
 export async function createChain(weights, options = {}, { onBackendChange, gpuDraw } = {}) {
   gpuDraw ??= !canvasPresentationFailed && globalThis.PTHETA_GPU_DRAW !== false;
   await loadWasm();
-  const { backend = 'auto', ...rest } = options;
-  if (!BACKENDS.includes(backend)) {
-    throw new Error(`backend "${backend}" must be one of ${BACKENDS.join(', ')}`);
-  }
-  const info = backend === 'cpu' ? null : await adapterInfo();
-  const inner = await WasmChain.create(weights, { ...rest, backend });
+  // Before wgpu's own request, whatever the backend: asking later would destroy its device. A
+  // CPU chain asks too (harmless: no device exists before the first WebGPU chain has asked).
+  const info = await adapterInfo();
+  const inner = await WasmChain.create(weights, options);
   const chain = new Chain(inner, onBackendChange);
   chain.gpuDraw = gpuDraw;
   if (inner.backend === 'webgpu') chain.adapter = info;
   return chain;
-}
-
-let colorContext = null;
-/** Any CSS colour → [r, g, b, a] in 0–1, through the browser's own parser. */
-function rgba(color) {
-  colorContext ??= document.createElement('canvas').getContext('2d');
-  colorContext.fillStyle = '#000';
-  colorContext.fillStyle = color;
-  const c = colorContext.fillStyle;
-  if (c.startsWith('#')) {
-    return [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16) / 255).concat(1);
-  }
-  const [r, g, b, a = 1] = c.match(/[\d.]+/g).map(Number);
-  return [r / 255, g / 255, b / 255, a];
 }
 
 class Chain {
@@ -103,8 +85,6 @@ class Chain {
     this.fallbackReason = inner.fallbackReason ?? null;
     this.canvas = null;
     this.container = null;
-    // CPU only: earlier states for trails, most recent last (the GPU keeps its own ring).
-    this.trail = [];
   }
 
   get t() { return this.inner.t; }
@@ -120,7 +100,6 @@ class Chain {
     this.backend = this.inner.backend;
     this.fallbackReason = this.inner.fallbackReason ?? null;
     this.adapter = null;
-    this.trail = [];
     // a canvas that had a WebGPU context cannot get a 2-D one
     if (this.container) this.mount(this.container);
     this.onBackendChange?.({ backend: this.backend, reason: this.fallbackReason });
@@ -135,38 +114,15 @@ class Chain {
     }
   }
 
-  async step(n = 1) {
-    return this.#call(async () => {
-      if (this.inner.backend === 'webgpu') return this.inner.step(n);
-      for (let k = 0; k < n && this.inner.t > 0; k++) {
-        this.trail.push(await this.inner.positions());
-        if (this.trail.length > 16) this.trail.shift();
-        this.inner.step(1);
-      }
-      return this.inner.t;
-    });
-  }
-
-  async stepBack() {
-    return this.#call(() => {
-      this.trail.pop();
-      return this.inner.stepBack();
-    });
-  }
-
-  async reset() {
-    return this.#call(() => {
-      this.trail = [];
-      this.inner.reset();
-    });
-  }
+  async step(n = 1) { return this.#call(() => this.inner.step(n)); }
+  async stepBack() { return this.#call(() => this.inner.stepBack()); }
+  async reset() { return this.#call(() => { this.inner.reset(); }); }
 
   async goTo(t) {
     if (!Number.isInteger(t) || t < 0 || t > this.steps) {
       throw new Error(`t = ${t} is outside the chain: it runs from ${this.steps} to 0`);
     }
-    if (this.t > t && this.inner.backend === 'webgpu') await this.step(this.t - t);
-    while (this.t > t) await this.step(1);
+    if (this.t > t) await this.step(this.t - t);
     while (this.t < t) await this.stepBack();
     return this.t;
   }
@@ -190,11 +146,15 @@ class Chain {
     return c;
   }
 
-  async draw({ half = 3, trails = 0, color = '#1f4fa3' } = {}) {
+  /**
+   * Draws x_t and up to `trails` earlier states. Defaults (`half`, the view's extent) come from
+   * the catalog's view; `color` is any CSS colour.
+   */
+  async draw({ half, trails = 0, color = '#1f4fa3' } = {}) {
     const c = this.canvas;
     if (!c) return;
-    const w = Math.max(1, Math.round(c.clientWidth * devicePixelRatio));
-    if (c.width !== w || c.height !== w) { c.width = w; c.height = w; }
+    half ??= (await catalog()).view.half;
+    sizeCanvas(c);
     this.inner.checkDevice();
     this.#sync();
     if (this.canvas !== c) return this.draw({ half, trails, color });
@@ -205,20 +165,19 @@ class Chain {
     }
     // read first, then clear and draw in one go: clearing before the await would show an empty
     // layer for as long as the readback takes
-    const now = await this.inner.positions();
+    const layers = [{ back: 0, points: await this.inner.positions() }];
+    // The CPU chain keeps its own history; a WebGPU chain drawn here has its ring on the GPU,
+    // which would cost a readback per state, so it draws x_t alone.
+    if (this.inner.backend !== 'webgpu') {
+      for (let back = 1; back <= trails; back++) {
+        const points = this.inner.earlier(back);
+        if (!points) break;
+        layers.push({ back, points });
+      }
+    }
     const ctx = c.getContext('2d');
     ctx.clearRect(0, 0, c.width, c.height);
-    const s = c.width / (2 * half);
-    const r = Math.max(1.5, c.width / 400);
-    const states = [...this.trail.slice(this.trail.length - Math.min(trails, this.trail.length)), now];
-    ctx.fillStyle = color;
-    states.forEach((p, k) => {
-      ctx.globalAlpha = k === states.length - 1 ? 1 : 0.08 + 0.25 * (k + 1) / states.length;
-      for (let i = 0; i < p.length; i += 2) {
-        ctx.fillRect((p[i] + half) * s - r, (half - p[i + 1]) * s - r, 2 * r, 2 * r);
-      }
-    });
-    ctx.globalAlpha = 1;
+    drawTrails(ctx, layers, { half, width: c.width, color });
   }
 
   free() {

@@ -1,31 +1,93 @@
-// The lesson page's own wasm exports (src/wasm_lesson.rs), loaded through the same module and
-// instance as the chain (backend.js), so the page instantiates the wasm once.
-import { loadWasm } from './backend.js';
-import * as wasm from '../ptheta.js';
+// The wasm module, loaded once per page and shared by the chain (backend.js), the lesson's own
+// exports (src/wasm_lesson.rs) and the catalog (src/wasm_catalog.rs): every name, limit, default,
+// drawing rule and shipped model the widgets use comes from `catalog()`, never from a list here.
+import init, * as wasm from '../ptheta.js';
 
+let wasmReady = null;
+/** Loads the wasm module once per page. */
+export function loadWasm() {
+  wasmReady ??= init();
+  return wasmReady;
+}
+
+/** The wasm exports, once loaded. */
 export async function lessonApi() {
   await loadWasm();
   return wasm;
 }
 
-/** Weights files are fetched once per page and shared by every widget that needs them. */
-const cache = new Map();
-export function fetchWeights(url) {
-  if (!cache.has(url)) {
-    cache.set(url, fetch(url).then(async (res) => {
-      if (!res.ok) throw new Error(`could not load weights from ${url}: HTTP ${res.status}`);
-      return new Uint8Array(await res.arrayBuffer());
-    }).catch((e) => { cache.delete(url); throw e; }));
-  }
-  return cache.get(url);
+let catalogValue = null;
+let catalogPromise = null;
+/**
+ * The catalog (shape: src/wasm_catalog.rs): datasets, parameterizations in lesson order, variances,
+ * plotSchedules, backends, draws, limits, defaults, view, models. Read once per page.
+ */
+export function catalog() {
+  catalogPromise ??= loadWasm().then(() => {
+    catalogValue = wasm.catalog();
+    return catalogValue;
+  });
+  return catalogPromise;
 }
 
-let manifest = null;
-/** The shipped models' eval figures (weights/manifest.json), keyed by file name. */
-export function evalFigures() {
-  manifest ??= fetch('weights/manifest.json').then((r) => {
-    if (!r.ok) throw new Error(`could not load weights/manifest.json: HTTP ${r.status}`);
-    return r.json();
-  }).then((rows) => Object.fromEntries(rows.map((r) => [r.file, r.eval])));
-  return manifest;
+/** The catalog if it has been read already (after any `await catalog()`), else null. */
+export function catalogNow() {
+  return catalogValue;
+}
+
+/** The catalog entry of parameterization `name` ({ name, variances, defaultVariance, tex, meanFrom }). */
+export function parameterizationOf(cat, name) {
+  return cat.parameterizations.find((p) => p.name === name) ?? null;
+}
+
+/** The parameterizations shipped for dataset `name`. */
+export function shippedFor(cat, name) {
+  return cat.datasets.find((d) => d.name === name)?.parameterizations ?? [];
+}
+
+/** The shipped model of (dataset, parameterization), with its recorded figures, or null. */
+export function modelFor(cat, dataset, parameterization) {
+  return cat.models.find((m) => m.dataset === dataset && m.parameterization === parameterization) ?? null;
+}
+
+/** Where a shipped model's weights are served. */
+export const weightsUrl = (model) => `weights/${model.file}`;
+
+/**
+ * Weights files are fetched once per page and shared by every widget that needs them.
+ * `onProgress(fraction)` is called while the body arrives when its size is known (a later caller
+ * of a download in flight joins its progress; a finished one reports nothing).
+ */
+const cache = new Map();
+export function fetchWeights(url, { onProgress } = {}) {
+  let entry = cache.get(url);
+  if (!entry) {
+    entry = { listeners: new Set() };
+    entry.promise = download(url, (f) => { for (const l of entry.listeners) l(f); })
+      .catch((e) => { cache.delete(url); throw e; })
+      .finally(() => entry.listeners.clear());
+    cache.set(url, entry);
+  }
+  if (onProgress) entry.listeners.add(onProgress);
+  return entry.promise;
+}
+
+async function download(url, progress) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`could not load weights from ${url}: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length')) || 0;
+  if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());
+  const reader = res.body.getReader();
+  const bytes = new Uint8Array(total);
+  let got = 0;
+  progress(0);
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (got + value.length > total) throw new Error(`weights from ${url} are larger than announced`);
+    bytes.set(value, got);
+    got += value.length;
+    progress(got / total);
+  }
+  return bytes.subarray(0, got);
 }

@@ -2,55 +2,47 @@
 // distribution), the points layer that the chain draws itself (backend.js: Canvas 2D on the CPU,
 // straight from the GPU buffer on WebGPU) and an overlay for the inspector's arrows and the drift
 // field — with play / pause / step / back / reset, speed, a t scrubber, samples, seed, and a live
-// divergence between the samples and the data. All state lives in the element.
-import { createChain, BACKENDS } from './backend.js';
-
-// How a WebGPU chain's points reach the screen: straight from the GPU buffer (default), or read
-// back and drawn with Canvas 2D where the browser cannot present a WebGPU canvas.
-const DRAWS = ['webgpu', 'canvas2d'];
-import { lessonApi } from './lesson-wasm.js';
+// divergence between the samples and the data. All state lives in the element; the play loop
+// (chain/player.js), hit-testing (chain/hit-test.js) and the overlay's drawing (chain/overlay.js)
+// are modules of their own, its styles are chain/ptheta-chain.css, and every name, limit and
+// drawing constant comes from the catalog (lesson-wasm.js).
+import { createChain } from './backend.js';
+import { lessonApi, catalog, catalogNow, fetchWeights } from './lesson-wasm.js';
 import { t as msg, num } from './i18n.js';
+import { sizeCanvas, drawPoints } from './draw.js';
+import { Player } from './chain/player.js';
+import { eventToData, eventToCanvas, nearestSample, nearestSegment } from './chain/hit-test.js';
+import { TERMS, DriftField, drawField, drawMarker, drawInspection } from './chain/overlay.js';
 
-const INT_ATTRS = { steps: [1, 1000], samples: [1, 65536], seed: [0, 4294967295], t: [0, 1000] };
-const VARIANCES = ['fixed-small', 'fixed-large', 'learned'];
-export const VIEW = 3; // the layers show [-VIEW, VIEW]² of data space
-const BINS = 24;
-const FIELD_N = 15;
-// Least time between readbacks while playing on WebGPU (about four refreshes of the numbers a second).
-const READOUT_MS = 250;
-export const TERMS = ['mean', 'noise', 'eps', 'x0'];
+export { TERMS };
+
+/** Steps per frame the speed menu offers. */
+const SPEEDS = [1, 2, 5];
+/** How near (in CSS pixels) the pointer must be to an arrow to highlight it. */
+const HOVER_PX = 10;
+/** The attributes read, in the order they are checked (the first bad one is named). */
+const ATTRIBUTES = ['steps', 'samples', 'seed', 't', 'variance', 'backend', 'draw', 'weights'];
+/** Seeds of the data drawn for the divergence's reference and for the background. */
+const REFERENCE_SEED = 2;
+const BACKGROUND_SEED = 1;
+
+/** The shadow root's styles, fetched once for every <ptheta-chain>. */
+const CSS_URL = new URL('./chain/ptheta-chain.css', import.meta.url);
+const sheet = await loadSheet();
+async function loadSheet() {
+  try {
+    const res = await fetch(CSS_URL);
+    if (!res.ok) return null;
+    const s = new CSSStyleSheet();
+    s.replaceSync(await res.text());
+    return s;
+  } catch {
+    return null; // no constructable sheets here: each shadow root links the file instead
+  }
+}
 
 const template = document.createElement('template');
 template.innerHTML = `
-<style>
-  :host { display: block; color: var(--fg); }
-  * { box-sizing: border-box; }
-  .stage { position: relative; width: 100%; aspect-ratio: 1; border: 1px solid var(--line); border-radius: 6px; overflow: hidden; background: var(--paper); touch-action: manipulation; }
-  .stage > canvas, .points { position: absolute; inset: 0; width: 100%; height: 100%; }
-  .overlay { cursor: crosshair; }
-  .bar { display: flex; flex-wrap: wrap; gap: .4rem .6rem; align-items: center; margin: .5rem 0; }
-  button, select, input { font: inherit; color: var(--fg); }
-  button, select, input[type=number] { min-height: 44px; border-radius: 6px; border: 1px solid var(--line); background: var(--button); padding: .2rem .6rem; }
-  button { min-width: 44px; cursor: pointer; }
-  input[type=number] { width: 6.5rem; box-sizing: border-box; }
-  input[type=range] { width: 100%; min-height: 44px; direction: rtl; accent-color: var(--ink); margin: 0; }
-  input[type=checkbox] { width: 24px; height: 24px; accent-color: var(--ink); }
-  label.check { display: inline-flex; align-items: center; gap: .4rem; min-height: 44px; }
-  :is(button, select, input):focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
-  button:disabled { opacity: .55; cursor: default; }
-  output { font-variant-numeric: tabular-nums; }
-  .t { min-width: 4ch; display: inline-block; font-weight: 600; }
-  .status { min-height: 1.5em; }
-  .error { color: var(--error); font-weight: 600; }
-  .notice { background: var(--warn-bg); border: 1px solid var(--warn); border-radius: 6px; padding: .4rem .6rem; margin: .4rem 0; }
-  .notice[hidden] { display: none; }
-  .match { display: grid; grid-template-columns: 1fr; gap: .2rem; font-size: .92rem; }
-  .match svg { width: 100%; height: 48px; border: 1px solid var(--line); border-radius: 4px; }
-  .match polyline { fill: none; stroke: var(--ink); stroke-width: 2; vector-effect: non-scaling-stroke; }
-  progress { width: 100%; }
-  .scale { font-size: .85rem; color: var(--muted); }
-  @media (prefers-reduced-motion: reduce) { * { transition: none !important; } }
-</style>
 <div class="status" role="status" aria-live="polite"><span part="status"></span><progress hidden max="1" value="0"></progress></div>
 <div class="notice" role="alert" hidden></div>
 <div class="stage">
@@ -67,11 +59,11 @@ template.innerHTML = `
   <span><span data-m="chain.backend"></span>: <output class="backend">–</output></span>
 </div>
 <label class="scrub-label"><span data-m="chain.scrub"></span>
-  <input type="range" class="scrub" min="0" max="50" step="1" value="50"></label>
+  <input type="range" class="scrub" min="0" step="1"></label>
 <div class="bar">
   <label><span data-m="chain.speed"></span> <select class="speed"></select></label>
-  <label><span data-m="chain.samples"></span> <input type="number" class="samples" min="16" max="8192" step="1"></label>
-  <label><span data-m="chain.seed"></span> <input type="number" class="seed" min="0" max="4294967295" step="1"></label>
+  <label><span data-m="chain.samples"></span> <input type="number" class="samples" step="1"></label>
+  <label><span data-m="chain.seed"></span> <input type="number" class="seed" step="1"></label>
 </div>
 <div class="bar">
   <label class="check"><input type="checkbox" class="show-bg" checked><span data-m="chain.background"></span></label>
@@ -94,8 +86,11 @@ export class PthetaChain extends HTMLElement {
 
   constructor() {
     super();
-    this.attachShadow({ mode: 'open' }).append(template.content.cloneNode(true));
-    const $ = (s) => this.shadowRoot.querySelector(s);
+    const root = this.attachShadow({ mode: 'open' });
+    if (sheet) root.adoptedStyleSheets = [sheet];
+    else root.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: CSS_URL.href }));
+    root.append(template.content.cloneNode(true));
+    const $ = (s) => root.querySelector(s);
     Object.assign(this, {
       stage: $('.stage'), bg: $('.bg'), pointsBox: $('.points'), overlay: $('.overlay'),
       statusText: $('.status span'), progress: $('progress'), notice: $('.notice'),
@@ -104,8 +99,8 @@ export class PthetaChain extends HTMLElement {
       fieldIn: $('.field'), sampleIn: $('.sample'), scaleOut: $('.scale'), jsOut: $('.js'),
       spark: $('.match polyline'), sparkSvg: $('.match svg'),
     });
-    this.buttons = Object.fromEntries([...this.shadowRoot.querySelectorAll('button')].map((b) => [b.dataset.act, b]));
-    this.shadowRoot.addEventListener('click', (e) => {
+    this.buttons = Object.fromEntries([...root.querySelectorAll('button')].map((b) => [b.dataset.act, b]));
+    root.addEventListener('click', (e) => {
       const act = e.target.closest('button')?.dataset.act;
       if (act) this.#act(act);
     });
@@ -123,18 +118,33 @@ export class PthetaChain extends HTMLElement {
     this.highlight = null;
     this.inspection = null;
     this.marker = null;
-    /** Least ms between readbacks of the numbers while playing on WebGPU (see #renderNow). */
-    this.readoutInterval = READOUT_MS;
-    this.playing = false;
     this.generation = 0;
     this.work = Promise.resolve();
     this.matchByT = new Map();
+    this.player = new Player({
+      queue: (fn) => this.#serial(fn),
+      advance: (n) => this.#advance(n),
+      onChange: (playing) => {
+        this.buttons.play.textContent = msg(playing ? 'chain.pause' : 'chain.play');
+        this.buttons.play.setAttribute('aria-pressed', String(playing));
+      },
+    });
     this.onLang = () => { this.#texts(); if (this.chain) this.#render(); };
+    // the layers read their colours from the theme when they draw
+    this.onTheme = () => { if (this.chain) { this.#drawBackground(); this.#render(); } };
     this.#texts();
   }
 
+  /** Least ms between readbacks of the numbers while playing on WebGPU (see #renderNow); the catalog's unless set. */
+  get readoutInterval() { return this.readoutMs ?? catalogNow()?.view.readoutMs; }
+  set readoutInterval(ms) { this.readoutMs = ms; }
+
+  /** Whether the play loop runs. */
+  get playing() { return this.player.playing; }
+
   connectedCallback() {
     document.addEventListener('ptheta-lang', this.onLang);
+    document.addEventListener('ptheta-theme', this.onTheme);
     this.resize = new ResizeObserver(() => { if (this.chain) { this.#drawBackground(); this.#render(); } });
     this.resize.observe(this.stage);
     this.#scheduleRebuild();
@@ -142,6 +152,7 @@ export class PthetaChain extends HTMLElement {
 
   disconnectedCallback() {
     document.removeEventListener('ptheta-lang', this.onLang);
+    document.removeEventListener('ptheta-theme', this.onTheme);
     this.resize?.disconnect();
     this.#pause();
     this.chain?.free();
@@ -164,10 +175,15 @@ export class PthetaChain extends HTMLElement {
     this.#render();
   }
 
-  /** Highlights one term's arrow ('mean', 'noise', 'eps', 'x0' or null). */
+  /** Highlights one term's arrow (one of TERMS, or null). */
   setHighlight(term) {
     this.highlight = term;
     this.#drawOverlay();
+  }
+
+  /** The drift field's grid points [x0, y0, …] (null before the first chain). */
+  fieldGrid() {
+    return this.field?.points ?? null;
   }
 
   /** Queues `fn` after any chain work in flight, so steps, scrubs and draws never interleave. */
@@ -192,8 +208,8 @@ export class PthetaChain extends HTMLElement {
     this.tOut.setAttribute('aria-label', msg('chain.t'));
     this.progress.setAttribute('aria-label', msg('chain.downloading'));
     this.sparkSvg.setAttribute('aria-label', msg('chain.matchPlot'));
-    const speed = this.speed.value || '1';
-    this.speed.replaceChildren(...[1, 2, 5].map((n) => new Option(msg('chain.speed.n', { n }), String(n))));
+    const speed = this.speed.value || String(SPEEDS[0]);
+    this.speed.replaceChildren(...SPEEDS.map((n) => new Option(msg('chain.speed.n', { n }), String(n))));
     this.speed.value = speed;
     if (this.chain) {
       this.#statusReady();
@@ -201,37 +217,30 @@ export class PthetaChain extends HTMLElement {
     }
   }
 
-  /** Chain options from the attributes, or an error naming the attribute and what it accepts. */
-  #options() {
-    const opts = {};
-    for (const [name, [lo, hi]] of Object.entries(INT_ATTRS)) {
+  /** The inputs' bounds from the catalog's limits; before the first chain, the scrubber at T. */
+  #limits(cat) {
+    for (const [input, limit] of [[this.samplesIn, cat.limits.samples], [this.seedIn, cat.limits.seed]]) {
+      input.min = String(limit.min);
+      input.max = String(limit.max);
+    }
+    if (!this.chain) {
+      this.scrub.max = String(cat.defaults.steps);
+      this.scrub.value = this.scrub.max;
+    }
+  }
+
+  /**
+   * The attributes, each checked by the catalog (`chainAttribute`), or an error naming the
+   * attribute and what it accepts.
+   */
+  #attributes(api) {
+    const out = {};
+    for (const name of ATTRIBUTES) {
       const raw = this.getAttribute(name);
-      if (raw === null) continue;
-      const v = Number(raw);
-      if (raw.trim() === '' || !Number.isInteger(v) || v < lo || v > hi) {
-        throw new Error(`attribute ${name}="${raw}" must be a whole number from ${lo} to ${hi}`);
-      }
-      opts[name] = v;
+      if (raw !== null) out[name] = api.chainAttribute(name, raw);
     }
-    const variance = this.getAttribute('variance');
-    if (variance !== null) {
-      if (!VARIANCES.includes(variance)) {
-        throw new Error(`attribute variance="${variance}" must be one of ${VARIANCES.join(', ')}`);
-      }
-      opts.variance = variance;
-    }
-    const backend = this.getAttribute('backend');
-    if (backend !== null) {
-      if (!BACKENDS.includes(backend)) {
-        throw new Error(`attribute backend="${backend}" must be one of ${BACKENDS.join(', ')}`);
-      }
-      opts.backend = backend;
-    }
-    const draw = this.getAttribute('draw');
-    if (draw !== null && !DRAWS.includes(draw)) {
-      throw new Error(`attribute draw="${draw}" must be one of ${DRAWS.join(', ')}`);
-    }
-    return opts;
+    if (out.weights === undefined) throw new Error('attribute weights="…" (URL of a .safetensors file) is required');
+    return out;
   }
 
   /** Several attributes set together (the page switching a model) rebuild the chain once. */
@@ -250,13 +259,22 @@ export class PthetaChain extends HTMLElement {
     this.#setBusy(true);
     this.dataset.state = 'loading';
     try {
-      const { t: startT, ...opts } = this.#options();
-      const url = this.getAttribute('weights');
-      if (!url) throw new Error('attribute weights="…" (URL of a .safetensors file) is required');
-      const [api, bytes] = await Promise.all([lessonApi(), this.#download(url)]);
+      const [api, cat] = await Promise.all([lessonApi(), catalog()]);
       if (generation !== this.generation) return; // a newer configuration won
+      this.#limits(cat);
+      const { t: startT, draw, weights: url, ...opts } = this.#attributes(api);
+      const bytes = await fetchWeights(url, {
+        onProgress: (f) => {
+          if (generation !== this.generation) return;
+          this.progress.hidden = false;
+          this.progress.value = f;
+        },
+      });
+      this.progress.hidden = true;
+      if (generation !== this.generation) return;
       const chain = await createChain(bytes, opts, {
-        gpuDraw: this.getAttribute('draw') === 'canvas2d' ? false : undefined,
+        // any drawing but WebGPU's own is Canvas 2D from a readback
+        gpuDraw: draw !== undefined && draw !== 'webgpu' ? false : undefined,
         onBackendChange: ({ backend, reason }) => this.#backendChanged(backend, reason),
       });
       if (generation !== this.generation) { chain.free(); return; }
@@ -268,9 +286,11 @@ export class PthetaChain extends HTMLElement {
       await this.work;
       this.chain?.free();
       this.field?.free();
+      const view = cat.view;
+      this.view = view;
       this.chain = chain;
       this.info = chain.info();
-      this.field = new api.LessonField(bytes, chain.steps, this.info.variance);
+      this.field = new DriftField(api, bytes, chain.steps, this.info.variance, { grid: view.fieldGrid, half: view.half });
       chain.mount(this.pointsBox).classList.add('points-layer');
       if (startT !== undefined) await chain.goTo(startT);
       this.selected = Math.min(this.selected, chain.samples - 1);
@@ -280,12 +300,12 @@ export class PthetaChain extends HTMLElement {
       this.seedIn.value = String(this.info.seed);
       this.scrub.max = String(chain.steps);
       this.matchByT = new Map();
-      const data = api.datasetSamples(this.info.dataset, 4096, 2);
-      this.background = api.datasetSamples(this.info.dataset, 1500, 1);
-      this.dataHist = api.histogram(data, BINS, VIEW);
+      const data = api.datasetSamples(this.info.dataset, view.referencePoints, REFERENCE_SEED);
+      this.background = api.datasetSamples(this.info.dataset, view.backgroundPoints, BACKGROUND_SEED);
+      this.dataHist = api.histogram(data, view.bins, view.half);
       this.api = api;
       const adapter = chain.adapter ? ` — ${[chain.adapter.vendor, chain.adapter.architecture].filter(Boolean).join(' ')}` : '';
-      this.backendOut.textContent = `${msg(chain.backend === 'cpu' ? 'chain.cpu' : 'chain.webgpu')}${adapter}`;
+      this.backendOut.textContent = `${msg(`chain.${chain.backend}`)}${adapter}`;
       this.backendOut.title = chain.fallbackReason ?? '';
       this.#statusReady();
       this.dataset.state = 'ready';
@@ -302,7 +322,7 @@ export class PthetaChain extends HTMLElement {
   #backendChanged(backend, reason) {
     this.notice.hidden = false;
     this.notice.textContent = msg('chain.fallback', { reason: reason ?? backend });
-    this.backendOut.textContent = msg(backend === 'cpu' ? 'chain.cpu' : 'chain.webgpu');
+    this.backendOut.textContent = msg(`chain.${backend}`);
     this.dispatchEvent(new CustomEvent('ptheta-backend', { detail: { backend, reason }, bubbles: true, composed: true }));
   }
 
@@ -313,33 +333,14 @@ export class PthetaChain extends HTMLElement {
     }));
   }
 
-  /** Fetches the weights, showing progress when the size is known. */
-  async #download(url) {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`could not load weights from ${url}: HTTP ${res.status}`);
-    const total = Number(res.headers.get('content-length')) || 0;
-    if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());
-    this.progress.hidden = false;
-    const reader = res.body.getReader();
-    const bytes = new Uint8Array(total);
-    let got = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (got + value.length > total) throw new Error(`weights from ${url} are larger than announced`);
-      bytes.set(value, got);
-      got += value.length;
-      this.progress.value = got / total;
-    }
-    this.progress.hidden = true;
-    return bytes.subarray(0, got);
-  }
-
+  /** A number typed into the samples or seed field, checked like the attribute it sets. */
   #setConfig(name, input) {
-    const v = Number(input.value);
-    const [lo, hi] = [Number(input.min), Number(input.max)];
-    if (!Number.isInteger(v) || v < lo || v > hi) {
-      this.#status(msg('chain.error', { message: `${name} must be a whole number from ${lo} to ${hi}` }), true);
+    let v;
+    try {
+      if (!this.api) return;
+      v = this.api.chainAttribute(name, input.value);
+    } catch (e) {
+      this.#status(msg('chain.error', { message: e.message }), true);
       input.value = name === 'samples' ? String(this.chain?.samples ?? '') : String(this.info?.seed ?? '');
       return;
     }
@@ -381,45 +382,25 @@ export class PthetaChain extends HTMLElement {
 
   #play() {
     if (this.chain.t === 0) this.#serial(() => this.chain.reset());
-    this.playing = true;
-    this.buttons.play.textContent = msg('chain.pause');
-    this.buttons.play.setAttribute('aria-pressed', 'true');
-    // With reduced motion the chain still runs, in fewer, larger visual jumps.
-    const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
-    const perFrame = reduced ? Math.max(1, Math.ceil(this.chain.steps / 5)) : Number(this.speed.value) || 1;
-    const delay = reduced ? 400 : 0;
-    const tick = () => this.#serial(async () => {
-      if (!this.playing || !this.chain) return;
-      await this.chain.step(perFrame);
-      await this.#renderNow({ live: true });
-      if (this.chain.t === 0) this.#pause();
-      else if (delay) this.timer = setTimeout(() => requestAnimationFrame(tick), delay);
-      else this.frame = requestAnimationFrame(tick);
-    });
-    this.frame = requestAnimationFrame(tick);
+    this.player.start(Player.pace(this.chain.steps, Number(this.speed.value) || SPEEDS[0]));
+  }
+
+  /** One play frame: `n` steps, drawn; true while there is more to play. */
+  async #advance(n) {
+    if (!this.chain) return false;
+    await this.chain.step(n);
+    await this.#renderNow({ live: true });
+    return this.chain.t > 0;
   }
 
   #pause() {
-    this.playing = false;
-    cancelAnimationFrame(this.frame);
-    clearTimeout(this.timer);
-    this.buttons.play.textContent = msg('chain.play');
-    this.buttons.play.setAttribute('aria-pressed', 'false');
+    this.player.stop();
   }
 
   /** Hovering an inspector arrow highlights it and, through `ptheta-highlight`, its term. */
   #hover(e) {
-    const r = this.overlay.getBoundingClientRect();
-    const k = this.overlay.width / r.width;
-    const px = (e.clientX - r.left) * k;
-    const py = (e.clientY - r.top) * k;
-    let best = null;
-    let bestD = 10 * k;
-    for (const a of this.arrowSegs ?? []) {
-      const d = segmentDistance(px, py, a);
-      if (d < bestD) { bestD = d; best = a.term; }
-    }
-    this.#hoverTerm(best);
+    const { px, py, k } = eventToCanvas(e, this.overlay);
+    this.#hoverTerm(nearestSegment(this.arrowSegs ?? [], px, py, HOVER_PX * k));
   }
 
   #hoverTerm(term) {
@@ -431,19 +412,10 @@ export class PthetaChain extends HTMLElement {
   /** Picks the sample nearest to a click or tap (positions are read back only for this). */
   #pick(e) {
     if (!this.chain) return;
-    const r = this.overlay.getBoundingClientRect();
-    const x = ((e.clientX - r.left) / r.width) * 2 * VIEW - VIEW;
-    const y = VIEW - ((e.clientY - r.top) / r.height) * 2 * VIEW;
+    const { x, y } = eventToData(e, this.overlay.getBoundingClientRect(), this.view.half);
     this.#serial(async () => {
       if (!this.chain) return;
-      const p = await this.chain.positions();
-      let best = 0;
-      let bestD = Infinity;
-      for (let i = 0; i < p.length; i += 2) {
-        const d = (p[i] - x) ** 2 + (p[i + 1] - y) ** 2;
-        if (d < bestD) { bestD = d; best = i / 2; }
-      }
-      this.select(best);
+      this.select(nearestSample(await this.chain.positions(), x, y));
     });
   }
 
@@ -461,8 +433,9 @@ export class PthetaChain extends HTMLElement {
   async #renderNow({ live = false } = {}) {
     const c = this.chain;
     if (!c) return;
-    const style = getComputedStyle(this);
-    await c.draw({ half: VIEW, trails: this.trailsIn.checked ? 8 : 0, color: style.getPropertyValue('--ink').trim() || '#1f4fa3' });
+    const { half, bins, trails } = this.view;
+    const ink = getComputedStyle(this).getPropertyValue('--ink').trim();
+    await c.draw({ half, trails: this.trailsIn.checked ? trails : 0, color: ink || undefined });
     const t = c.t;
     const now = performance.now();
     const fresh = !live || t === 0 || c.backend !== 'webgpu' || now - (this.lastReadout ?? -Infinity) >= this.readoutInterval;
@@ -472,11 +445,11 @@ export class PthetaChain extends HTMLElement {
       // the ring around the selected sample: where it is now
       this.marker = this.inspection?.x_t ?? Array.from(await c.positions()).slice(2 * this.selected, 2 * this.selected + 2);
       if (!this.matchByT.has(t)) {
-        const h = await c.histogram(BINS, VIEW);
+        const h = await c.histogram(bins, half);
         this.matchByT.set(t, h.some((v) => v > 0) ? this.api.jsDivergence(h, this.dataHist) : 1);
       }
     }
-    this.fieldArrows = this.fieldIn.checked && t > 0 ? this.field.drift(t, this.fieldGrid()) : null;
+    this.fieldArrows = this.fieldIn.checked && t > 0 ? this.field.drift(t) : null;
     this.#drawOverlay();
     this.tOut.textContent = String(t);
     this.scrub.value = String(t);
@@ -491,11 +464,6 @@ export class PthetaChain extends HTMLElement {
     }));
   }
 
-  fieldGrid() {
-    this.gridPoints ??= this.api.LessonField.grid(FIELD_N, VIEW);
-    return this.gridPoints;
-  }
-
   #describe() {
     const c = this.chain;
     this.overlay.setAttribute('aria-label', msg('chain.canvas', { t: c.t, T: c.steps }));
@@ -507,14 +475,9 @@ export class PthetaChain extends HTMLElement {
     this.spark.setAttribute('points', pts.join(' '));
   }
 
-  #sizeCanvas(canvas) {
-    const w = Math.max(1, Math.round(this.stage.clientWidth * devicePixelRatio));
-    if (canvas.width !== w || canvas.height !== w) { canvas.width = w; canvas.height = w; }
-    return w;
-  }
-
+  /** Axes and, when shown, the data distribution, in the theme's colours. */
   #drawBackground() {
-    const w = this.#sizeCanvas(this.bg);
+    const w = sizeCanvas(this.bg, this.stage.clientWidth);
     const ctx = this.bg.getContext('2d');
     const style = getComputedStyle(this);
     ctx.clearRect(0, 0, w, w);
@@ -527,80 +490,33 @@ export class PthetaChain extends HTMLElement {
     ctx.globalAlpha = 1;
     if (!this.showBg.checked || !this.background) return;
     ctx.fillStyle = style.getPropertyValue('--data').trim();
-    const s = w / (2 * VIEW);
-    const r = Math.max(1.5, w / 300);
-    const p = this.background;
-    for (let i = 0; i < p.length; i += 2) {
-      ctx.beginPath();
-      ctx.arc((p[i] + VIEW) * s, (VIEW - p[i + 1]) * s, r, 0, 2 * Math.PI);
-      ctx.fill();
-    }
+    drawPoints(ctx, this.background, { half: this.view.half, width: w, round: true });
   }
 
-  /** Inspector arrows for the selected sample and the drift field, in data units. */
+  /** Inspector arrows for the selected sample and the drift field (chain/overlay.js). */
   #drawOverlay() {
-    const w = this.#sizeCanvas(this.overlay);
+    const w = sizeCanvas(this.overlay, this.stage.clientWidth);
     const ctx = this.overlay.getContext('2d');
     ctx.clearRect(0, 0, w, w);
     if (!this.chain) return;
     this.#drawBackground();
     const style = getComputedStyle(this);
     const color = (name) => style.getPropertyValue(`--c-${name}`).trim();
-    const s = w / (2 * VIEW);
-    const X = (x) => (x + VIEW) * s;
-    const Y = (y) => (VIEW - y) * s;
-    const lw = Math.max(2, w / 250);
+    const half = this.view.half;
+    let fieldNote = '';
     if (this.fieldArrows) {
-      // Drift per step is small; arrows are scaled so the longest fills most of a grid cell.
-      const d = this.fieldArrows;
-      const g = this.fieldGrid();
-      let max = 1e-12;
-      for (let i = 0; i < d.length; i += 2) max = Math.max(max, Math.hypot(d[i], d[i + 1]));
-      const k = (0.9 * (2 * VIEW / FIELD_N)) / max;
+      const max = drawField(ctx, this.field, this.fieldArrows, { half, width: w, color: color('field') });
       this.fieldNote = msg('chain.fieldScale', { max: num(max, 3) });
-      ctx.globalAlpha = 0.8;
-      for (let i = 0; i < d.length; i += 2) {
-        arrow(ctx, X(g[i]), Y(g[i + 1]), X(g[i] + k * d[i]), Y(g[i + 1] + k * d[i + 1]), color('field'), lw * 0.7);
-      }
-      ctx.globalAlpha = 1;
+      fieldNote = ` · ${this.fieldNote}`;
     }
-    const m = this.marker;
-    if (m?.length === 2) {
-      ctx.strokeStyle = style.getPropertyValue('--fg').trim();
-      ctx.lineWidth = lw;
-      ctx.beginPath();
-      ctx.arc(X(m[0]), Y(m[1]), 4 * lw, 0, 2 * Math.PI);
-      ctx.stroke();
-    }
-    const ins = this.inspection;
+    if (this.marker?.length === 2) drawMarker(ctx, this.marker, { half, width: w, color: style.getPropertyValue('--fg').trim() });
     this.arrowSegs = [];
-    const fieldNote = this.fieldArrows ? ` · ${this.fieldNote}` : '';
+    const ins = this.inspection;
     if (!ins) { this.scaleOut.textContent = fieldNote.slice(3); return; }
-    const [x, y] = ins.x_t;
-    const mean = [ins.mean[0] - x, ins.mean[1] - y];
-    const noise = [ins.sigma[0] * ins.z[0], ins.sigma[1] * ins.z[1]];
-    // One reverse step is short; the mean step and the noise are magnified by a round factor
-    // (said in the legend) so that they can be seen, while ε̂ and x̂_0 are drawn to scale.
-    const len = Math.max(Math.hypot(...mean), Math.hypot(...noise), 1e-9);
-    const mag = [1, 2, 5, 10, 20, 50, 100, 200, 500].filter((m) => m * len <= 1.2).pop() ?? 1;
-    this.magnification = mag;
-    this.scaleOut.textContent = `μ_θ − x_t, σ_θ z ×${mag}${fieldNote}`;
-    const parts = {
-      x0: [ins.x0[0], ins.x0[1]],
-      eps: [x + ins.eps[0], y + ins.eps[1]],
-      mean: [x + mag * mean[0], y + mag * mean[1]],
-    };
-    // The noise arrow starts where the (magnified) mean arrow ends: x_{t−1} = μ + σz.
-    parts.noise = [parts.mean[0] + mag * noise[0], parts.mean[1] + mag * noise[1]];
-    for (const term of ['x0', 'eps', 'mean', 'noise']) {
-      const from = term === 'noise' ? parts.mean : [x, y];
-      const to = parts[term];
-      const hl = this.highlight === term;
-      ctx.globalAlpha = this.highlight && !hl ? 0.35 : 1;
-      arrow(ctx, X(from[0]), Y(from[1]), X(to[0]), Y(to[1]), color(term), hl ? lw * 2 : lw * 1.2, term === 'x0' || term === 'eps');
-      this.arrowSegs.push({ term, x0: X(from[0]), y0: Y(from[1]), x1: X(to[0]), y1: Y(to[1]) });
-    }
-    ctx.globalAlpha = 1;
+    const { magnification, segments } = drawInspection(ctx, ins, { half, width: w, colors: color, highlight: this.highlight });
+    this.magnification = magnification;
+    this.arrowSegs = segments;
+    this.scaleOut.textContent = `μ_θ − x_t, σ_θ z ×${magnification}${fieldNote}`;
   }
 
   #setBusy(busy) {
@@ -621,36 +537,6 @@ export class PthetaChain extends HTMLElement {
     this.#status(msg('chain.error', { message }), true);
     this.dispatchEvent(new CustomEvent('ptheta-error', { detail: { message }, bubbles: true, composed: true }));
   }
-}
-
-/** Distance from a point to a segment {x0, y0, x1, y1}, all in canvas pixels. */
-function segmentDistance(px, py, { x0, y0, x1, y1 }) {
-  const dx = x1 - x0;
-  const dy = y1 - y0;
-  const len2 = dx * dx + dy * dy || 1e-12;
-  const u = Math.max(0, Math.min(1, ((px - x0) * dx + (py - y0) * dy) / len2));
-  return Math.hypot(px - (x0 + u * dx), py - (y0 + u * dy));
-}
-
-/** An arrow from (x0, y0) to (x1, y1) in canvas pixels; dashed for the model's beliefs. */
-function arrow(ctx, x0, y0, x1, y1, color, width, dashed = false) {
-  const a = Math.atan2(y1 - y0, x1 - x0);
-  const head = Math.min(4 * width + 4, Math.hypot(x1 - x0, y1 - y0) * 0.6);
-  ctx.strokeStyle = color;
-  ctx.fillStyle = color;
-  ctx.lineWidth = width;
-  ctx.setLineDash(dashed ? [3 * width, 2 * width] : []);
-  ctx.beginPath();
-  ctx.moveTo(x0, y0);
-  ctx.lineTo(x1, y1);
-  ctx.stroke();
-  ctx.setLineDash([]);
-  ctx.beginPath();
-  ctx.moveTo(x1, y1);
-  ctx.lineTo(x1 - head * Math.cos(a - 0.45), y1 - head * Math.sin(a - 0.45));
-  ctx.lineTo(x1 - head * Math.cos(a + 0.45), y1 - head * Math.sin(a + 0.45));
-  ctx.closePath();
-  ctx.fill();
 }
 
 customElements.define('ptheta-chain', PthetaChain);
