@@ -412,6 +412,8 @@ pub struct ParameterizationEntry {
     /// mean around x̂_0), `velocity` (x̂_0 from v̂, then the posterior mean) or `network` (μ_θ is
     /// the output).
     pub mean_from: &'static str,
+    /// Whether the network outputs Σ_θ too (D more outputs).
+    pub learns_variance: bool,
 }
 
 #[derive(Serialize)]
@@ -442,6 +444,7 @@ pub fn catalog() -> Catalog {
                 default_variance: p.default_variance(),
                 tex: parameterization_tex(p),
                 mean_from: mean_from(p),
+                learns_variance: p.output_dim(1) > 1,
             })
             .collect(),
         variances: Variance::ALL.to_vec(),
@@ -680,6 +683,8 @@ fn variance_after(old: Parameterization, new: Parameterization, variance: Varian
 pub enum AttributeValue {
     Number(u64),
     Name(&'static str),
+    /// `draw`: true when the points are drawn straight from the GPU buffer.
+    Switch(bool),
     Text(String),
 }
 
@@ -713,7 +718,7 @@ pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> 
         .map_err(refuse),
         "variance" => one_of(names(&Variance::ALL, Variance::name)),
         "backend" => one_of(names(&Backend::ALL, Backend::name)),
-        "draw" => one_of(names(&Draw::ALL, Draw::name)),
+        "draw" => one_of(names(&Draw::ALL, Draw::name)).map(|_| AttributeValue::Switch(raw == Draw::Webgpu.name())),
         _ => Err(format!(
             "<ptheta-chain> has no attribute '{name}': it reads {}",
             CHAIN_ATTRIBUTES.join(", ")

@@ -63,6 +63,12 @@ pub struct Inspection {
     /// The noise z drawn at this step (zero at t = 1, where no noise is added).
     pub z: Vec<f64>,
     pub x_prev: Vec<f64>,
+    /// μ_θ − x_t: the deterministic part of the step (the inspector's mean arrow).
+    pub mean_step: Vec<f64>,
+    /// σ_θ z: the random part of the step (the inspector's noise arrow).
+    pub noise: Vec<f64>,
+    /// σ_θ² = exp(log Σ_θ), per dimension.
+    pub variance: Vec<f64>,
     /// The schedule's numbers of this step, as they enter μ_θ.
     pub coefficients: StepCoefficients,
 }
@@ -245,6 +251,9 @@ impl<M: Denoise> Chain<M> {
             sample,
             parameterization: p,
             coefficients: self.schedule.coefficients(i),
+            mean_step: pred.mean.iter().zip(&x_t).map(|(m, x)| m - x).collect(),
+            noise: sigma.iter().zip(&z).map(|(s, z)| s * z).collect(),
+            variance: sigma.iter().map(|s| s * s).collect(),
             t: self.t,
             timestep,
             x_t,

@@ -169,6 +169,13 @@ impl WasmChain {
         self.engine.borrow().backend().to_string()
     }
 
+    /// Whether a GPU device runs the chain now (so it can draw from its buffers and reads cost a
+    /// mapping).
+    #[wasm_bindgen(getter, js_name = onGpu)]
+    pub fn on_gpu(&self) -> bool {
+        self.engine.borrow().chain().as_gpu().is_some()
+    }
+
     /// Why the CPU runs although WebGPU was possible or running, if it does.
     #[wasm_bindgen(getter, js_name = fallbackReason)]
     pub fn fallback_reason(&self) -> Option<String> {

@@ -276,7 +276,10 @@ fn chain_attributes_accept_the_catalog_and_refuse_by_name() {
         assert!(chain_attribute("backend", b.name()).is_ok());
     }
     for d in Draw::ALL {
-        assert!(chain_attribute("draw", d.name()).is_ok());
+        assert_eq!(
+            chain_attribute("draw", d.name()).unwrap(),
+            catalog::AttributeValue::Switch(d == Draw::Webgpu)
+        );
     }
     assert_eq!(
         chain_attribute("samples", "16384").unwrap(),

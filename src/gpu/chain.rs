@@ -534,20 +534,29 @@ impl GpuChain {
             if raw_len > dim {
                 raw.extend(field(RecordField::RawVariance));
             }
+            let (x_t, mean, sigma, z) = (
+                field(RecordField::XT),
+                field(RecordField::Mean),
+                field(RecordField::Sigma),
+                field(RecordField::Z),
+            );
             Ok(Inspection {
                 sample,
                 parameterization,
                 coefficients,
                 t,
                 timestep,
-                x_t: field(RecordField::XT),
+                mean_step: mean.iter().zip(&x_t).map(|(m, x)| m - x).collect(),
+                noise: sigma.iter().zip(&z).map(|(s, z)| s * z).collect(),
+                variance: sigma.iter().map(|s| s * s).collect(),
+                x_t,
                 raw,
                 eps: field(RecordField::Eps),
                 x0: field(RecordField::X0),
-                mean: field(RecordField::Mean),
+                mean,
                 log_variance: field(RecordField::LogVariance),
-                sigma: field(RecordField::Sigma),
-                z: field(RecordField::Z),
+                sigma,
+                z,
                 x_prev: field(RecordField::XPrev),
             })
         })

@@ -72,7 +72,7 @@ export async function createChain(weights, options = {}, { onBackendChange, gpuD
   const inner = await WasmChain.create(weights, options);
   const chain = new Chain(inner, onBackendChange);
   chain.gpuDraw = gpuDraw;
-  if (inner.backend === 'webgpu') chain.adapter = info;
+  if (inner.onGpu) chain.adapter = info;
   return chain;
 }
 
@@ -90,6 +90,8 @@ class Chain {
   get t() { return this.inner.t; }
   get steps() { return this.inner.steps; }
   get samples() { return this.inner.samples; }
+  /** Whether a GPU device runs the chain now: it draws from its buffers, and reads cost a mapping. */
+  get onGpu() { return this.inner.onGpu; }
   get mappings() { return this.inner.mappings; }
   info() { return { ...this.inner.info(), adapter: this.adapter }; }
 
@@ -142,7 +144,7 @@ class Chain {
     c.style.cssText = 'position:absolute;inset:0;width:100%;height:100%;pointer-events:none';
     container.append(c);
     this.canvas = c;
-    if (this.inner.backend === 'webgpu' && this.gpuDraw) this.inner.attachCanvas(c);
+    if (this.inner.onGpu && this.gpuDraw) this.inner.attachCanvas(c);
     return c;
   }
 
@@ -168,7 +170,7 @@ class Chain {
     const layers = [{ back: 0, points: await this.inner.positions() }];
     // The CPU chain keeps its own history; a WebGPU chain drawn here has its ring on the GPU,
     // which would cost a readback per state, so it draws x_t alone.
-    if (this.inner.backend !== 'webgpu') {
+    if (!this.inner.onGpu) {
       for (let back = 1; back <= trails; back++) {
         const points = this.inner.earlier(back);
         if (!points) break;

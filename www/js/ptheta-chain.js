@@ -273,8 +273,8 @@ export class PthetaChain extends HTMLElement {
       this.progress.hidden = true;
       if (generation !== this.generation) return;
       const chain = await createChain(bytes, opts, {
-        // any drawing but WebGPU's own is Canvas 2D from a readback
-        gpuDraw: draw !== undefined && draw !== 'webgpu' ? false : undefined,
+        // `draw` is the catalog's switch: false draws with Canvas 2D from a readback
+        gpuDraw: draw === false ? false : undefined,
         onBackendChange: ({ backend, reason }) => this.#backendChanged(backend, reason),
       });
       if (generation !== this.generation) { chain.free(); return; }
@@ -438,7 +438,7 @@ export class PthetaChain extends HTMLElement {
     await c.draw({ half, trails: this.trailsIn.checked ? trails : 0, color: ink || undefined });
     const t = c.t;
     const now = performance.now();
-    const fresh = !live || t === 0 || c.backend !== 'webgpu' || now - (this.lastReadout ?? -Infinity) >= this.readoutInterval;
+    const fresh = !live || t === 0 || !c.onGpu || now - (this.lastReadout ?? -Infinity) >= this.readoutInterval;
     if (fresh) {
       this.lastReadout = now;
       this.inspection = t > 0 ? await c.inspect(this.selected) : null;

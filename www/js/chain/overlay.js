@@ -72,8 +72,8 @@ export function drawInspection(ctx, ins, { half, width, colors, highlight = null
   const { X, Y } = toCanvas(half, width);
   const lw = lineWidth(width);
   const [x, y] = ins.x_t;
-  const mean = [ins.mean[0] - x, ins.mean[1] - y];
-  const noise = [ins.sigma[0] * ins.z[0], ins.sigma[1] * ins.z[1]];
+  const mean = ins.mean_step;
+  const noise = ins.noise;
   const len = Math.max(Math.hypot(...mean), Math.hypot(...noise), 1e-9);
   const mag = MAGNIFICATIONS.filter((m) => m * len <= 1.2).pop() ?? 1;
   const tips = {

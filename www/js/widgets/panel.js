@@ -27,5 +27,5 @@ export class Panel extends HTMLElement {
 
 /** Fires a bubbling event from a panel (the page listens on the document). */
 export function emit(el, type, detail) {
-  el.dispatchEvent(new CustomEvent(type, { detail, bubbles: true }));
+  el.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
 }

@@ -14,6 +14,9 @@ const EQUATIONS = {
   transition: 'p_\\theta(x_{t-1} \\mid x_t) = \\mathcal N\\big(x_{t-1};\\ \\mu_\\theta(x_t, t),\\ \\Sigma_\\theta(x_t, t)\\big)',
 };
 
+/** The datasets a parameterization ships for, named in the page's language. */
+const shippedIn = (cat, p) => cat.datasets.filter((d) => d.parameterizations.includes(p)).map((d) => msg(`ds.${d.name}`)).join(', ');
+
 class PthetaEquations extends Panel {
   static get observedAttributes() { return ['param', 'dataset']; }
   attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.render(); }
@@ -32,7 +35,7 @@ class PthetaEquations extends Panel {
     return `<label class="param-card${p === param ? ' active' : ''}" data-param="${p}">
             <span class="param-head"><input type="radio" name="eq-param-${this.id}" value="${p}"${p === param ? ' checked' : ''}${ok ? '' : ' disabled'}>
             <strong>${escapeHtml(msg(`param.${p}`))}</strong>${p === param ? ` <span class="badge">${escapeHtml(msg('eq.active'))}</span>` : ''}</span>
-            <span class="param-text">${rich(msg(`eq.p.${p}`))}${ok ? '' : ` ${escapeHtml(msg('eq.p.unavailable'))}`}</span>
+            <span class="param-text">${rich(msg(`eq.p.${p}`))}${ok ? '' : ` ${escapeHtml(msg('eq.p.unavailable', { datasets: shippedIn(cat, p) }))}`}</span>
             <span class="eq">${tex(src, true)}</span></label>`;
   }).join('')}</fieldset>`);
     }

@@ -28,14 +28,13 @@ const MEAN_FROM = {
   velocity: (ins, c) => ({
     how: msg('insp.fromV'),
     lines: [
-      ['v', `${term.x0('\\hat x_0')} = \\sqrt{\\bar\\alpha_t}\\,x_t - \\sqrt{1-\\bar\\alpha_t}\\,\\hat v,\\quad \\hat v = ${vec(ins.raw)}`],
+      ['x0-from-v', `${term.x0('\\hat x_0')} = \\sqrt{\\bar\\alpha_t}\\,x_t - \\sqrt{1-\\bar\\alpha_t}\\,\\hat v,\\quad \\hat v = ${vec(ins.raw)}`],
       posteriorMean(ins, c),
     ],
   }),
-  network: (ins) => ({
+  network: (ins, _c, entry) => ({
     how: msg('insp.direct'),
-    // a network that outputs its variance too has more outputs than x_t has numbers
-    lines: ins.raw.length > ins.x_t.length ? [['formula', `\\log\\Sigma_\\theta = ${vec(ins.log_variance)}`]] : [],
+    lines: entry.learnsVariance ? [['formula', `\\log\\Sigma_\\theta = ${vec(ins.log_variance)}`]] : [],
   }),
 };
 
@@ -94,15 +93,13 @@ class PthetaInspector extends Panel {
     }
     const cat = await catalog();
     if (this.step.inspection !== ins) return; // a newer step arrived while we waited
-    const meanStep = [ins.mean[0] - ins.x_t[0], ins.mean[1] - ins.x_t[1]];
-    const noise = [ins.sigma[0] * ins.z[0], ins.sigma[1] * ins.z[1]];
     const lines = [
-      ['transition', `p_\\theta(x_{${ins.t - 1}} \\mid x_{${ins.t}}) = \\mathcal N\\big(${term.mean(`\\mu_\\theta = ${vec(ins.mean)}`)},\\ \\sigma_\\theta^2 = ${vec(ins.sigma.map((v) => v * v))}\\big)`],
-      ['sample', `x_{${ins.t - 1}} = \\underbrace{${vec(ins.x_t)}}_{x_{${ins.t}}} + ${term.mean(`\\underbrace{${vec(meanStep)}}_{\\mu_\\theta - x_t}`)} + ${term.noise(`\\underbrace{${vec(noise)}}_{\\sigma_\\theta z}`)} = ${vec(ins.x_prev)}`],
+      ['transition', `p_\\theta(x_{${ins.t - 1}} \\mid x_{${ins.t}}) = \\mathcal N\\big(${term.mean(`\\mu_\\theta = ${vec(ins.mean)}`)},\\ \\sigma_\\theta^2 = ${vec(ins.variance)}\\big)`],
+      ['sample', `x_{${ins.t - 1}} = \\underbrace{${vec(ins.x_t)}}_{x_{${ins.t}}} + ${term.mean(`\\underbrace{${vec(ins.mean_step)}}_{\\mu_\\theta - x_t}`)} + ${term.noise(`\\underbrace{${vec(ins.noise)}}_{\\sigma_\\theta z}`)} = ${vec(ins.x_prev)}`],
       ['beliefs', `${term.eps(`\\hat\\varepsilon = ${vec(ins.eps)}`)},\\qquad ${term.x0(`\\hat x_0 = ${vec(ins.x0)}`)},\\qquad z = ${vec(ins.z)}`],
     ];
     const entry = parameterizationOf(cat, ins.parameterization ?? info.parameterization);
-    const { how, lines: more } = MEAN_FROM[entry.meanFrom](ins, ins.coefficients);
+    const { how, lines: more } = MEAN_FROM[entry.meanFrom](ins, ins.coefficients, entry);
     const eq = ([k, src]) => `<div class="eq" data-eq="${k}">${tex(src, true)}</div>`;
     body.innerHTML = `${lines.map(eq).join('')}
       <p>${escapeHtml(how)}</p>
