@@ -190,6 +190,33 @@ pub struct EngineOptions {
     pub backend: Option<Backend>,
 }
 
+impl EngineOptions {
+    /// The option names, as JS spells them.
+    pub const NAMES: [&'static str; 7] = [
+        "parameterization",
+        "variance",
+        "schedule",
+        "steps",
+        "samples",
+        "seed",
+        "backend",
+    ];
+
+    /// Refuses a misspelt option by name: a deserializer that reads only the fields it knows
+    /// (serde-wasm-bindgen) would otherwise ignore it silently.
+    pub fn check_names<'a>(keys: impl IntoIterator<Item = &'a str>) -> Result<(), ChainError> {
+        for key in keys {
+            if !Self::NAMES.contains(&key) {
+                return Err(ChainError::Refused(format!(
+                    "unknown chain option '{key}': expected {}",
+                    Self::NAMES.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Everything needed to build (or rebuild) a chain: the weights, the respaced schedule and the
 /// chain's options, all checked against the catalog.
 pub struct Spec {

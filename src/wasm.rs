@@ -91,6 +91,11 @@ fn spec(weights: Vec<u8>, options: JsValue) -> Result<(Spec, crate::model::Denoi
     let o: EngineOptions = if options.is_undefined() || options.is_null() {
         EngineOptions::default()
     } else {
+        let Some(obj) = options.dyn_ref::<js_sys::Object>() else {
+            return Err(err("chain options must be an object"));
+        };
+        let keys: Vec<String> = js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()).collect();
+        EngineOptions::check_names(keys.iter().map(String::as_str)).map_err(err)?;
         serde_wasm_bindgen::from_value(options).map_err(|e| err(format!("invalid chain options: {e}")))?
     };
     Spec::new(weights, o).map_err(err)

@@ -114,9 +114,25 @@ fn bad_options_are_refused_by_name() {
     })
     .unwrap();
     assert!(steps.contains("between 1 and T = 1000"), "{steps}");
-    // a misspelt option is an error, not silently ignored
+    // a misspelt option is an error, not silently ignored, whichever deserializer reads it
     let e = serde_json::from_str::<EngineOptions>(r#"{"varience": "fixed-small"}"#).unwrap_err();
     assert!(e.to_string().contains("unknown field `varience`"), "{e}");
+    let e = EngineOptions::check_names(["steps", "varience"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("unknown chain option 'varience': expected parameterization, variance"),
+        "{e}"
+    );
+    assert!(EngineOptions::check_names(EngineOptions::NAMES).is_ok());
+    // NAMES are exactly the struct's fields: serde lists those when it refuses an unknown one
+    let listed = e_fields(&serde_json::from_str::<EngineOptions>(r#"{"x": 1}"#).unwrap_err().to_string());
+    assert_eq!(listed, EngineOptions::NAMES);
+}
+
+/// The field names in serde's "expected one of `a`, `b`" message.
+fn e_fields(message: &str) -> Vec<String> {
+    message.split('`').skip(3).step_by(2).map(str::to_string).collect()
 }
 
 #[test]
