@@ -147,7 +147,8 @@ pub const SAMPLES: Limit = Limit {
     max: 16384,
     default: 1024,
 };
-/// Sampling steps S of a chain (respaced when S < T); at most the shipped models' T.
+/// Sampling steps S of a chain (respaced when S < T); at most the shipped models' T, which is
+/// also where the models that cannot skip steps run by default ([`default_steps`]).
 pub const STEPS: Limit = Limit {
     min: 1,
     max: 1000,
@@ -187,6 +188,9 @@ pub struct View {
     pub trails: usize,
     /// Least milliseconds between readbacks while a WebGPU chain plays.
     pub readout_ms: u32,
+    /// Frames a chain takes to play at speed 1, whatever its steps: a 1000-step chain takes 20
+    /// steps a frame, so it plays as quickly as a 50-step one.
+    pub play_frames: usize,
     /// Data points drawn in the background, and the sample the divergence compares with.
     pub background_points: usize,
     pub reference_points: usize,
@@ -198,6 +202,7 @@ pub const VIEW: View = View {
     field_grid: 15,
     trails: 8,
     readout_ms: 250,
+    play_frames: 50,
     background_points: 1500,
     reference_points: 4096,
 };
@@ -215,6 +220,17 @@ pub fn trail_alpha(back: usize, layers: usize) -> f64 {
         1.0
     } else {
         0.08 + 0.25 * (layers - back.min(layers)) as f64 / layers as f64
+    }
+}
+
+/// The steps the page runs a model of parameterization `p` with unless told otherwise: a few
+/// respaced steps where the model can skip steps, its whole training chain where it cannot
+/// ([`Parameterization::skips_steps`]).
+pub fn default_steps(p: Parameterization) -> u64 {
+    if p.skips_steps() {
+        STEPS.default
+    } else {
+        STEPS.max
     }
 }
 
@@ -277,12 +293,23 @@ pub struct Figures {
     pub variance: Variance,
     pub samples: usize,
     pub seed: u64,
+    /// Independent draws the quality ratio is averaged over (`ptheta eval --seeds`).
+    #[serde(default = "one")]
+    pub seeds: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Quality {
-    /// Energy distance of samples to data over that of data to data: ≈ 1 is as good as it gets.
+    /// Energy distance of samples to data over that of data to data: ≈ 1 is as good as it gets
+    /// (the mean over the draws where there are several).
     pub ratio: f64,
+    /// Standard deviation of the ratio over the draws (0 for one draw).
+    #[serde(default)]
+    pub sd: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -299,7 +326,18 @@ pub struct Model {
     pub dataset: Dataset,
     pub parameterization: Parameterization,
     pub eval_command: String,
+    /// The full training chain from one seed, as `eval_command` reproduces it.
     pub figures: Figures,
+    /// Figures over several seeds for the chains the page runs: one per (variance, steps).
+    pub evals: Vec<Figures>,
+}
+
+impl Model {
+    /// The figures measured for the chain with this variance and these steps, if any: the page
+    /// shows a figure beside a chain only when it was measured for that chain.
+    pub fn figures_for(&self, variance: Variance, steps: usize) -> Option<&Figures> {
+        self.evals.iter().find(|f| f.variance == variance && f.steps == steps)
+    }
 }
 
 #[derive(Deserialize)]
@@ -307,6 +345,8 @@ struct ManifestRow {
     file: String,
     eval_command: String,
     eval: ManifestEval,
+    #[serde(default)]
+    evals: Vec<ManifestEval>,
 }
 
 #[derive(Deserialize)]
@@ -331,11 +371,22 @@ pub fn parse_manifest(json: &str) -> Result<Vec<Model>, String> {
                 .dataset
                 .parse()
                 .map_err(|e| format!("weights/manifest.json, {}: {e}", r.file))?;
+            if let Some(e) = r
+                .evals
+                .iter()
+                .find(|e| e.parameterization != r.eval.parameterization || e.dataset != r.eval.dataset)
+            {
+                return Err(format!(
+                    "weights/manifest.json, {}: an entry of `evals` is for {} on {}",
+                    r.file, e.parameterization, e.dataset
+                ));
+            }
             let model = Model {
                 dataset,
                 parameterization: r.eval.parameterization,
                 eval_command: r.eval_command,
                 figures: r.eval.figures,
+                evals: r.evals.into_iter().map(|e| e.figures).collect(),
                 file: r.file,
             };
             let want = weights_file(model.dataset, model.parameterization);
@@ -414,6 +465,10 @@ pub struct ParameterizationEntry {
     pub mean_from: &'static str,
     /// Whether the network outputs Σ_θ too (D more outputs).
     pub learns_variance: bool,
+    /// Whether a sampler may skip steps with it ([`Parameterization::skips_steps`]).
+    pub skips_steps: bool,
+    /// The steps the page runs it with by default ([`default_steps`]).
+    pub default_steps: u64,
 }
 
 #[derive(Serialize)]
@@ -445,6 +500,8 @@ pub fn catalog() -> Catalog {
                 tex: parameterization_tex(p),
                 mean_from: mean_from(p),
                 learns_variance: p.output_dim(1) > 1,
+                skips_steps: p.skips_steps(),
+                default_steps: default_steps(p),
             })
             .collect(),
         variances: Variance::ALL.to_vec(),
@@ -539,7 +596,12 @@ impl PageState {
                 });
             }
         }
-        errors.extend(s.enforce_rules());
+        let steps_given = pairs.iter().any(|(k, _)| k == "steps") && !errors.iter().any(|e| e.field == "steps");
+        errors.extend(s.enforce_model_rules());
+        if !steps_given {
+            s.steps = default_steps(s.param);
+        }
+        errors.extend(s.enforce_t_rule());
         (s, errors)
     }
 
@@ -572,6 +634,13 @@ impl PageState {
 
     /// The rules between fields; each broken one is named and repaired.
     fn enforce_rules(&mut self) -> Vec<FieldError> {
+        let mut errors = self.enforce_model_rules();
+        errors.extend(self.enforce_t_rule());
+        errors
+    }
+
+    /// The model must ship for the dataset and be able to sample with the variance.
+    fn enforce_model_rules(&mut self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         let shipped = shipped_parameterizations(self.dataset);
         if !shipped.contains(&self.param) {
@@ -594,6 +663,12 @@ impl PageState {
             });
             self.variance = self.param.default_variance();
         }
+        errors
+    }
+
+    /// t must lie on the chain.
+    fn enforce_t_rule(&mut self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
         if let Some(t) = self.t.filter(|&t| t > self.steps) {
             errors.push(FieldError {
                 field: "t".into(),
@@ -607,7 +682,10 @@ impl PageState {
     /// The state after the reader changes one field (a select, a panel's radio button), with the
     /// rules applied the way a reader expects: a new dataset keeps the parameterization if it
     /// ships there; a new parameterization takes its default variance unless the variance chosen
-    /// before is allowed and not merely the old default; a new model or T starts at x_T.
+    /// before is allowed and not merely the old default; a new model keeps its steps if they were
+    /// chosen, else takes its own default steps (all T for a model that cannot skip steps); a
+    /// new model keeps t only when its steps did not change; new steps, samples, seed or a new
+    /// dataset start at x_T.
     /// Returns the new state, or a refusal naming the field.
     pub fn with(&self, key: &str, raw: &str) -> Result<PageState, FieldError> {
         let mut next = self.clone();
@@ -629,8 +707,15 @@ impl PageState {
                     next.param = shipped.first().copied().unwrap_or(Parameterization::Epsilon);
                 }
                 next.variance = variance_after(self.param, next.param, self.variance);
+                next.steps = steps_after(self.param, next.param, self.steps);
             }
-            "param" => next.variance = variance_after(self.param, next.param, self.variance),
+            "param" => {
+                next.variance = variance_after(self.param, next.param, self.variance);
+                next.steps = steps_after(self.param, next.param, self.steps);
+                if next.steps != self.steps {
+                    next.t = None;
+                }
+            }
             "steps" | "samples" | "seed" | "schedule" => next.t = None,
             _ => {}
         }
@@ -654,7 +739,7 @@ impl PageState {
         put("param", self.param.to_string(), self.param != d.param);
         put("variance", self.variance.to_string(), self.variance != d.variance);
         put("schedule", self.schedule.to_string(), self.schedule != d.schedule);
-        put("steps", self.steps.to_string(), self.steps != d.steps);
+        put("steps", self.steps.to_string(), self.steps != default_steps(self.param));
         put("samples", self.samples.to_string(), self.samples != d.samples);
         put("seed", self.seed.to_string(), self.seed != d.seed);
         if let Some(t) = self.t {
@@ -664,6 +749,16 @@ impl PageState {
             put("lang", l.to_string(), true);
         }
         format!("?{}", parts.join("&"))
+    }
+}
+
+/// The steps after the model changes from `old` to `new`: chosen steps stay, default ones follow
+/// the new model's default.
+fn steps_after(old: Parameterization, new: Parameterization, steps: u64) -> u64 {
+    if steps == default_steps(old) {
+        default_steps(new)
+    } else {
+        steps
     }
 }
 

@@ -58,6 +58,42 @@ pub struct QualityFigures {
     pub ratio: f64,
 }
 
+/// The quality ratio over several independent draws (of the chain and of the data): one draw is
+/// too noisy to rank models (a letters model gave 0.66 with one seed and 1.86 with another).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct QualitySpread {
+    /// Mean ratio over the draws.
+    pub ratio: f64,
+    /// Sample standard deviation (n − 1) of the ratio over the draws; 0 for a single draw.
+    pub sd: f64,
+    /// Each draw's ratio, in seed order.
+    pub ratios: Vec<f64>,
+    /// Energy distance and data/data reference of the first draw, as a one-draw eval gives them.
+    pub energy_distance: f64,
+    pub reference: f64,
+}
+
+impl QualitySpread {
+    /// Mean and spread of `draws` (at least one).
+    pub fn of(draws: &[QualityFigures]) -> Self {
+        let n = draws.len() as f64;
+        let ratios: Vec<f64> = draws.iter().map(|q| q.ratio).collect();
+        let mean = ratios.iter().sum::<f64>() / n;
+        let sd = if draws.len() > 1 {
+            (ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        } else {
+            0.0
+        };
+        QualitySpread {
+            ratio: mean,
+            sd,
+            ratios,
+            energy_distance: draws[0].energy_distance,
+            reference: draws[0].reference,
+        }
+    }
+}
+
 /// KL(N(m1, e^{lv1}) ‖ N(m2, e^{lv2})) for one coordinate, in nats.
 pub fn normal_kl(m1: f64, lv1: f64, m2: f64, lv2: f64) -> f64 {
     0.5 * (-1.0 + lv2 - lv1 + (lv1 - lv2).exp() + (m1 - m2).powi(2) * (-lv2).exp())
@@ -144,6 +180,19 @@ mod tests {
         // Identical sets give exactly zero.
         let a = [0.0, 1.0, 2.0, 5.0];
         assert!(energy_distance(&a, &a, 2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn spread_is_the_mean_and_sample_sd() {
+        let q = |ratio| QualityFigures {
+            energy_distance: ratio,
+            reference: 1.0,
+            ratio,
+        };
+        let s = QualitySpread::of(&[q(1.0), q(2.0), q(3.0)]);
+        assert_eq!((s.ratio, s.sd), (2.0, 1.0));
+        let one = QualitySpread::of(&[q(0.7)]);
+        assert_eq!((one.ratio, one.sd, one.energy_distance), (0.7, 0.0, 0.7));
     }
 
     #[test]

@@ -55,3 +55,17 @@ for (const m of manifest) {
     });
   }
 }
+
+// The figures the page shows beside its chains (`evals`, recorded by tools/record-evals.py over
+// several draws): re-run where the chain is short (the respaced ones, seconds each), so CI checks
+// them without the full chains' half hour. Same 5% tolerance, on the mean over the draws.
+for (const m of manifest) {
+  for (const e of (m.evals ?? []).filter((x) => x.steps <= 50)) {
+    test(`${m.file} ${e.steps} steps, ${e.variance}: mean quality ratio over ${e.seeds} draws reproduced`, () => {
+      const args = e.command.split(' ').slice(1);
+      const now = JSON.parse(execFileSync('target/release/ptheta', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+      const [r0, r1] = [e.quality.ratio, now.quality.ratio];
+      check(Math.abs(r1 - r0) <= 0.05 * Math.abs(r0), `recorded ${r0.toFixed(4)} ± ${e.quality.sd.toFixed(4)}, now ${r1.toFixed(4)}`);
+    });
+  }
+}

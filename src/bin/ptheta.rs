@@ -34,6 +34,9 @@ mod cli {
 
     /// Seeds of held-out data start here, far from any training seed.
     const HELD_OUT_SEED: u64 = 1_000_000;
+    /// Held-out seeds of draw k of `eval --seeds` start at HELD_OUT_SEED + k·DRAW_STRIDE, past
+    /// the ~10 seeds one draw uses (its sample, the reference pairs, the ELBO's points at 100).
+    const DRAW_STRIDE: u64 = 1000;
 
     /// Whether the progress bar is drawn (stderr is a terminal and not `--quiet`).
     static PROGRESS: AtomicBool = AtomicBool::new(false);
@@ -157,6 +160,10 @@ mod cli {
             /// Seed of the chain and of the ELBO's noise
             #[arg(long, default_value_t = 0)]
             seed: u64,
+            /// Independent draws of the chain and of the data (seeds seed … seed+K−1) for the quality
+            /// ratio, reported as mean ± standard deviation: one draw is too noisy to rank models
+            #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+            seeds: u64,
             /// Print one JSON object instead of text
             #[arg(long)]
             json: bool,
@@ -298,6 +305,7 @@ mod cli {
                 variance,
                 elbo_points,
                 seed,
+                seeds,
                 json,
             } => {
                 let model = load_model(&weights)?;
@@ -311,10 +319,27 @@ mod cli {
                 let held_out = |k: u64, n: usize| load_source(&source, n, HELD_OUT_SEED + k).map(|(_, d)| d);
                 // Fail early on an unreadable source, before the long chain.
                 held_out(0, 1)?;
-                let chain = run_chain(model, samples, steps, Some(variance), seed)?;
-                let quality = eval::quality_ratio(chain.positions(), DIM, |k| {
-                    held_out(k, samples).expect("source was readable")
-                });
+                // draw k: the chain from seed + k, compared with data of its own held-out seeds
+                let held_out_for = |k: u64| move |j: u64, n: usize| held_out(DRAW_STRIDE * k + j, n);
+                let mut per_seed = Vec::new();
+                let mut model = Some(model);
+                let mut first_chain = None;
+                for k in 0..seeds {
+                    let m = match model.take() {
+                        Some(m) => m,
+                        None => load_model(&weights)?,
+                    };
+                    let chain = run_chain(m, samples, steps, Some(variance), seed + k)?;
+                    let data = held_out_for(k);
+                    per_seed.push(eval::quality_ratio(chain.positions(), DIM, |j| {
+                        data(j, samples).expect("source was readable")
+                    }));
+                    if first_chain.is_none() {
+                        first_chain = Some(chain);
+                    }
+                }
+                let chain = first_chain.expect("at least one seed");
+                let quality = eval::QualitySpread::of(&per_seed);
                 let elbo = if elbo_points > 0 {
                     let data = held_out(100, elbo_points)?;
                     let schedule = Schedule::new(cfg.schedule, cfg.timesteps)?;
@@ -331,6 +356,7 @@ mod cli {
                         "samples": samples,
                         "steps": chain.steps(),
                         "seed": seed,
+                        "seeds": seeds,
                         "quality": quality,
                         "nelbo": elbo,
                         "seconds": started.elapsed().as_secs_f64(),
@@ -344,10 +370,24 @@ mod cli {
                         cfg.dataset,
                         chain.steps()
                     );
-                    println!(
-                        "  quality ratio {:.3}  (energy distance {:.5} vs data/data {:.5})",
-                        quality.ratio, quality.energy_distance, quality.reference
-                    );
+                    if seeds > 1 {
+                        println!(
+                            "  quality ratio {:.3} ± {:.3}  (mean ± sd over {seeds} seeds: {})",
+                            quality.ratio,
+                            quality.sd,
+                            quality
+                                .ratios
+                                .iter()
+                                .map(|r| format!("{r:.3}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                    } else {
+                        println!(
+                            "  quality ratio {:.3}  (energy distance {:.5} vs data/data {:.5})",
+                            quality.ratio, quality.energy_distance, quality.reference
+                        );
+                    }
                     if let Some(e) = elbo {
                         println!(
                             "  negative ELBO {:.4} nats/dim  (prior {:.4}, diffusion {:.4}, decoder {:.4})",

@@ -51,6 +51,16 @@ impl Parameterization {
         }
     }
 
+    /// Whether a sampler may skip steps of the training chain with this model. A prediction of
+    /// ε, x_0 or v says where the clean point is, and the posterior of any coarser step follows
+    /// from it. A predicted μ_θ is the mean of one step of the training chain: used for a larger
+    /// step it moves the samples as far as one small step would, so a respaced chain barely
+    /// leaves the noise; converted back to x̂_0 it divides the network's error by the tiny
+    /// weight of x_0 in that one-step mean. Such models run every step they were trained with.
+    pub fn skips_steps(self) -> bool {
+        !matches!(self, Parameterization::Mean | Parameterization::MeanVariance)
+    }
+
     /// The variance a model of this kind samples with unless told otherwise.
     pub fn default_variance(self) -> Variance {
         match self {

@@ -45,6 +45,16 @@ export function shippedFor(cat, name) {
   return cat.datasets.find((d) => d.name === name)?.parameterizations ?? [];
 }
 
+/** The dataset the comparison and the lesson's figures use: the one with the most shipped parameterizations. */
+export function compareDataset(cat) {
+  return cat.datasets.reduce((a, b) => (b.parameterizations.length > a.parameterizations.length ? b : a)).name;
+}
+
+/** The figures measured for the chain with this variance and these steps, or null. */
+export function figuresFor(model, variance, steps) {
+  return model?.evals.find((e) => e.variance === variance && e.steps === steps) ?? null;
+}
+
 /** The shipped model of (dataset, parameterization), with its recorded figures, or null. */
 export function modelFor(cat, dataset, parameterization) {
   return cat.models.find((m) => m.dataset === dataset && m.parameterization === parameterization) ?? null;

@@ -3,7 +3,8 @@
 // Every choice, limit and rule comes from the catalog (state.js); every text from i18n/*.json.
 import './ptheta-chain.js';
 import './panels.js';
-import { t as msg, setLang, lang, initialLang, LANGS, MESSAGES } from './i18n.js';
+import { t as msg, num, setLang, lang, initialLang, LANGS, MESSAGES } from './i18n.js';
+import { compareDataset, modelFor, figuresFor } from './lesson-wasm.js';
 import { rich, markScrollable } from './tex.js';
 import { CATALOG, parseState, stateWith, writeState, formatState, paramsFor, paramEntry, weightsFor } from './state.js';
 
@@ -26,9 +27,35 @@ const label = {
   schedule: (v) => msg(`sch.${v}`),
 };
 
+/**
+ * The measured figures the lesson's sentences quote: `q_<parameterization>` for each model of the
+ * comparison's dataset on the chain the page runs it with, `q_cut` for the respacing experiment
+ * (a model that cannot skip steps, run with the default respaced steps), and those steps and T.
+ */
+function figureWords() {
+  const words = { steps: CATALOG.defaults.steps, T: CATALOG.limits.steps.max };
+  const dataset = compareDataset(CATALOG);
+  for (const p of CATALOG.parameterizations) {
+    const model = modelFor(CATALOG, dataset, p.name);
+    const f = figuresFor(model, p.defaultVariance, p.defaultSteps);
+    words[`q_${p.name.replace(/-/g, '_')}`] = f ? num(f.quality.ratio, 2) : '–';
+    if (!p.skipsSteps && !p.learnsVariance) {
+      const cut = figuresFor(model, p.defaultVariance, CATALOG.defaults.steps);
+      words.q_cut = cut ? num(cut.quality.ratio, 0) : '–';
+    }
+  }
+  return words;
+}
+
 /** The notes under the settings: what the current dataset and model cannot do, from the catalog. */
 function notes() {
   const out = [];
+  // how the chosen model runs, and why (the catalog's skipsSteps)
+  const model = paramEntry(state.param);
+  const T = CATALOG.limits.steps.max;
+  const words = { param: label.param(state.param), steps: state.steps, T };
+  if (model.skipsSteps) out.push(msg('steps.respaced', words));
+  else out.push(msg(state.steps < model.defaultSteps ? 'steps.cut' : 'steps.all', words));
   const every = CATALOG.parameterizations.length;
   const shipped = paramsFor(state.dataset);
   const full = CATALOG.datasets.filter((d) => d.parameterizations.length === every).map((d) => label.dataset(d.name));
@@ -45,8 +72,9 @@ function notes() {
 
 function texts() {
   document.title = msg('doc.title');
+  const words = { samples: state.samples, ...figureWords() };
   for (const el of document.querySelectorAll('[data-i18n]')) {
-    el.innerHTML = rich(msg(el.dataset.i18n, { samples: state.samples }), el.hasAttribute('data-i18n-html'));
+    el.innerHTML = rich(msg(el.dataset.i18n, words), el.hasAttribute('data-i18n-html'));
   }
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', msg(el.dataset.i18nLabel));
   const shipped = paramsFor(state.dataset);
@@ -95,7 +123,7 @@ function apply() {
   sch.setAttribute('schedule', state.schedule);
   sch.setAttribute('dataset', state.dataset);
   const cmp = $('ptheta-compare');
-  for (const k of ['seed', 'steps', 'samples']) cmp.setAttribute(k, String(state[k]));
+  for (const k of ['seed', 'samples']) cmp.setAttribute(k, String(state[k]));
   cmp.setAttribute('param', state.param);
   texts();
   writeState(state);

@@ -382,7 +382,7 @@ export class PthetaChain extends HTMLElement {
 
   #play() {
     if (this.chain.t === 0) this.#serial(() => this.chain.reset());
-    this.player.start(Player.pace(this.chain.steps, Number(this.speed.value) || SPEEDS[0]));
+    this.player.start(Player.pace(this.chain.steps, Number(this.speed.value) || SPEEDS[0], this.view.playFrames));
   }
 
   /** One play frame: `n` steps, drawn; true while there is more to play. */

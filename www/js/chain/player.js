@@ -25,12 +25,16 @@ export class Player {
     this.playing = false;
   }
 
-  /** Steps per frame and the pause between frames for a chain of `steps` at `speed` steps a frame. */
-  static pace(steps, speed) {
+  /**
+   * Steps per frame and the pause between frames for a chain of `steps` at `speed`: a chain plays
+   * in about `frames / speed` frames whatever its steps (the catalog's `view.playFrames`), so a
+   * model that runs its whole 1000-step chain plays as quickly as a 50-step one.
+   */
+  static pace(steps, speed, frames) {
     const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;
     return reduced
       ? { perFrame: Math.max(1, Math.ceil(steps / REDUCED_JUMPS)), delay: REDUCED_DELAY_MS }
-      : { perFrame: speed, delay: 0 };
+      : { perFrame: speed * Math.max(1, Math.ceil(steps / frames)), delay: 0 };
   }
 
   start({ perFrame, delay }) {

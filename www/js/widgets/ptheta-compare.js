@@ -1,10 +1,11 @@
-// <ptheta-compare param="…" seed="…" steps="…" samples="…">: every parameterization shipped for
-// the dataset that ships them all, side by side from the same x_T and noise, each with its
-// recorded figures from the catalog's models, and one model under each of the catalog's variances
-// (the API's refusal is shown where a model cannot sample with one).
+// <ptheta-compare param="…" seed="…" samples="…">: every parameterization shipped for the dataset
+// that ships them all, side by side from the same x_T and noise, each run the way the page runs it
+// (its default variance and steps) with the figures measured for that same chain; one model under
+// each of the catalog's variances (the API's refusal is shown where a model cannot sample with
+// one); and the respacing experiment: a model that cannot skip steps, run respaced and in full.
 import { t as msg, num } from '../i18n.js';
 import { escapeHtml } from '../tex.js';
-import { lessonApi, catalog, shippedFor, modelFor, weightsUrl, fetchWeights } from '../lesson-wasm.js';
+import { lessonApi, catalog, shippedFor, modelFor, parameterizationOf, weightsUrl, fetchWeights, compareDataset, figuresFor } from '../lesson-wasm.js';
 import { createChain } from '../backend.js';
 import { cssVar } from '../draw.js';
 import { Panel } from './panel.js';
@@ -14,13 +15,15 @@ const MAX_SAMPLES = 512;
 /** Seed of the data sample the divergence compares with. */
 const REFERENCE_SEED = 2;
 
-/** The dataset the comparison runs on: the one with the most shipped parameterizations. */
-function compareDataset(cat) {
-  return cat.datasets.reduce((a, b) => (b.parameterizations.length > a.parameterizations.length ? b : a)).name;
+/** The figures measured for one panel's chain, in words, or why there are none. */
+function figuresText(model, variance, steps) {
+  const f = figuresFor(model, variance, steps);
+  if (!f) return msg('cmp.notMeasured');
+  return msg('cmp.figures', { q: num(f.quality.ratio, 2), sd: num(f.quality.sd, 2), seeds: f.seeds, n: num(f.nelbo.total, 2) });
 }
 
 class PthetaCompare extends Panel {
-  static get observedAttributes() { return ['param', 'seed', 'steps', 'samples']; }
+  static get observedAttributes() { return ['param', 'seed', 'samples']; }
   attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.render(); }
 
   async render() {
@@ -28,31 +31,36 @@ class PthetaCompare extends Panel {
     const cat = await catalog();
     this.free();
     const dataset = compareDataset(cat);
-    const shipped = shippedFor(cat, dataset);
-    const params = cat.parameterizations.map((p) => p.name).filter((p) => shipped.includes(p));
-    const variance = this.variance ?? cat.defaults.variance;
-    const param = this.getAttribute('param') ?? cat.defaults.param;
+    const shipped = cat.parameterizations.filter((p) => shippedFor(cat, dataset).includes(p.name));
+    const param = parameterizationOf(cat, this.getAttribute('param') ?? cat.defaults.param);
+    // the experiment: a model that cannot skip steps, run respaced anyway
+    const cut = shipped.find((p) => !p.skipsSteps && !p.learnsVariance);
+    const samples = this.#samples(cat);
+    const T = cat.limits.steps.max;
     this.innerHTML = `
-      <div class="bar">
-        <label>${escapeHtml(msg('cmp.variance'))} <select class="cmp-var">${cat.variances.map((v) => `<option value="${v}"${v === variance ? ' selected' : ''}>${escapeHtml(msg(`var.${v}`))}</option>`).join('')}</select></label>
-        <button type="button" class="cmp-run">${escapeHtml(msg('cmp.run'))}</button>
-      </div>
-      <p class="note">${escapeHtml(msg('cmp.evalNote', { steps: this.getAttribute('steps') ?? cat.defaults.steps }))}</p>
-      <div class="minis" data-row="params">${params.map((p) => this.#mini(p, variance)).join('')}</div>
-      <h4>${escapeHtml(msg('cmp.varRow', { param: msg(`param.${param}`) }))}</h4>
-      <div class="minis" data-row="variances">${cat.variances.map((v) => this.#mini(param, v)).join('')}</div>`;
-    this.querySelector('.cmp-var').addEventListener('change', (e) => { this.variance = e.target.value; this.render(); });
+      <div class="bar"><button type="button" class="cmp-run">${escapeHtml(msg('cmp.run'))}</button></div>
+      <p class="note">${escapeHtml(msg('cmp.evalNote', { samples, T }))}</p>
+      <div class="minis" data-row="params">${shipped.map((p) => this.#mini(p.name, p.defaultVariance, p.defaultSteps)).join('')}</div>
+      <h4>${escapeHtml(msg('cmp.varRow', { param: msg(`param.${param.name}`) }))}</h4>
+      <div class="minis" data-row="variances">${cat.variances.map((v) => this.#mini(param.name, v, param.defaultSteps)).join('')}</div>
+      ${cut ? `<h4>${escapeHtml(msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: cat.defaults.steps }))}</h4>
+      <div class="minis" data-row="experiment">${this.#mini(cut.name, cut.defaultVariance, cat.defaults.steps)}${this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)}</div>
+      <p class="why">${escapeHtml(msg('cmp.why', { T, steps: cat.defaults.steps }))}</p>` : ''}`;
     this.querySelector('.cmp-run').addEventListener('click', () => this.run());
     for (const fig of this.querySelectorAll('.mini')) {
-      const figures = modelFor(cat, dataset, fig.dataset.param)?.figures;
-      if (figures) fig.querySelector('.figs').textContent = ` · ${msg('cmp.quality', { q: num(figures.quality.ratio, 2) })} · ${msg('cmp.nelbo', { n: num(figures.nelbo.total, 2) })}`;
+      const model = modelFor(cat, dataset, fig.dataset.param);
+      fig.querySelector('.figs').textContent = ` · ${figuresText(model, fig.dataset.variance, Number(fig.dataset.steps))}`;
     }
   }
 
-  #mini(param, variance) {
-    return `<figure class="mini" data-param="${param}" data-variance="${variance}">
+  #samples(cat) {
+    return Math.min(MAX_SAMPLES, Number(this.getAttribute('samples') ?? cat.defaults.samples));
+  }
+
+  #mini(param, variance, steps) {
+    return `<figure class="mini" data-param="${param}" data-variance="${variance}" data-steps="${steps}">
       <div class="mini-stage"></div>
-      <figcaption><strong>${escapeHtml(msg(`param.${param}`))}</strong> · ${escapeHtml(msg(`var.${variance}`))}
+      <figcaption><strong>${escapeHtml(msg(`param.${param}`))}</strong> · ${escapeHtml(msg(`var.${variance}`))} · ${escapeHtml(msg('cmp.steps', { steps }))}
       <span class="figs"></span><span class="result"></span></figcaption></figure>`;
   }
 
@@ -76,8 +84,7 @@ class PthetaCompare extends Panel {
     const { half, bins, referencePoints } = cat.view;
     const dataset = compareDataset(cat);
     const seed = Number(this.getAttribute('seed') ?? cat.defaults.seed);
-    const steps = Number(this.getAttribute('steps') ?? cat.defaults.steps);
-    const samples = Math.min(MAX_SAMPLES, Number(this.getAttribute('samples') ?? MAX_SAMPLES));
+    const samples = this.#samples(cat);
     const dataHist = api.histogram(api.datasetSamples(dataset, referencePoints, REFERENCE_SEED), bins, half);
     const color = cssVar(this, '--ink');
     for (const fig of this.querySelectorAll('.mini')) {
@@ -88,7 +95,7 @@ class PthetaCompare extends Panel {
         const model = modelFor(cat, dataset, fig.dataset.param);
         if (!model) throw new Error(`no shipped ${fig.dataset.param} model for ${dataset}`);
         const bytes = await fetchWeights(weightsUrl(model));
-        const chain = await createChain(bytes, { steps, samples, seed, variance: fig.dataset.variance });
+        const chain = await createChain(bytes, { steps: Number(fig.dataset.steps), samples, seed, variance: fig.dataset.variance });
         this.chains.push(chain);
         chain.mount(stage);
         await chain.goTo(0);
