@@ -596,8 +596,16 @@ impl PageState {
                 });
             }
         }
-        let steps_given = pairs.iter().any(|(k, _)| k == "steps") && !errors.iter().any(|e| e.field == "steps");
+        let given = |field: &str| pairs.iter().any(|(k, _)| k == field) && !errors.iter().any(|e| e.field == field);
+        let (variance_given, steps_given) = (given("variance"), given("steps"));
+        // the variance and steps a model runs with unless the address says otherwise are its own
+        if !variance_given {
+            s.variance = s.param.default_variance();
+        }
         errors.extend(s.enforce_model_rules());
+        if !variance_given {
+            s.variance = s.param.default_variance();
+        }
         if !steps_given {
             s.steps = default_steps(s.param);
         }
@@ -737,7 +745,11 @@ impl PageState {
         };
         put("dataset", self.dataset.to_string(), self.dataset != d.dataset);
         put("param", self.param.to_string(), self.param != d.param);
-        put("variance", self.variance.to_string(), self.variance != d.variance);
+        put(
+            "variance",
+            self.variance.to_string(),
+            self.variance != self.param.default_variance(),
+        );
         put("schedule", self.schedule.to_string(), self.schedule != d.schedule);
         put("steps", self.steps.to_string(), self.steps != default_steps(self.param));
         put("samples", self.samples.to_string(), self.samples != d.samples);

@@ -350,6 +350,15 @@ fn models_that_cannot_skip_steps_run_their_whole_chain_by_default() {
     let (s, e) = PageState::parse(&pairs(&[("param", "mean")]));
     assert!(e.is_empty());
     assert_eq!(s.steps, 1000);
+    let (mv, _) = PageState::parse(&pairs(&[("param", "mean-variance")]));
+    assert_eq!(
+        (mv.variance, mv.steps),
+        (Variance::Learned, 1000),
+        "its own variance and steps"
+    );
+    assert_eq!(mv.to_query(), "?param=mean-variance");
+    let (mv, _) = PageState::parse(&pairs(&[("param", "mean-variance"), ("variance", "fixed-large")]));
+    assert_eq!(mv.variance, Variance::FixedLarge);
     assert_eq!(s.to_query(), "?param=mean", "the default is not written");
     let (s, _) = PageState::parse(&pairs(&[("param", "mean"), ("steps", "50")]));
     assert_eq!(s.steps, 50, "the respacing experiment stays possible");

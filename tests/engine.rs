@@ -126,7 +126,11 @@ fn bad_options_are_refused_by_name() {
     );
     assert!(EngineOptions::check_names(EngineOptions::NAMES).is_ok());
     // NAMES are exactly the struct's fields: serde lists those when it refuses an unknown one
-    let listed = e_fields(&serde_json::from_str::<EngineOptions>(r#"{"x": 1}"#).unwrap_err().to_string());
+    let listed = e_fields(
+        &serde_json::from_str::<EngineOptions>(r#"{"x": 1}"#)
+            .unwrap_err()
+            .to_string(),
+    );
     assert_eq!(listed, EngineOptions::NAMES);
 }
 

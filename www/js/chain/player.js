@@ -28,7 +28,7 @@ export class Player {
   /**
    * Steps per frame and the pause between frames for a chain of `steps` at `speed`: a chain plays
    * in about `frames / speed` frames whatever its steps (the catalog's `view.playFrames`), so a
-   * model that runs its whole 1000-step chain plays as quickly as a 50-step one.
+   * model that runs its whole training chain plays as quickly as a respaced one.
    */
   static pace(steps, speed, frames) {
     const reduced = matchMedia('(prefers-reduced-motion: reduce)').matches;

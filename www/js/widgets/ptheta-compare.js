@@ -45,7 +45,7 @@ class PthetaCompare extends Panel {
       <div class="minis" data-row="variances">${cat.variances.map((v) => this.#mini(param.name, v, param.defaultSteps)).join('')}</div>
       ${cut ? `<h4>${escapeHtml(msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: cat.defaults.steps }))}</h4>
       <div class="minis" data-row="experiment">${this.#mini(cut.name, cut.defaultVariance, cat.defaults.steps)}${this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)}</div>
-      <p class="why">${escapeHtml(msg('cmp.why', { T, steps: cat.defaults.steps }))}</p>` : ''}`;
+      <p class="why">${escapeHtml(msg('cmp.why', { T, ratio: Math.round(T / cat.defaults.steps) }))}</p>` : ''}`;
     this.querySelector('.cmp-run').addEventListener('click', () => this.run());
     for (const fig of this.querySelectorAll('.mini')) {
       const model = modelFor(cat, dataset, fig.dataset.param);
