@@ -11,7 +11,7 @@ use ptheta::gpu::{Gpu, GpuError};
 use std::cell::RefCell;
 
 mod common;
-use common::{worst_relative_difference, TOLERANCE};
+use common::{native_gpu, worst_relative_difference, TOLERANCE};
 
 fn bytes(file: &str) -> Vec<u8> {
     std::fs::read(format!("{}/weights/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -30,19 +30,6 @@ fn options(backend: Backend) -> EngineOptions {
 fn engine(file: &str, o: EngineOptions, gpu: Result<Gpu, GpuError>) -> Result<Engine, ChainError> {
     let (spec, model) = Spec::new(bytes(file), o)?;
     pollster::block_on(Engine::create(spec, model, async { gpu }))
-}
-
-fn real_gpu() -> Option<Gpu> {
-    match pollster::block_on(Gpu::request()) {
-        Ok(g) => Some(g),
-        Err(e) if std::env::var("PTHETA_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("PTHETA_REQUIRE_GPU=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: {e} (install mesa-vulkan-drivers for lavapipe)");
-            None
-        }
-    }
 }
 
 fn positions(e: Engine) -> Vec<f32> {
@@ -154,7 +141,7 @@ fn go_to_moves_both_ways_exactly() {
 
 #[test]
 fn auto_with_a_device_runs_on_webgpu_and_agrees_with_the_cpu() {
-    let Some(gpu) = real_gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let mut g = engine("moons-v.safetensors", options(Backend::Auto), Ok(gpu)).unwrap();
     assert_eq!(g.backend(), Backend::Webgpu);
     assert!(g.adapter().is_some());
@@ -167,7 +154,7 @@ fn auto_with_a_device_runs_on_webgpu_and_agrees_with_the_cpu() {
 
 #[test]
 fn a_device_lost_mid_chain_finishes_on_the_cpu_with_the_cpu_samples() {
-    let Some(gpu) = real_gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let mut g = engine("moons-epsilon.safetensors", options(Backend::Auto), Ok(gpu)).unwrap();
     assert_eq!(g.backend(), Backend::Webgpu);
     g.step(7).unwrap();
@@ -194,7 +181,7 @@ fn a_device_lost_mid_chain_finishes_on_the_cpu_with_the_cpu_samples() {
 
 #[test]
 fn a_read_that_fails_on_the_device_is_answered_by_the_cpu() {
-    let Some(gpu) = real_gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let mut g = engine("moons-epsilon.safetensors", options(Backend::Auto), Ok(gpu)).unwrap();
     g.step(5).unwrap();
     let cell = RefCell::new(g);

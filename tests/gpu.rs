@@ -13,20 +13,7 @@ use ptheta::model::Denoiser;
 mod common;
 // Largest allowed |GPU − CPU| (relative to max(1, |CPU|)) of any coordinate at any step: see
 // common/mod.rs for why.
-use common::{worst_relative_difference, TOLERANCE};
-
-fn gpu() -> Option<Gpu> {
-    match pollster::block_on(Gpu::request()) {
-        Ok(g) => Some(g),
-        Err(e) if std::env::var("PTHETA_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("PTHETA_REQUIRE_GPU=1 but {e}")
-        }
-        Err(e) => {
-            eprintln!("skipped: {e} (install mesa-vulkan-drivers for lavapipe)");
-            None
-        }
-    }
-}
+use common::{native_gpu, worst_relative_difference, TOLERANCE};
 
 fn weights(file: &str) -> Denoiser {
     let path = format!("{}/weights/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -76,7 +63,7 @@ fn variances(p: Parameterization) -> Vec<Variance> {
 
 #[test]
 fn every_shipped_model_and_variance_matches_the_cpu_at_every_step() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     eprintln!("adapter: {}", gpu.describe());
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/weights/manifest.json")).unwrap(),
@@ -176,7 +163,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {{
 /// to ~1 ulp and the reduction is exact), 1600 times tighter than what the builtins promise.
 #[test]
 fn trig_wgsl_matches_f64_sin_and_cos() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let radians: Vec<f32> = (-40_000..=40_000).map(|i| i as f32 * 0.005_123).collect();
     let turns: Vec<f32> = (0..(1 << 16)).map(|i| (i as f32 + 0.5) / 65536.0).collect();
     for (inputs, is_turns) in [(&radians, false), (&turns, true)] {
@@ -203,7 +190,7 @@ fn trig_wgsl_matches_f64_sin_and_cos() {
 /// so per-step errors are not scaled down). ~10 s each on lavapipe.
 #[test]
 fn full_thousand_step_chains_match_the_cpu_at_every_step() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     for (file, v) in [
         ("moons-epsilon.safetensors", Variance::FixedSmall),
         ("moons-mean-variance.safetensors", Variance::Learned),
@@ -217,14 +204,14 @@ fn full_thousand_step_chains_match_the_cpu_at_every_step() {
 #[test]
 fn a_wrong_seed_is_caught() {
     // The comparison must be able to fail: a GPU chain with another seed draws another x_T and z.
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let worst = compare(&gpu, "moons-epsilon.safetensors", Variance::FixedSmall, 5, 12);
     assert!(worst > 100.0 * TOLERANCE, "different seeds gave states within {worst}");
 }
 
 #[test]
 fn stepping_back_and_reset_restore_exact_states_even_past_the_ring() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let model = weights("moons-v.safetensors");
     let cfg = model.config.clone();
     let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 12).unwrap();
@@ -250,7 +237,7 @@ fn stepping_back_and_reset_restore_exact_states_even_past_the_ring() {
 #[test]
 fn a_small_ring_recomputes_exactly() {
     // A ring of 4 states for a 14-step chain: stepping back past it re-runs from x_T.
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let model = weights("moons-epsilon.safetensors");
     let cfg = model.config.clone();
     let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 14).unwrap();
@@ -274,7 +261,7 @@ fn a_small_ring_recomputes_exactly() {
 
 #[test]
 fn inspect_and_histogram_agree_with_the_cpu() {
-    let Some(gpu) = gpu() else { return };
+    let Some(gpu) = native_gpu() else { return };
     let model = weights("moons-mean-variance.safetensors");
     let cfg = model.config.clone();
     let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 12).unwrap();

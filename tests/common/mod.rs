@@ -50,3 +50,20 @@ pub fn worst_relative_difference(ours: &[f32], want: &[f32], what: &str) -> f32 
     }
     worst
 }
+
+/// The native GPU (lavapipe here), or None with the reason printed, so a machine without a Vulkan
+/// driver skips the GPU tests; with `PTHETA_REQUIRE_GPU=1` (set by `cargo xtask test`, which
+/// installs lavapipe) a missing adapter fails instead.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn native_gpu() -> Option<ptheta::gpu::Gpu> {
+    match pollster::block_on(ptheta::gpu::Gpu::request()) {
+        Ok(g) => Some(g),
+        Err(e) if std::env::var("PTHETA_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("PTHETA_REQUIRE_GPU=1 but {e}")
+        }
+        Err(e) => {
+            eprintln!("skipped: {e} (install mesa-vulkan-drivers for lavapipe)");
+            None
+        }
+    }
+}
