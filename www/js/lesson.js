@@ -53,7 +53,7 @@ function notes() {
   // how the chosen model runs, and why (the catalog's skipsSteps)
   const model = paramEntry(state.param);
   const T = CATALOG.limits.steps.max;
-  const words = { param: label.param(state.param), steps: state.steps, T };
+  const words = { param: label.param(state.param), steps: state.steps, T, perFrame: Math.ceil(state.steps / CATALOG.view.playFrames) };
   if (model.skipsSteps) out.push(msg('steps.respaced', words));
   else out.push(msg(state.steps < model.defaultSteps ? 'steps.cut' : 'steps.all', words));
   const every = CATALOG.parameterizations.length;
