@@ -243,11 +243,13 @@ pub fn allowed_variances(p: Parameterization) -> Vec<Variance> {
 }
 
 /// The parameterizations in the order the lesson teaches them: the source's three (mean and
-/// variance; mean with fixed variance; noise), then the two extensions.
-pub const LESSON_ORDER: [Parameterization; 5] = [
+/// variance; mean with fixed variance; noise), the noise with a learned variance beside it, then
+/// the two extensions.
+pub const LESSON_ORDER: [Parameterization; 6] = [
     Parameterization::MeanVariance,
     Parameterization::Mean,
     Parameterization::Epsilon,
+    Parameterization::EpsilonVariance,
     Parameterization::X0,
     Parameterization::V,
 ];
@@ -264,6 +266,9 @@ pub fn parameterization_tex(p: Parameterization) -> &'static str {
         Parameterization::Epsilon => {
             r"\mu_\theta(x_t, t) = \frac{1}{\sqrt{\alpha_t}}\Big(x_t - \frac{\beta_t}{\sqrt{1 - \bar\alpha_t}}\,\varepsilon_\theta(x_t, t)\Big)"
         }
+        Parameterization::EpsilonVariance => {
+            r"\mu_\theta \text{ from } \varepsilon_\theta(x_t, t) \text{ as above},\quad \Sigma_\theta(x_t, t) = \exp\big(v \log\beta_t + (1 - v)\log\tilde\beta_t\big)\,\mathbf I"
+        }
         Parameterization::X0 => {
             r"\mu_\theta = \tilde\mu_t(x_t, \hat x_0) = \frac{\sqrt{\bar\alpha_{t-1}}\,\beta_t}{1 - \bar\alpha_t}\hat x_0 + \frac{\sqrt{\alpha_t}(1 - \bar\alpha_{t-1})}{1 - \bar\alpha_t}x_t"
         }
@@ -276,7 +281,7 @@ pub fn parameterization_tex(p: Parameterization) -> &'static str {
 /// See [`ParameterizationEntry::mean_from`].
 pub fn mean_from(p: Parameterization) -> &'static str {
     match p {
-        Parameterization::Epsilon => "noise",
+        Parameterization::Epsilon | Parameterization::EpsilonVariance => "noise",
         Parameterization::X0 => "clean-point",
         Parameterization::V => "velocity",
         Parameterization::Mean | Parameterization::MeanVariance => "network",

@@ -171,7 +171,7 @@ impl<M: Denoise> Chain<M> {
         for k in 0..self.samples {
             for d in 0..dim {
                 let x = self.x[k * dim + d] as f64;
-                let v_raw = (p == Parameterization::MeanVariance).then(|| raw[k * od + dim + d] as f64);
+                let v_raw = p.learns_variance().then(|| raw[k * od + dim + d] as f64);
                 // 2. raw output → μ_θ and log Σ_θ for this parameterization and variance
                 let sp = predict_scalar(&self.schedule, p, self.variance, i, x, raw[k * od + d] as f64, v_raw);
                 // 3. x_{t−1} = μ_θ + exp(½ log Σ_θ)·z, no noise on the last step

@@ -5,6 +5,8 @@
 //! - `mean`: the mean squared error to the posterior mean μ̃_t(x_t, x_0).
 //! - `mean-variance`: that error plus λ·L_vlb with λ = 0.001 (Nichol & Dhariwal §3.1), where the
 //!   variational term sees the mean through a stop-gradient so it only trains the variance.
+//! - `epsilon-variance`: L_simple on ε plus the same λ·L_vlb, the mean in it computed from ε̂ (DDPM
+//!   eq. 11) through a stop-gradient: Nichol & Dhariwal's L_hybrid.
 
 use crate::diffusion::rng::Rng;
 use crate::diffusion::{Parameterization, Schedule};
@@ -154,6 +156,11 @@ struct Batch {
     log_beta: Vec<f32>,
     log_post_var: Vec<f32>,
     is_first: Vec<f32>,
+    /// Per row: 1/√ᾱ_t, √(1/ᾱ_t − 1) and the posterior-mean coefficients, for μ from ε̂.
+    sqrt_recip_alpha_bar: Vec<f32>,
+    sqrt_recipm1_alpha_bar: Vec<f32>,
+    coef1: Vec<f32>,
+    coef2: Vec<f32>,
 }
 
 impl Batch {
@@ -170,6 +177,10 @@ impl Batch {
             log_beta: Vec::with_capacity(b),
             log_post_var: Vec::with_capacity(b),
             is_first: Vec::with_capacity(b),
+            sqrt_recip_alpha_bar: Vec::with_capacity(b),
+            sqrt_recipm1_alpha_bar: Vec::with_capacity(b),
+            coef1: Vec::with_capacity(b),
+            coef2: Vec::with_capacity(b),
         };
         for _ in 0..b {
             let row = rng.below(n);
@@ -178,6 +189,10 @@ impl Batch {
             me.log_beta.push(s.log_beta[i] as f32);
             me.log_post_var.push(s.posterior_log_variance_clipped[i] as f32);
             me.is_first.push(if i == 0 { 1.0 } else { 0.0 });
+            me.sqrt_recip_alpha_bar.push(s.sqrt_recip_alpha_bar[i] as f32);
+            me.sqrt_recipm1_alpha_bar.push(s.sqrt_recipm1_alpha_bar[i] as f32);
+            me.coef1.push(s.posterior_mean_coef1[i] as f32);
+            me.coef2.push(s.posterior_mean_coef2[i] as f32);
             for d in 0..dim {
                 let x0 = data[row * dim + d] as f64;
                 let eps = rng.normal();
@@ -187,7 +202,7 @@ impl Batch {
                 me.x0.push(x0 as f32);
                 me.post_mean.push(mu as f32);
                 me.target.push(match p {
-                    Parameterization::Epsilon => eps,
+                    Parameterization::Epsilon | Parameterization::EpsilonVariance => eps,
                     Parameterization::X0 => x0,
                     Parameterization::V => crate::diffusion::param::v_from_x0_eps(s, i, x0, eps),
                     Parameterization::Mean | Parameterization::MeanVariance => mu,
@@ -205,13 +220,21 @@ impl Batch {
         let target = Tensor::from_slice(&self.target, (b, dim), dev)?;
         let pred = out.narrow(1, 0, dim)?;
         let mse = (&pred - &target)?.sqr()?.mean_all()?;
-        if self.p != Parameterization::MeanVariance {
+        if !self.p.learns_variance() {
             return Ok(mse);
         }
-        // L_vlb term for the variance only: μ through a stop-gradient.
-        let mean = pred.detach();
-        let v = out.narrow(1, dim, dim)?;
         let col = |v: &[f32]| Tensor::from_slice(v, (b, 1), dev);
+        // L_vlb term for the variance only: μ through a stop-gradient.
+        let mean = if self.p == Parameterization::EpsilonVariance {
+            // μ = c1·x̂_0 + c2·x_t with x̂_0 = x_t/√ᾱ_t − √(1/ᾱ_t − 1)·ε̂ (DDPM eqs. 4, 7)
+            let eps = pred.detach();
+            let x0 = (x_t.broadcast_mul(&col(&self.sqrt_recip_alpha_bar)?)?
+                - eps.broadcast_mul(&col(&self.sqrt_recipm1_alpha_bar)?)?)?;
+            (x0.broadcast_mul(&col(&self.coef1)?)? + x_t.broadcast_mul(&col(&self.coef2)?)?)?
+        } else {
+            pred.detach()
+        };
+        let v = out.narrow(1, dim, dim)?;
         // clamped as in param::log_variance, so training sees the variance sampling will use
         let frac = ((v + 1.0)? * 0.5)?.clamp(0f32, 1f32)?;
         let log_beta = col(&self.log_beta)?;

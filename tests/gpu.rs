@@ -55,9 +55,10 @@ fn compare(gpu: &Gpu, file: &str, variance: Variance, steps: usize, gpu_seed: u6
 }
 
 fn variances(p: Parameterization) -> Vec<Variance> {
-    match p {
-        Parameterization::MeanVariance => vec![Variance::Learned, Variance::FixedSmall, Variance::FixedLarge],
-        _ => vec![Variance::FixedSmall, Variance::FixedLarge],
+    if p.learns_variance() {
+        vec![Variance::Learned, Variance::FixedSmall, Variance::FixedLarge]
+    } else {
+        vec![Variance::FixedSmall, Variance::FixedLarge]
     }
 }
 

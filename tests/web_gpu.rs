@@ -10,7 +10,7 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const MODELS: [(&str, &[u8], &[&str]); 10] = [
+const MODELS: [(&str, &[u8], &[&str]); 11] = [
     (
         "moons-epsilon",
         include_bytes!("../weights/moons-epsilon.safetensors"),
@@ -59,6 +59,11 @@ const MODELS: [(&str, &[u8], &[&str]); 10] = [
     (
         "moons-mean-variance",
         include_bytes!("../weights/moons-mean-variance.safetensors"),
+        &["learned", "fixed-small", "fixed-large"],
+    ),
+    (
+        "moons-epsilon-variance",
+        include_bytes!("../weights/moons-epsilon-variance.safetensors"),
         &["learned", "fixed-small", "fixed-large"],
     ),
 ];

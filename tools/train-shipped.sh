@@ -12,7 +12,7 @@ mkdir -p weights
 models=()
 for d in moons swiss-roll checkerboard circles letters; do models+=("$d epsilon $steps"); done
 models+=("eight-gaussians epsilon $((2 * steps))")
-for p in x0 v mean mean-variance; do models+=("moons $p $steps"); done
+for p in x0 v mean mean-variance epsilon-variance; do models+=("moons $p $steps"); done
 for m in "${models[@]}"; do
   set -- $m
   out=weights/$1-$2.safetensors

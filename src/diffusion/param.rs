@@ -22,15 +22,20 @@ pub enum Parameterization {
     /// The mean and, in D more outputs v ∈ [−1, 1], the variance as an interpolation between
     /// log β̃_t and log β_t (Nichol & Dhariwal eq. 15).
     MeanVariance,
+    /// The noise ε (the mean follows as for `Epsilon`) and, in D more outputs, the same
+    /// interpolated variance as `MeanVariance`: Nichol & Dhariwal's own choice, trained with
+    /// L_simple + λ·L_vlb where L_vlb sees the mean through a stop-gradient.
+    EpsilonVariance,
 }
 
 impl Parameterization {
-    pub const ALL: [Parameterization; 5] = [
+    pub const ALL: [Parameterization; 6] = [
         Parameterization::Epsilon,
         Parameterization::X0,
         Parameterization::V,
         Parameterization::Mean,
         Parameterization::MeanVariance,
+        Parameterization::EpsilonVariance,
     ];
 
     pub fn name(self) -> &'static str {
@@ -40,14 +45,21 @@ impl Parameterization {
             Parameterization::V => "v",
             Parameterization::Mean => "mean",
             Parameterization::MeanVariance => "mean-variance",
+            Parameterization::EpsilonVariance => "epsilon-variance",
         }
+    }
+
+    /// Whether the network predicts its variance too (D more outputs, `Variance::Learned`).
+    pub fn learns_variance(self) -> bool {
+        matches!(self, Parameterization::MeanVariance | Parameterization::EpsilonVariance)
     }
 
     /// Number of network outputs per sample for data of dimension `dim`.
     pub fn output_dim(self, dim: usize) -> usize {
-        match self {
-            Parameterization::MeanVariance => 2 * dim,
-            _ => dim,
+        if self.learns_variance() {
+            2 * dim
+        } else {
+            dim
         }
     }
 
@@ -63,9 +75,10 @@ impl Parameterization {
 
     /// The variance a model of this kind samples with unless told otherwise.
     pub fn default_variance(self) -> Variance {
-        match self {
-            Parameterization::MeanVariance => Variance::Learned,
-            _ => Variance::FixedSmall,
+        if self.learns_variance() {
+            Variance::Learned
+        } else {
+            Variance::FixedSmall
         }
     }
 }
@@ -100,10 +113,11 @@ crate::names::named_enum!(Variance, "variance");
 
 /// Checks that a model of parameterization `p` can sample with variance `v`.
 pub fn check_combination(p: Parameterization, v: Variance) -> Result<(), String> {
-    if v == Variance::Learned && p != Parameterization::MeanVariance {
+    if v == Variance::Learned && !p.learns_variance() {
         return Err(format!(
             "variance 'learned' needs a model that predicts its variance (parameterization \
-             'mean-variance'); this model predicts '{p}'. Use 'fixed-small' or 'fixed-large'."
+             'mean-variance' or 'epsilon-variance'); this model predicts '{p}'. Use 'fixed-small' or \
+             'fixed-large'."
         ));
     }
     Ok(())
@@ -187,7 +201,7 @@ pub fn predict_scalar(
     v_raw: Option<f64>,
 ) -> ScalarPrediction {
     let (eps, x0) = match p {
-        Parameterization::Epsilon => (r, x0_from_eps(s, i, x, r)),
+        Parameterization::Epsilon | Parameterization::EpsilonVariance => (r, x0_from_eps(s, i, x, r)),
         Parameterization::X0 => (eps_from_x0(s, i, x, r), r),
         Parameterization::V => {
             let x0 = x0_from_v(s, i, x, r);
@@ -224,7 +238,7 @@ pub fn predict(
     debug_assert_eq!(raw.len(), p.output_dim(d));
     let mut out = Prediction::default();
     for k in 0..d {
-        let v_raw = (p == Parameterization::MeanVariance).then(|| raw[d + k]);
+        let v_raw = p.learns_variance().then(|| raw[d + k]);
         let sp = predict_scalar(s, p, variance, i, x_t[k], raw[k], v_raw);
         out.mean.push(sp.mean);
         out.log_variance.push(sp.log_variance);

@@ -25,6 +25,7 @@ pub fn parameterization_code(p: Parameterization) -> u32 {
         Parameterization::V => 2,
         Parameterization::Mean => 3,
         Parameterization::MeanVariance => 4,
+        Parameterization::EpsilonVariance => 5,
     }
 }
 

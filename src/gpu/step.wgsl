@@ -24,7 +24,7 @@ struct Prediction {
 fn predict(x: f32, r: f32, v_raw: f32) -> Prediction {
     var p: Prediction;
     switch step.parameterization {
-        case P_EPSILON: {
+        case P_EPSILON, P_EPSILON_VARIANCE: {
             // DDPM eq. 4 solved for x_0
             p.eps = r;
             p.x0 = step.sqrt_recip_alpha_bar * x - step.sqrt_recipm1_alpha_bar * r;
@@ -41,7 +41,7 @@ fn predict(x: f32, r: f32, v_raw: f32) -> Prediction {
             p.x0 = (r - step.posterior_mean_coef2 * x) / step.posterior_mean_coef1;
         }
     }
-    if (step.parameterization != P_EPSILON) {
+    if (step.parameterization != P_EPSILON && step.parameterization != P_EPSILON_VARIANCE) {
         p.eps = (step.sqrt_recip_alpha_bar * x - p.x0) / step.sqrt_recipm1_alpha_bar;
     }
     if (step.parameterization == P_MEAN || step.parameterization == P_MEAN_VARIANCE) {
@@ -90,7 +90,7 @@ fn prior(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 }
 
 fn raw_variance(sample: u32, d: u32) -> f32 {
-    if (step.parameterization == P_MEAN_VARIANCE) {
+    if (step.parameterization == P_MEAN_VARIANCE || step.parameterization == P_EPSILON_VARIANCE) {
         return raw[(step.dim + d) * step.n + sample];
     }
     return 0.0;

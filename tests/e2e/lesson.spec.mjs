@@ -384,7 +384,7 @@ test('every parameterization, run as the page runs it, ends on the data: the mea
       return { js: el.matchByT.get(0), ref, steps: el.info.steps, variance: el.info.variance };
     });
   };
-  for (const param of ['epsilon', 'x0', 'v', 'mean', 'mean-variance']) {
+  for (const param of ['epsilon', 'epsilon-variance', 'x0', 'v', 'mean', 'mean-variance']) {
     const r = await atZero(`?param=${param}&t=0`);
     console.log(`  # ${param}: ${r.steps} steps, ${r.variance}: JS ${r.js.toFixed(3)} bits, data's own ${r.ref.toFixed(3)}`);
     assert(r.js <= r.ref + 0.3, `${param} at t = 0 (${r.steps} steps): JS ${r.js} bits, the data's own draw ${r.ref}`);
@@ -404,7 +404,8 @@ test('compare mode: every parameterization from the same x_T, each with the figu
     js: e.dataset.js, refused: e.dataset.refused, text: e.textContent,
   })));
   const rows = (r) => figs.filter((f) => f.row === r);
-  assert(rows('params').length === 5 && rows('variances').length === 3 && rows('experiment').length === 2, `5 + 3 + 2 panels: ${figs.length}`);
+  const shipped = MANIFEST.filter((r) => r.eval.dataset === 'moons').length;
+  assert(rows('params').length === shipped && rows('variances').length === 3 && rows('experiment').length === 2, `${shipped} + 3 + 2 panels: ${figs.length}`);
   for (const f of figs.filter((x) => x.refused !== 'true')) {
     // a figure is shown only when it was measured for this very chain (model, variance, steps)
     const row = MANIFEST.find((r) => r.file === `moons-${f.param}.safetensors`);
