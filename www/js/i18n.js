@@ -4,10 +4,10 @@
 // that every file has the same keys and placeholders as en.json. Messages may hold inline maths
 // between $…$ (rendered by KaTeX, see tex.js) and {name} placeholders. Widgets re-render on the
 // `ptheta-lang` event, so switching needs no reload.
-import { lessonApi } from './lesson-wasm.js';
+import { catalog } from './lesson-wasm.js';
 
 /** The languages the page is written in, from the catalog. */
-export const LANGS = Object.freeze([...(await lessonApi()).catalog().languages]);
+export const LANGS = Object.freeze([...(await catalog()).languages]);
 
 async function load(l) {
   const url = new URL(`../i18n/${l}.json`, import.meta.url);

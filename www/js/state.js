@@ -2,12 +2,12 @@
 // and rule is Rust's (src/catalog.rs, exported by src/wasm_catalog.rs): this module only calls it.
 // A state is `{ dataset, param, variance, schedule, steps, samples, seed, t, lang }` (t and lang
 // may be null).
-import { lessonApi } from './lesson-wasm.js';
+import { lessonApi, catalog, shippedFor, parameterizationOf, modelFor, weightsUrl } from './lesson-wasm.js';
 
 const api = await lessonApi();
 
 /** Every name, limit, default, rule and shipped model (see src/wasm_catalog.rs for its shape). */
-export const CATALOG = api.catalog();
+export const CATALOG = await catalog();
 
 /**
  * State from a query string: `{ state, errors: [{ field, message }] }`. Every bad field is named
@@ -38,14 +38,14 @@ export function writeState(state) {
 }
 
 /** Which parameterizations ship for a dataset, in the lesson's order. */
-export const paramsFor = (dataset) => CATALOG.datasets.find((d) => d.name === dataset)?.parameterizations ?? [];
+export const paramsFor = (dataset) => shippedFor(CATALOG, dataset);
 
 /** The catalog's entry of a parameterization: `{ name, variances, defaultVariance, tex, meanFrom }`. */
-export const paramEntry = (name) => CATALOG.parameterizations.find((p) => p.name === name);
+export const paramEntry = (name) => parameterizationOf(CATALOG, name);
 
 /** The shipped weights file of a (dataset, parameterization), from the catalog's models. */
 export function weightsFor(dataset, param) {
-  const model = CATALOG.models.find((m) => m.dataset === dataset && m.parameterization === param);
+  const model = modelFor(CATALOG, dataset, param);
   if (!model) throw new Error(`no shipped model for dataset "${dataset}" and param "${param}" (shipped: ${paramsFor(dataset).join(', ')})`);
-  return `weights/${model.file}`;
+  return weightsUrl(model);
 }
