@@ -242,6 +242,22 @@ pub fn allowed_variances(p: Parameterization) -> Vec<Variance> {
         .collect()
 }
 
+/// The chains whose figures the page shows for a model of parameterization `p` (each with its
+/// own figures, so none is shown beside a picture it was not measured on): every allowed
+/// variance at the page's steps for `p`, and for a model that cannot skip steps the respacing
+/// experiment, its default variance at [`STEPS`]' default. `ptheta info --json` lists them and
+/// `tools/record-evals.py` measures them.
+pub fn page_chains(p: Parameterization) -> Vec<(Variance, u64)> {
+    let mut chains: Vec<(Variance, u64)> = allowed_variances(p)
+        .into_iter()
+        .map(|v| (v, default_steps(p)))
+        .collect();
+    if !p.skips_steps() {
+        chains.push((p.default_variance(), STEPS.default));
+    }
+    chains
+}
+
 /// The parameterizations in the order the lesson teaches them: the source's three (mean and
 /// variance; mean with fixed variance; noise), the noise with a learned variance beside it, then
 /// the two extensions.
@@ -309,8 +325,8 @@ fn one() -> u64 {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Quality {
-    /// Energy distance of samples to data over that of data to data: ≈ 1 is as good as it gets
-    /// (the mean over the draws where there are several).
+    /// Kernel discrepancy (MMD², `eval::quality_ratio`) of samples to data over that of data to
+    /// data: ≈ 1 is as good as it gets (the mean over the draws where there are several).
     pub ratio: f64,
     /// Standard deviation of the ratio over the draws (0 for one draw).
     #[serde(default)]

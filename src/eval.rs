@@ -1,51 +1,64 @@
-//! How good a model is: sample quality as a normalized energy distance, and the negative ELBO.
+//! How good a model is: sample quality as a normalized kernel discrepancy (MMD), and the negative
+//! ELBO.
 
 use crate::chain::Denoise;
 use crate::diffusion::param::predict_scalar;
 use crate::diffusion::rng::{self, Stream};
 use crate::diffusion::{Schedule, Variance};
 
-/// Energy distance between two point sets (row-major, `dim` per point) as the V-statistic
-/// 2·E|X−Y| − E|X−X'| − E|Y−Y'| (Székely & Rizzo). It is zero only when the distributions agree;
-/// for two finite samples of one distribution it is about 2·E|X−X'|/n, which is why
-/// [`quality_ratio`] divides by that floor.
-pub fn energy_distance(a: &[f32], b: &[f32], dim: usize) -> f64 {
-    fn mean_dist(a: &[f32], b: &[f32], dim: usize) -> f64 {
+/// Width h of the Gaussian kernel k(x, y) = exp(−|x − y|² / 2h²) in [`mmd`]. Every dataset has
+/// about unit spread with structure (a moon's thickness, a checkerboard square's edge) on the
+/// scale of 0.1, so a kernel this narrow sees whether samples land on the data's thin shapes.
+/// A wide kernel (or the energy distance, whose kernel is −|x − y|) mostly compares the overall
+/// mean and spread, and for two samples of one distribution its value is dominated by a few
+/// large-scale modes, which makes it heavy-tailed: with 2000 points, fresh data scored as if it
+/// were a model gave energy-distance ratios of 1.0 ± 0.6 (moons) and 1.1 ± 1.1 (checkerboard,
+/// up to 5.1), against 1.05 ± 0.18 and 1.03 ± 0.14 with this kernel (20 and 10 draws).
+pub const KERNEL_WIDTH: f64 = 0.1;
+
+/// Squared maximum mean discrepancy between two point sets (row-major, `dim` per point) as the
+/// V-statistic E k(X, X') + E k(Y, Y') − 2 E k(X, Y) with the Gaussian kernel of width
+/// [`KERNEL_WIDTH`] (Gretton et al. 2012). It is zero only when the sets coincide; for two finite
+/// samples of one distribution it is a small positive floor (the diagonal terms alone give about
+/// 1/n + 1/m), which is why [`quality_ratio`] divides by that floor.
+pub fn mmd(a: &[f32], b: &[f32], dim: usize) -> f64 {
+    let scale = -1.0 / (2.0 * KERNEL_WIDTH * KERNEL_WIDTH);
+    let mean_kernel = |a: &[f32], b: &[f32]| -> f64 {
         let mut total = 0.0f64;
         for p in a.chunks_exact(dim) {
             let mut row = 0.0f64;
             for q in b.chunks_exact(dim) {
-                let mut s = 0.0f32;
+                let mut s = 0.0f64;
                 for d in 0..dim {
-                    let v = p[d] - q[d];
+                    let v = (p[d] - q[d]) as f64;
                     s += v * v;
                 }
-                row += s.sqrt() as f64;
+                row += (s * scale).exp();
             }
             total += row;
         }
         total / ((a.len() / dim) as f64 * (b.len() / dim) as f64)
-    }
-    2.0 * mean_dist(a, b, dim) - mean_dist(a, a, dim) - mean_dist(b, b, dim)
+    };
+    mean_kernel(a, a) + mean_kernel(b, b) - 2.0 * mean_kernel(a, b)
 }
 
 /// Number of independent data/data pairs averaged for the denominator of [`quality_ratio`]:
-/// one pair's energy distance is itself noisy, and the ratio should not inherit that noise.
+/// one pair's discrepancy is itself noisy, and the ratio should not inherit that noise.
 pub const REFERENCE_PAIRS: usize = 4;
 
-/// Sample quality: the energy distance between model samples and held-out data, divided by the
-/// mean energy distance between independent data samples of the same size. About 1 means "as
-/// close to the data as another draw of the data"; larger is worse.
+/// Sample quality: the [`mmd`] between model samples and held-out data, divided by the mean
+/// [`mmd`] between independent data samples of the same size. About 1 means "as close to the
+/// data as another draw of the data"; larger is worse.
 /// `data(k)` must return a fresh, independent data sample of the same size for each `k`.
 pub fn quality_ratio(samples: &[f32], dim: usize, data: impl Fn(u64) -> Vec<f32>) -> QualityFigures {
     let held_out = data(0);
-    let numerator = energy_distance(samples, &held_out, dim);
+    let numerator = mmd(samples, &held_out, dim);
     let denominator = (0..REFERENCE_PAIRS as u64)
-        .map(|k| energy_distance(&data(1 + 2 * k), &data(2 + 2 * k), dim))
+        .map(|k| mmd(&data(1 + 2 * k), &data(2 + 2 * k), dim))
         .sum::<f64>()
         / REFERENCE_PAIRS as f64;
     QualityFigures {
-        energy_distance: numerator,
+        distance: numerator,
         reference: denominator,
         ratio: numerator / denominator,
     }
@@ -53,7 +66,9 @@ pub fn quality_ratio(samples: &[f32], dim: usize, data: impl Fn(u64) -> Vec<f32>
 
 #[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct QualityFigures {
-    pub energy_distance: f64,
+    /// [`mmd`] between the samples and held-out data.
+    pub distance: f64,
+    /// Mean [`mmd`] between independent data samples of the same size.
     pub reference: f64,
     pub ratio: f64,
 }
@@ -68,8 +83,8 @@ pub struct QualitySpread {
     pub sd: f64,
     /// Each draw's ratio, in seed order.
     pub ratios: Vec<f64>,
-    /// Energy distance and data/data reference of the first draw, as a one-draw eval gives them.
-    pub energy_distance: f64,
+    /// Discrepancy and data/data reference of the first draw, as a one-draw eval gives them.
+    pub distance: f64,
     pub reference: f64,
 }
 
@@ -88,7 +103,7 @@ impl QualitySpread {
             ratio: mean,
             sd,
             ratios,
-            energy_distance: draws[0].energy_distance,
+            distance: draws[0].distance,
             reference: draws[0].reference,
         }
     }
@@ -174,25 +189,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn energy_distance_closed_form_1d() {
-        // Two point masses at 0 and a: 2|a| − 0 − 0.
-        assert!((energy_distance(&[0.0], &[3.0], 1) - 6.0).abs() < 1e-12);
+    fn mmd_closed_form() {
+        // Two point masses a distance r apart: 1 + 1 − 2·exp(−r²/2h²).
+        let r = 0.15f64;
+        let expected = 2.0 - 2.0 * (-r * r / (2.0 * KERNEL_WIDTH * KERNEL_WIDTH)).exp();
+        // 1e-6: r reaches the kernel through f32.
+        assert!((mmd(&[0.0], &[r as f32], 1) - expected).abs() < 1e-6);
         // Identical sets give exactly zero.
         let a = [0.0, 1.0, 2.0, 5.0];
-        assert!(energy_distance(&a, &a, 2).abs() < 1e-12);
+        assert!(mmd(&a, &a, 2).abs() < 1e-12);
     }
 
     #[test]
     fn spread_is_the_mean_and_sample_sd() {
         let q = |ratio| QualityFigures {
-            energy_distance: ratio,
+            distance: ratio,
             reference: 1.0,
             ratio,
         };
         let s = QualitySpread::of(&[q(1.0), q(2.0), q(3.0)]);
         assert_eq!((s.ratio, s.sd), (2.0, 1.0));
         let one = QualitySpread::of(&[q(0.7)]);
-        assert_eq!((one.ratio, one.sd, one.energy_distance), (0.7, 0.0, 0.7));
+        assert_eq!((one.ratio, one.sd, one.distance), (0.7, 0.0, 0.7));
     }
 
     #[test]

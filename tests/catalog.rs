@@ -379,44 +379,45 @@ fn models_that_cannot_skip_steps_run_their_whole_chain_by_default() {
 }
 
 /// The recorded figure of `p` on moons for the chain the page runs it with.
-fn page_figure(p: Parameterization) -> catalog::Quality {
+fn page_figure(p: Parameterization) -> catalog::Figures {
     let m = catalog::models()
         .iter()
         .find(|m| m.dataset == Dataset::Moons && m.parameterization == p)
         .unwrap_or_else(|| panic!("moons-{p} ships"));
     m.figures_for(p.default_variance(), catalog::default_steps(p) as usize)
         .unwrap_or_else(|| panic!("moons-{p} has figures for the chain the page runs (tools/record-evals.py)"))
-        .quality
         .clone()
 }
 
 #[test]
-fn every_shipped_model_has_figures_for_the_chain_the_page_runs() {
+fn every_shipped_model_has_figures_for_every_chain_the_page_offers() {
     for m in catalog::models() {
         let p = m.parameterization;
-        let f = m
-            .figures_for(p.default_variance(), catalog::default_steps(p) as usize)
-            .unwrap_or_else(|| panic!("{}: no figures for its page chain", m.file));
-        assert!(
-            f.seeds >= 5,
-            "{}: the page's figures are means over at least 5 draws",
-            m.file
-        );
+        for (variance, steps) in catalog::page_chains(p) {
+            let f = m
+                .figures_for(variance, steps as usize)
+                .unwrap_or_else(|| panic!("{}: no figures for {variance} at {steps} steps", m.file));
+            assert!(
+                f.seeds >= 5,
+                "{} {variance} {steps}: the page's figures are means over at least 5 draws",
+                m.file
+            );
+        }
     }
 }
 
 /// What section 4 of the lesson (`s4.p3`) says, against the recorded figures. "a reaches the data
 /// better than b" must hold by more than the two means' standard errors (sd/√draws) together, so
-/// it is not an accident of the draws; the lesson claims no order where the figures do not give
-/// one (x_0 against the others).
+/// it is not an accident of the draws.
 #[test]
 fn the_lessons_ranking_of_parameterizations_holds_in_the_figures() {
     use Parameterization::*;
     let better = |a: Parameterization, b: Parameterization| {
-        let (x, y) = (page_figure(a), page_figure(b));
-        let se = |q: &catalog::Quality| q.sd / 5f64.sqrt();
+        let (fx, fy) = (page_figure(a), page_figure(b));
+        let se = |f: &catalog::Figures| f.quality.sd / (f.seeds as f64).sqrt();
+        let (x, y) = (&fx.quality, &fy.quality);
         assert!(
-            x.ratio + se(&x) + se(&y) < y.ratio,
+            x.ratio + se(&fx) + se(&fy) < y.ratio,
             "the lesson says {a} reaches the data better than {b}: {:.3} ± {:.3} vs {:.3} ± {:.3}",
             x.ratio,
             x.sd,
@@ -424,12 +425,16 @@ fn the_lessons_ranking_of_parameterizations_holds_in_the_figures() {
             y.sd
         );
     };
-    // "predicting the noise ε or v reaches the data better than predicting the mean or the mean
-    // and its variance"
+    // "predicting the noise ε or v reaches the data best, predicting the clean point x_0 less
+    // well, and predicting the mean or the mean and its variance worst"
     for a in [Epsilon, V] {
+        better(a, X0);
         for b in [Mean, MeanVariance] {
             better(a, b);
         }
+    }
+    for b in [Mean, MeanVariance] {
+        better(X0, b);
     }
     // "the same mean model with 50 steps ... ends in noise": far worse than with all its steps
     let mean = catalog::models()
@@ -440,9 +445,9 @@ fn the_lessons_ranking_of_parameterizations_holds_in_the_figures() {
         .figures_for(Mean.default_variance(), catalog::STEPS.default as usize)
         .expect("the respacing experiment is recorded");
     assert!(
-        cut.quality.ratio > 10.0 * page_figure(Mean).ratio,
+        cut.quality.ratio > 10.0 * page_figure(Mean).quality.ratio,
         "respaced mean model {:.2} vs full {:.2}",
         cut.quality.ratio,
-        page_figure(Mean).ratio
+        page_figure(Mean).quality.ratio
     );
 }

@@ -48,12 +48,21 @@ for (const m of manifest) {
     const e1 = evaluate(m).nelbo.total;
     check(Math.abs(e1 - e0) <= 0.02, `recorded ${e0.toFixed(4)}, now ${e1.toFixed(4)}`);
   });
-  if (m.file.endsWith('-epsilon.safetensors')) {
-    test(`${m.file} epsilon model reaches quality ratio ≤ 2.0`, () => {
-      const r0 = m.eval.quality.ratio;
-      check(r0 <= 2.0, `ratio ${r0.toFixed(3)}`);
-    });
-  }
+}
+
+// Noise-predicting models: mean quality ratio ≤ 1.5 on every chain recorded with their default
+// variance (the page's respaced chain and the full training chain), and both are recorded. The
+// bar is on the recorded mean over the draws; the checks below re-run the respaced ones.
+const EPSILON_BAR = 1.5;
+for (const m of manifest.filter((x) => x.file.endsWith('-epsilon.safetensors'))) {
+  test(`${m.file}: epsilon model's mean quality ratio ≤ ${EPSILON_BAR} on its page and full chains`, () => {
+    const own = (m.evals ?? []).filter((x) => x.variance === m.eval.variance);
+    check(own.some((x) => x.steps === m.eval.steps) && own.some((x) => x.steps < m.eval.steps),
+      `figures for the full ${m.eval.steps}-step chain and a respaced one: ${own.map((x) => x.steps)}`);
+    for (const e of own) {
+      check(e.quality.ratio <= EPSILON_BAR, `${e.steps} steps: mean ${e.quality.ratio.toFixed(3)} ± ${e.quality.sd.toFixed(3)} over ${e.seeds} draws`);
+    }
+  });
 }
 
 // The figures the page shows beside its chains (`evals`, recorded by tools/record-evals.py over

@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Measures every shipped model on the chains the page runs and records the figures in
 weights/manifest.json under "evals": one entry per (variance, steps), the quality ratio as mean ± sd
-over SEEDS independent draws (`ptheta eval --seeds`). Chains: the page's default for the model (a
-few respaced steps where it can skip steps, its whole training chain where it cannot), the
-respacing experiment (a model that cannot skip steps, run respaced anyway), and the full chain.
-The −ELBO does not depend on the sampling steps or the draws: it is copied from the row's recorded
-`eval` (same variance). Takes about 20 minutes on 2 cores; CI never runs it.
+over SEEDS independent draws (`ptheta eval --seeds`). The chains come from the catalog through
+`ptheta info --json` ("page_chains": each variance the page offers at the model's page steps, and the
+respacing experiment for models that cannot skip steps), plus the full training chain. The −ELBO
+does not depend on the sampling steps or the draws: it is copied from the row's recorded `eval`
+for its variance and measured (ELBO_POINTS held-out points, as there) for the others. Takes about 30 minutes on 2 cores; CI never runs it.
 
-Usage: tools/record-evals.py [--page-only] [--only FILE ...]   (after `cargo build --release --bin ptheta`)
---page-only skips the full chains of models that can skip steps (the slow part).
+Usage: tools/record-evals.py [--page-only | --full-only | --recorded] [--only FILE ...]
+(after `cargo build --release --bin ptheta`). A run replaces the entries of the chains it measures
+and keeps the row's others.
+--page-only skips the full chains (the slow part) where the page does not run them; --full-only
+measures only the full chains.
+--recorded instead refreshes each row's own one-draw `eval` (its `eval_command`: seed 0, the full
+chain, with the ELBO), as tools/train-shipped.sh records it after training. Where the full chain's
+draws are recorded, draw 0 *is* that eval (chain seed 0 against held-out draw 0), so its quality is
+copied from there and the ELBO kept; otherwise the command is run.
 """
 import json
 import subprocess
@@ -16,16 +23,20 @@ import sys
 
 SEEDS = 5
 SAMPLES = 2000
-PAGE_STEPS = 50  # catalog::STEPS.default: where models that can skip steps run on the page
-MEAN_MODELS = ("mean", "mean-variance")  # Parameterization::skips_steps() is false for these
+ELBO_POINTS = 1000  # as in the rows' recorded eval_command
 BIN = "target/release/ptheta"
 
 
-def evaluate(file, steps):
-    cmd = [BIN, "eval", "--weights", f"weights/{file}", "--samples", str(SAMPLES), "--steps", str(steps),
-           "--seeds", str(SEEDS), "--elbo-points", "0", "--seed", "0", "--json", "--quiet"]
-    out = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-    out["command"] = " ".join(["ptheta"] + cmd[1:])
+def run(args):
+    return json.loads(subprocess.run([BIN, *args], check=True, capture_output=True, text=True).stdout)
+
+
+def evaluate(file, variance, steps, elbo_points):
+    args = ["eval", "--weights", f"weights/{file}", "--samples", str(SAMPLES), "--steps", str(steps),
+            "--variance", variance, "--seeds", str(SEEDS), "--elbo-points", str(elbo_points), "--seed", "0",
+            "--json", "--quiet"]
+    out = run(args)
+    out["command"] = " ".join(["ptheta", *args])
     out.pop("seconds", None)
     return out
 
@@ -33,30 +44,63 @@ def evaluate(file, steps):
 def main():
     only = sys.argv[sys.argv.index("--only") + 1:] if "--only" in sys.argv else None
     page_only = "--page-only" in sys.argv
+    full_only = "--full-only" in sys.argv
     rows = json.load(open("weights/manifest.json"))
     for row in rows:
         if only and row["file"] not in only:
             continue
-        p = row["eval"]["parameterization"]
-        chains = [1000] if p in MEAN_MODELS else [PAGE_STEPS] if page_only else [PAGE_STEPS, 1000]
-        if p in MEAN_MODELS:
-            chains.append(PAGE_STEPS)  # the respacing experiment
+        if "--recorded" in sys.argv:
+            record_one_draw(row)
+            continue
+        info = run(["info", "--weights", f"weights/{row['file']}", "--json"])
+        chains = [(c["variance"], c["steps"]) for c in info["page_chains"]]
+        full = (info["default_variance"], info["config"]["timesteps"])
+        if not page_only and full not in chains:
+            chains.append(full)
+        if full_only:
+            chains = [full]
         evals = []
-        for steps in chains:
-            e = evaluate(row["file"], steps)
-            e["nelbo"] = row["eval"]["nelbo"]
+        for variance, steps in chains:
+            recorded = variance == row["eval"]["variance"]
+            e = evaluate(row["file"], variance, steps, 0 if recorded else ELBO_POINTS)
+            if recorded:
+                e["nelbo"] = row["eval"]["nelbo"]
             q = e["quality"]
-            print(f"{row['file']} {steps} steps: {q['ratio']:.3f} ± {q['sd']:.3f}", file=sys.stderr)
+            print(f"{row['file']} {variance} {steps} steps: {q['ratio']:.3f} ± {q['sd']:.3f}", file=sys.stderr)
             evals.append(e)
         # re-read: another run may have recorded other rows meanwhile
         rows = merge(json.load(open("weights/manifest.json")), row["file"], evals)
         write(rows)
 
 
+def record_one_draw(row):
+    full = next((e for e in row.get("evals", []) if e["variance"] == row["eval"]["variance"]
+                 and e["steps"] == row["eval"]["steps"] and e["seed"] == row["eval"]["seed"]
+                 and e["samples"] == row["eval"]["samples"]), None)
+    if full:
+        q = full["quality"]
+        first = q["ratios"][0]
+        e = dict(row["eval"], seeds=1, quality={"distance": q["distance"], "reference": q["reference"],
+                                                "ratio": first, "ratios": [first], "sd": 0.0})
+    else:
+        e = run(row["eval_command"].split(" ")[1:])
+        e.pop("seconds", None)
+    print(f"{row['file']} one-draw eval: {e['quality']['ratio']:.3f} ({'copied' if full else 'run'})", file=sys.stderr)
+    rows = json.load(open("weights/manifest.json"))
+    for r in rows:
+        if r["file"] == row["file"]:
+            r["eval"] = e
+    write(rows)
+
+
 def merge(rows, file, evals):
+    """Replaces the row's entries for the chains in `evals` and keeps its others, except any measured
+    with the energy distance used before the MMD (no `distance` field): its figures are not comparable."""
     for r in rows:
         if r["file"] == file:
-            r["evals"] = evals
+            new = {(e["variance"], e["steps"]) for e in evals}
+            r["evals"] = evals + [e for e in r.get("evals", [])
+                                  if (e["variance"], e["steps"]) not in new and "distance" in e["quality"]]
     return rows
 
 

@@ -137,7 +137,7 @@ mod cli {
             #[arg(long)]
             out: PathBuf,
         },
-        /// Sample quality (energy-distance ratio) and negative ELBO (nats per dimension)
+        /// Sample quality (kernel-discrepancy ratio) and negative ELBO (nats per dimension)
         Eval {
             /// Weights file written by `ptheta train`
             #[arg(long)]
@@ -384,8 +384,8 @@ mod cli {
                         );
                     } else {
                         println!(
-                            "  quality ratio {:.3}  (energy distance {:.5} vs data/data {:.5})",
-                            quality.ratio, quality.energy_distance, quality.reference
+                            "  quality ratio {:.3}  (MMD² {:.6} vs data/data {:.6})",
+                            quality.ratio, quality.distance, quality.reference
                         );
                     }
                     if let Some(e) = elbo {
@@ -548,6 +548,10 @@ mod cli {
                 "config": cfg,
                 "parameters": cfg.parameter_count(),
                 "default_variance": cfg.parameterization.default_variance(),
+                "page_chains": ptheta::catalog::page_chains(cfg.parameterization)
+                    .into_iter()
+                    .map(|(variance, steps)| serde_json::json!({ "variance": variance, "steps": steps }))
+                    .collect::<Vec<_>>(),
                 "manifest": manifest.display().to_string(),
                 "listed": entry.is_some(),
                 "eval": field("eval"),

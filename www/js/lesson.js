@@ -29,7 +29,8 @@ const label = {
 
 /**
  * The measured figures the lesson's sentences quote: `q_<parameterization>` for each model of the
- * comparison's dataset on the chain the page runs it with, `q_cut` for the respacing experiment
+ * comparison's dataset on the chain the page runs it with (`sd_<parameterization>` its spread over
+ * `seeds` draws of `samples` samples), `q_cut` for the respacing experiment
  * (a model that cannot skip steps, run with the default respaced steps), and those steps and T.
  */
 function figureWords() {
@@ -38,7 +39,10 @@ function figureWords() {
   for (const p of CATALOG.parameterizations) {
     const model = modelFor(CATALOG, dataset, p.name);
     const f = figuresFor(model, p.defaultVariance, p.defaultSteps);
-    words[`q_${p.name.replace(/-/g, '_')}`] = f ? num(f.quality.ratio, 2) : '–';
+    const key = p.name.replace(/-/g, '_');
+    words[`q_${key}`] = f ? num(f.quality.ratio, 2) : '–';
+    words[`sd_${key}`] = f ? num(f.quality.sd, 2) : '–';
+    if (f) Object.assign(words, { seeds: f.seeds, samples: f.samples });
     if (!p.skipsSteps && !p.learnsVariance) {
       const cut = figuresFor(model, p.defaultVariance, CATALOG.defaults.steps);
       words.q_cut = cut ? num(cut.quality.ratio, 0) : '–';
