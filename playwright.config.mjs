@@ -30,7 +30,7 @@ export default defineConfig({
       // the lesson page, shipped weights and real wasm (was tests/e2e/lesson.mjs), and the page
       // against the catalog it is built from (catalog.spec.mjs)
       name: 'lesson',
-      testMatch: ['e2e/lesson.spec.mjs', 'e2e/catalog.spec.mjs'],
+      testMatch: ['e2e/lesson.spec.mjs', 'e2e/catalog.spec.mjs', 'e2e/hardening.spec.mjs'],
       timeout: 300_000,
       use: { viewport: { width: 1280, height: 1000 }, locale: 'en-US' },
     },
