@@ -266,8 +266,8 @@ fn playwright(project: &str) -> Command {
 }
 
 /// Every stage runs whatever failed before it (a failed stage cannot hide a later one), each
-/// counted; the summary ends with `N passed, M failed` and the wall time, and any failure makes
-/// the exit status nonzero.
+/// counted; the summary gives each stage's counts and time, the total wall time, and last
+/// `N passed, M failed`; any failure makes the exit status nonzero.
 fn test() -> Result<(), String> {
     let started = Instant::now();
     install_test_tools()?;
@@ -343,8 +343,8 @@ fn test() -> Result<(), String> {
             minutes(o.took)
         );
     }
+    eprintln!("total time: {}", minutes(started.elapsed()));
     println!("{passed} passed, {failed} failed");
-    println!("total time: {}", minutes(started.elapsed()));
     if failed > 0 {
         Err(format!("{failed} failed"))
     } else {
