@@ -70,8 +70,9 @@ let live = 0;
 export const liveChains = () => live;
 
 /**
- * Longest a burst of forward steps should block the page, in ms: a far t (a 1000-step chain of
- * 8192 samples takes minutes on the CPU) must leave the page able to draw and answer Pause.
+ * Longest a burst of forward steps should block the page, in ms: a far t (the whole training
+ * chain of thousands of samples takes minutes on the CPU) must leave the page able to draw and
+ * answer Pause.
  */
 const BURST_MS = 50;
 
