@@ -17,9 +17,20 @@ function check(ok, detail) {
   console.log(`  ${detail}`);
 }
 
+/**
+ * The `ptheta` executable of the workspace's dev build, wherever CARGO_TARGET_DIR puts it. Under
+ * `cargo xtask test` it is the one `cargo test` built, so nothing is compiled twice; the dev
+ * profile optimizes the dependencies (candle, gemm) fully, and our code is plain IEEE arithmetic
+ * at any opt-level, so the figures are those of a release build.
+ */
+let ptheta = null;
 test.beforeAll(() => {
-  test.setTimeout(60 * 60_000); // a cold release build on a small machine
-  execFileSync('cargo', ['build', '--release', '--bin', 'ptheta'], { stdio: 'inherit' });
+  test.setTimeout(60 * 60_000); // a cold build on a small machine
+  const out = execFileSync('cargo', ['build', '--bin', 'ptheta', '--message-format=json-render-diagnostics'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+  ptheta = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l))
+    .find((m) => m.reason === 'compiler-artifact' && m.target.name === 'ptheta' && m.target.kind.includes('bin'))?.executable;
+  if (!ptheta) throw new Error('cargo build --bin ptheta reported no executable');
 });
 
 const listed = new Set(manifest.map((m) => m.file));
@@ -28,11 +39,11 @@ for (const f of readdirSync('weights').filter((f) => f.endsWith('.safetensors'))
 }
 
 const evals = new Map();
-/** The figures of `target/release/ptheta` running the manifest's eval command for `m`. */
+/** The figures of `ptheta` running the manifest's eval command for `m`. */
 function evaluate(m) {
   if (!evals.has(m.file)) {
     const args = m.eval_command.split(' ').slice(1);
-    evals.set(m.file, JSON.parse(execFileSync('target/release/ptheta', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
+    evals.set(m.file, JSON.parse(execFileSync(ptheta, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
   }
   return evals.get(m.file);
 }
@@ -72,7 +83,7 @@ for (const m of manifest) {
   for (const e of (m.evals ?? []).filter((x) => x.steps <= 50)) {
     test(`${m.file} ${e.steps} steps, ${e.variance}: mean quality ratio over ${e.seeds} draws reproduced`, () => {
       const args = e.command.split(' ').slice(1);
-      const now = JSON.parse(execFileSync('target/release/ptheta', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+      const now = JSON.parse(execFileSync(ptheta, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
       const [r0, r1] = [e.quality.ratio, now.quality.ratio];
       check(Math.abs(r1 - r0) <= 0.05 * Math.abs(r0), `recorded ${r0.toFixed(4)} ± ${e.quality.sd.toFixed(4)}, now ${r1.toFixed(4)}`);
     });

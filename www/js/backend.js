@@ -13,13 +13,18 @@
 //   await chain.step(n)      runs up to n reverse steps, returns t
 //   await chain.stepBack()   returns t
 //   await chain.reset()
-//   await chain.goTo(t)      steps forward or back to t (the scrubber)
+//   await chain.goTo(t, { signal, onProgress })  steps forward or back to t (the scrubber, a
+//                            link's t). Forward moves run in bursts of at most about BURST_MS,
+//                            yielding to the event loop between bursts; `signal` (an AbortSignal)
+//                            stops them at the t reached, `onProgress(fraction)` follows them.
+//                            Returns the t reached.
 //   await chain.positions()  Float32Array [x0, y0, x1, y1, …] of x_t
 //   await chain.inspect(i)   one sample's numbers for the next step (x_t, eps, x0, mean, sigma, z, x_prev, …)
 //   await chain.histogram(bins, half)  Float32Array bins×bins counts of x_t over [-half, half]², row 0 at y = -half
 //   chain.mount(container)   puts the points layer (a canvas filling the container) inside it
 //   await chain.draw({ half, trails, color })  draws x_t (and `trails` earlier states, fainter) on that layer
-//   chain.free()
+//   chain.free()             frees the wasm chain (a second call does nothing)
+//   liveChains()             chains created and not yet freed, page-wide (tests count leaks with it)
 //   chain.mappings           GPU buffer mappings made so far (the animation loop makes none)
 //   createChain(…, { gpuDraw: false }) draws a WebGPU chain with Canvas 2D from a readback per
 //     frame, for browsers that cannot present a WebGPU canvas (headless Chromium on SwiftShader)
@@ -59,6 +64,21 @@ async function requestAdapterInfo() {
 // front with globalThis.PTHETA_GPU_DRAW = false.
 let canvasPresentationFailed = false;
 
+/** Chains created here and not yet freed. */
+let live = 0;
+/** How many chains are created and not yet freed: a widget that drops one without freeing it leaks wasm memory. */
+export const liveChains = () => live;
+
+/**
+ * Longest a burst of forward steps should block the page, in ms: a far t (the whole training
+ * chain of thousands of samples takes minutes on the CPU) must leave the page able to draw and
+ * answer Pause.
+ */
+const BURST_MS = 50;
+
+/** Lets the browser handle input and draw before the next burst. */
+const yieldToPage = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
 /**
  * Creates a chain; `options.backend` is one of the catalog's backends (the wasm chain checks it
  * and picks its default, `auto`, when it is absent).
@@ -70,6 +90,7 @@ export async function createChain(weights, options = {}, { onBackendChange, gpuD
   // CPU chain asks too (harmless: no device exists before the first WebGPU chain has asked).
   const info = await adapterInfo();
   const inner = await WasmChain.create(weights, options);
+  live++;
   const chain = new Chain(inner, onBackendChange);
   chain.gpuDraw = gpuDraw;
   if (inner.onGpu) chain.adapter = info;
@@ -120,8 +141,27 @@ class Chain {
   async stepBack() { return this.#call(() => this.inner.stepBack()); }
   async reset() { return this.#call(() => { this.inner.reset(); }); }
 
-  /** Steps forward or back to t (the engine refuses a t outside the chain). */
-  async goTo(t) { return this.#call(() => this.inner.goTo(t)); }
+  /**
+   * Steps forward or back to t; the engine refuses a t outside the chain. Going back restores
+   * kept states and is quick; going forward runs the network once a step, so it runs in bursts
+   * sized to about BURST_MS, yielding between them, until it reaches t or `signal` aborts.
+   */
+  async goTo(t, { signal, onProgress } = {}) {
+    const from = this.t;
+    if (!Number.isInteger(t) || t < 0 || t >= from) return this.#call(() => this.inner.goTo(t));
+    let burst = 1;
+    // the signal first: an aborted chain may have been freed since
+    while (!signal?.aborted && this.t > t) {
+      const started = performance.now();
+      await this.#call(() => this.inner.step(Math.min(burst, this.t - t)));
+      const took = performance.now() - started;
+      if (took < BURST_MS / 2) burst *= 2;
+      else if (took > BURST_MS) burst = Math.max(1, burst >> 1);
+      onProgress?.((from - this.t) / (from - t));
+      if (this.t > t) await yieldToPage();
+    }
+    return this.inner ? this.t : null;
+  }
 
   async positions() { return this.#call(() => this.inner.positions()); }
   async inspect(i) { return this.#call(() => this.inner.inspect(i)); }
@@ -177,7 +217,10 @@ class Chain {
   }
 
   free() {
+    if (!this.inner) return;
     this.canvas?.remove();
     this.inner.free();
+    this.inner = null;
+    live--;
   }
 }

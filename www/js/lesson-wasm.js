@@ -83,7 +83,8 @@ export function fetchWeights(url, { onProgress } = {}) {
 }
 
 async function download(url, progress) {
-  const res = await fetch(url);
+  // the browser's own message ("Failed to fetch") says neither what nor where
+  const res = await fetch(url).catch((e) => { throw new Error(`could not load weights from ${url}: ${e.message}`); });
   if (!res.ok) throw new Error(`could not load weights from ${url}: HTTP ${res.status}`);
   const total = Number(res.headers.get('content-length')) || 0;
   if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());

@@ -104,7 +104,7 @@ export class PthetaChain extends HTMLElement {
       const act = e.target.closest('button')?.dataset.act;
       if (act) this.#act(act);
     });
-    this.scrub.addEventListener('input', () => this.#goTo(Number(this.scrub.value)));
+    this.scrub.addEventListener('input', () => this.#seek(Number(this.scrub.value)));
     this.samplesIn.addEventListener('change', () => this.#setConfig('samples', this.samplesIn));
     this.seedIn.addEventListener('change', () => this.#setConfig('seed', this.seedIn));
     for (const box of [this.showBg, this.trailsIn, this.fieldIn]) box.addEventListener('change', () => this.#render());
@@ -120,14 +120,17 @@ export class PthetaChain extends HTMLElement {
     this.marker = null;
     this.generation = 0;
     this.work = Promise.resolve();
+    this.loading = Promise.resolve();
+    // Aborted by #pause, which every action of the reader's calls first: long work in flight (a
+    // far t, a play frame) stops at the next burst instead of running on behind the new action.
+    this.job = new AbortController();
+    this.seeking = false;
+    this.seekId = 0;
     this.matchByT = new Map();
     this.player = new Player({
       queue: (fn) => this.#serial(fn),
       advance: (n) => this.#advance(n),
-      onChange: (playing) => {
-        this.buttons.play.textContent = msg(playing ? 'chain.pause' : 'chain.play');
-        this.buttons.play.setAttribute('aria-pressed', String(playing));
-      },
+      onChange: () => this.#playButton(),
     });
     this.onLang = () => { this.#texts(); if (this.chain) this.#render(); };
     // the layers read their colours from the theme when they draw
@@ -154,6 +157,8 @@ export class PthetaChain extends HTMLElement {
     document.removeEventListener('ptheta-lang', this.onLang);
     document.removeEventListener('ptheta-theme', this.onTheme);
     this.resize?.disconnect();
+    // a load in flight sees a newer generation and frees what it creates
+    this.generation++;
     this.#pause();
     this.chain?.free();
     this.chain = null;
@@ -195,7 +200,7 @@ export class PthetaChain extends HTMLElement {
   #texts() {
     const root = this.shadowRoot;
     for (const el of root.querySelectorAll('[data-m]')) el.textContent = msg(el.dataset.m);
-    this.buttons.play.textContent = msg(this.playing ? 'chain.pause' : 'chain.play');
+    this.#playButton();
     this.buttons.back.textContent = msg('chain.back');
     this.buttons.back.setAttribute('aria-label', msg('chain.backLabel'));
     this.buttons.step.textContent = msg('chain.step');
@@ -206,7 +211,7 @@ export class PthetaChain extends HTMLElement {
     root.querySelector('[data-group=controls]').setAttribute('aria-label', msg('chain.controls'));
     root.querySelector('[data-group=inspect]').setAttribute('aria-label', msg('insp.title'));
     this.tOut.setAttribute('aria-label', msg('chain.t'));
-    this.progress.setAttribute('aria-label', msg('chain.downloading'));
+    this.progress.setAttribute('aria-label', msg(this.seeking ? 'chain.seekingLabel' : 'chain.downloading'));
     this.sparkSvg.setAttribute('aria-label', msg('chain.matchPlot'));
     const speed = this.speed.value || String(SPEEDS[0]);
     this.speed.replaceChildren(...SPEEDS.map((n) => new Option(msg('chain.speed.n', { n }), String(n))));
@@ -243,13 +248,19 @@ export class PthetaChain extends HTMLElement {
     return out;
   }
 
-  /** Several attributes set together (the page switching a model) rebuild the chain once. */
+  /**
+   * Several attributes set together (the page switching a model) rebuild the chain once.
+   * `loading` settles when that rebuild is over: ready, failed, or abandoned for a newer one or
+   * because the element left the page.
+   */
   #scheduleRebuild() {
     if (this.rebuildQueued) return;
     this.rebuildQueued = true;
-    queueMicrotask(() => {
-      this.rebuildQueued = false;
-      this.#rebuild();
+    this.loading = new Promise((resolve) => {
+      queueMicrotask(() => {
+        this.rebuildQueued = false;
+        resolve(this.#rebuild());
+      });
     });
   }
 
@@ -263,12 +274,16 @@ export class PthetaChain extends HTMLElement {
       if (generation !== this.generation) return; // a newer configuration won
       this.#limits(cat);
       const { t: startT, draw, weights: url, ...opts } = this.#attributes(api);
+      if (this.notice.dataset.kind === 'download') this.notice.hidden = true;
       const bytes = await fetchWeights(url, {
         onProgress: (f) => {
           if (generation !== this.generation) return;
           this.progress.hidden = false;
           this.progress.value = f;
         },
+      }).catch((e) => {
+        if (generation === this.generation) this.#notify('download', msg('chain.downloadFailed', { url, reason: e.message }));
+        throw e;
       });
       this.progress.hidden = true;
       if (generation !== this.generation) return;
@@ -292,7 +307,6 @@ export class PthetaChain extends HTMLElement {
       this.info = chain.info();
       this.field = new DriftField(api, bytes, chain.steps, this.info.variance, { grid: view.fieldGrid, half: view.half });
       chain.mount(this.pointsBox).classList.add('points-layer');
-      if (startT !== undefined) await chain.goTo(startT);
       this.selected = Math.min(this.selected, chain.samples - 1);
       this.sampleIn.max = String(chain.samples - 1);
       this.sampleIn.value = String(this.selected);
@@ -308,20 +322,31 @@ export class PthetaChain extends HTMLElement {
       this.backendOut.textContent = `${msg(`chain.${chain.backend}`)}${adapter}`;
       this.backendOut.title = chain.fallbackReason ?? '';
       this.#statusReady();
-      this.dataset.state = 'ready';
       this.#setBusy(false);
       this.#drawBackground();
+      // A far t (a shared link's) can take minutes on the CPU: x_T is shown and the controls work
+      // while the chain gets there, and the reader's next action stops it.
+      const seek = startT !== undefined && startT !== chain.t;
+      if (!seek) this.dataset.state = 'ready';
       await this.#render();
+      if (generation !== this.generation) return;
       this.dispatchEvent(new CustomEvent('ptheta-ready', { detail: this.info, bubbles: true, composed: true }));
+      if (seek) this.#seek(startT);
     } catch (e) {
       if (generation !== this.generation) return;
       this.#fail(e);
     }
   }
 
-  #backendChanged(backend, reason) {
+  /** Shows `text` in the notice; `kind` says what it is about, so a later load can clear its own. */
+  #notify(kind, text) {
     this.notice.hidden = false;
-    this.notice.textContent = msg('chain.fallback', { reason: reason ?? backend });
+    this.notice.dataset.kind = kind;
+    this.notice.textContent = text;
+  }
+
+  #backendChanged(backend, reason) {
+    this.#notify('backend', msg('chain.fallback', { reason: reason ?? backend }));
     this.backendOut.textContent = msg(`chain.${backend}`);
     this.dispatchEvent(new CustomEvent('ptheta-backend', { detail: { backend, reason }, bubbles: true, composed: true }));
   }
@@ -355,7 +380,7 @@ export class PthetaChain extends HTMLElement {
     if (act === 'next') { this.select(this.selected + 1); return; }
     if (act === 'play') {
       // paused by hand: one full render, since play frames may have skipped the readback
-      if (this.playing) { this.#pause(); this.#render(); } else this.#play();
+      if (this.playing || this.seeking) { this.#pause(); this.#render(); } else this.#play();
       return;
     }
     this.#pause();
@@ -368,16 +393,55 @@ export class PthetaChain extends HTMLElement {
     });
   }
 
-  #goTo(t) {
+  /**
+   * Goes to t in bursts (backend.js), showing how far it got when it takes more than one burst,
+   * until it gets there or the next action (#pause) stops it where it is. Meanwhile the Play
+   * button reads Pause, and stops it.
+   */
+  #seek(target) {
     this.#pause();
-    this.pendingT = t;
-    this.#serial(async () => {
-      if (this.pendingT === undefined || !this.chain) return;
-      const target = this.pendingT;
-      this.pendingT = undefined;
-      await this.chain.goTo(target);
-      await this.#renderNow();
+    const { signal } = this.job;
+    const id = ++this.seekId;
+    const generation = this.generation;
+    const current = () => id === this.seekId && generation === this.generation;
+    this.seeking = true;
+    this.dataset.state = 'seeking';
+    this.#playButton();
+    return this.#serial(async () => {
+      try {
+        if (!this.chain || signal.aborted) return;
+        await this.chain.goTo(target, {
+          signal,
+          onProgress: (f) => {
+            if (!current() || signal.aborted || f >= 1) return;
+            if (this.progress.hidden) {
+              this.progress.hidden = false;
+              this.progress.setAttribute('aria-label', msg('chain.seekingLabel'));
+              this.#status(msg('chain.seeking', { t: target }));
+            }
+            this.progress.value = f;
+            this.tOut.textContent = String(this.chain.t);
+          },
+        });
+        if (current()) await this.#renderNow();
+      } finally {
+        if (current()) {
+          this.seeking = false;
+          this.progress.hidden = true;
+          this.progress.setAttribute('aria-label', msg('chain.downloading'));
+          this.#playButton();
+          if (this.info) this.#statusReady();
+          if (this.dataset.state === 'seeking') this.dataset.state = 'ready';
+        }
+      }
     });
+  }
+
+  /** The Play button reads Pause while the chain plays or goes to a far t. */
+  #playButton() {
+    const on = this.playing || this.seeking;
+    this.buttons.play.textContent = msg(on ? 'chain.pause' : 'chain.play');
+    this.buttons.play.setAttribute('aria-pressed', String(on));
   }
 
   #play() {
@@ -388,13 +452,25 @@ export class PthetaChain extends HTMLElement {
   /** One play frame: `n` steps, drawn; true while there is more to play. */
   async #advance(n) {
     if (!this.chain) return false;
-    await this.chain.step(n);
+    // in bursts, so that Pause stops a frame of a slow chain (20 steps of 8192 samples) midway
+    const { signal } = this.job;
+    await this.chain.goTo(Math.max(0, this.chain.t - n), { signal });
+    if (signal.aborted) return false;
     await this.#renderNow({ live: true });
     return this.chain.t > 0;
   }
 
   #pause() {
     this.player.stop();
+    this.job.abort();
+    this.job = new AbortController();
+    if (this.seeking) {
+      this.seeking = false;
+      this.progress.hidden = true;
+      this.#playButton();
+      if (this.info) this.#statusReady();
+      if (this.dataset.state === 'seeking') this.dataset.state = 'ready';
+    }
   }
 
   /** Hovering an inspector arrow highlights it and, through `ptheta-highlight`, its term. */

@@ -1,11 +1,17 @@
 //! `cargo xtask serve` and `cargo xtask test`: the contributor's two commands. Each installs what
 //! is missing (saying what), then builds and serves, or runs every test and prints
-//! `N passed, N failed`.
+//! `N passed, N failed` and the time it took.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 const TRUNK_VERSION: &str = "0.21.14";
+
+/// The Debian packages the tests need, the one list (`.ci/run` lets `cargo xtask test` install
+/// them): Chromium and its WebDriver for the browser tests, and lavapipe, the Vulkan driver the
+/// native WebGPU tests (`tests/gpu.rs`, `tests/engine.rs`) run on where there is no GPU.
+const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "mesa-vulkan-drivers"];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,8 +23,12 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
+        Some("install-test-packages") => install_test_packages(),
         Some("bench") => bench(),
-        _ => Err("usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench".into()),
+        _ => Err(
+            "usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench | cargo xtask install-test-packages"
+                .into(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("xtask: {e}");
@@ -119,24 +129,46 @@ fn install_test_tools() -> Result<(), String> {
         eprintln!("xtask: installing wasm-pack");
         run(Command::new("cargo").args(["install", "wasm-pack"]))?;
     }
-    let missing_browser = !Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists();
-    if missing_browser {
-        let root = have("id", "-u").as_deref() == Some("0");
-        if root && Path::new("/usr/bin/apt-get").exists() {
-            eprintln!("xtask: installing chromium and chromium-driver (apt)");
-            run(Command::new("apt-get").arg("update"))?;
-            run(Command::new("apt-get")
-                .args(["install", "-y", "chromium", "chromium-driver"])
-                .env("DEBIAN_FRONTEND", "noninteractive"))?;
-        } else {
-            return Err(
-                "the browser tests need Chromium and ChromeDriver at /usr/bin/chromium and /usr/bin/chromedriver: \
-                        run `sudo apt-get install chromium chromium-driver` (Debian/Ubuntu), then retry"
-                    .into(),
-            );
-        }
+    install_test_packages()
+}
+
+/// Whether dpkg has `package` installed.
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .stderr(Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).ends_with(" installed"))
+}
+
+/// Installs the missing [`DEBIAN_PACKAGES`] with apt-get as root, or says which to install.
+fn install_test_packages() -> Result<(), String> {
+    if have("dpkg-query", "--version").is_none() {
+        return Err(format!(
+            "the tests need the Debian packages {} (or your system's equivalents: Chromium at \
+             /usr/bin/chromium, ChromeDriver at /usr/bin/chromedriver, Mesa's lavapipe Vulkan driver); \
+             this is not a Debian system, so install them yourself and retry",
+            DEBIAN_PACKAGES.join(", ")
+        ));
     }
-    Ok(())
+    let missing: Vec<&str> = DEBIAN_PACKAGES.into_iter().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let root = have("id", "-u").as_deref() == Some("0");
+    if !root || have("apt-get", "--version").is_none() {
+        return Err(format!(
+            "the tests need {}: run `sudo apt-get install {}`, then retry",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    eprintln!("xtask: installing {} (apt-get)", missing.join(", "));
+    run(Command::new("apt-get").arg("update"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y"])
+        .args(&missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn trunk_build() -> Result<(), String> {
@@ -159,11 +191,22 @@ fn serve(args: &[String]) -> Result<(), String> {
     run(Command::new("trunk").args(["serve", "--release", "--address", "127.0.0.1", "--port", &port]))
 }
 
-/// One test step: its name, and the (passed, failed) counts it reported.
+/// One test step: its name, the (passed, failed) counts it reported, and how long it ran.
 struct Outcome {
     name: &'static str,
     passed: usize,
     failed: usize,
+    took: Duration,
+}
+
+/// `12m 03s`, `41s`.
+fn minutes(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m {:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
 }
 
 /// Runs a command, echoing its output, and counts tests from the lines it prints: cargo's
@@ -171,6 +214,7 @@ struct Outcome {
 /// fails without reporting counts is one failure, so nothing fails silently.
 fn step(name: &'static str, cmd: &mut Command) -> Outcome {
     eprintln!("\n=== {name}: {cmd:?}");
+    let started = Instant::now();
     let out = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).output();
     let (ok, text) = match out {
         Ok(o) => (o.status.success(), String::from_utf8_lossy(&o.stdout).to_string()),
@@ -194,8 +238,14 @@ fn step(name: &'static str, cmd: &mut Command) -> Outcome {
     if ok && passed == 0 && failed == 0 {
         passed = 1; // a check with no test count (clippy, fmt, lint) counts as one
     }
-    eprintln!("=== {name}: {passed} passed, {failed} failed");
-    Outcome { name, passed, failed }
+    let took = started.elapsed();
+    eprintln!("=== {name}: {passed} passed, {failed} failed ({})", minutes(took));
+    Outcome {
+        name,
+        passed,
+        failed,
+        took,
+    }
 }
 
 fn count(s: &str, word: &str) -> usize {
@@ -215,7 +265,11 @@ fn playwright(project: &str) -> Command {
     cmd
 }
 
+/// Every stage runs whatever failed before it (a failed stage cannot hide a later one), each
+/// counted; the summary gives each stage's counts and time, the total wall time, and last
+/// `N passed, M failed`; any failure makes the exit status nonzero.
 fn test() -> Result<(), String> {
+    let started = Instant::now();
     install_test_tools()?;
     let wasm = ["--target", "wasm32-unknown-unknown"];
     let mut outcomes = vec![
@@ -233,13 +287,15 @@ fn test() -> Result<(), String> {
         ),
         step(
             "cargo test",
-            // lavapipe is installed with the browser: the native WebGPU tests must not skip
+            // lavapipe is one of DEBIAN_PACKAGES: the native WebGPU tests must not skip. Without
+            // --no-fail-fast cargo stops at the first failing test binary and never runs the rest.
             Command::new("cargo")
-                .args(["test", "--workspace"])
+                .args(["test", "--workspace", "--no-fail-fast"])
                 .env("PTHETA_REQUIRE_GPU", "1"),
         ),
         step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
     ];
+    // the `ptheta` that `cargo test` just built (tests/shipped.spec.mjs): no second, release build
     outcomes.push(step("shipped weights", &mut playwright("shipped")));
     outcomes.push(step(
         "wasm-pack test (headless Chromium)",
@@ -272,14 +328,22 @@ fn test() -> Result<(), String> {
             name: "browser end-to-end (not run: no build)",
             passed: 0,
             failed: 1,
+            took: Duration::ZERO,
         });
     }
     let passed: usize = outcomes.iter().map(|o| o.passed).sum();
     let failed: usize = outcomes.iter().map(|o| o.failed).sum();
     eprintln!();
     for o in &outcomes {
-        eprintln!("  {:<40} {} passed, {} failed", o.name, o.passed, o.failed);
+        eprintln!(
+            "  {:<44} {} passed, {} failed  {:>8}",
+            o.name,
+            o.passed,
+            o.failed,
+            minutes(o.took)
+        );
     }
+    eprintln!("total time: {}", minutes(started.elapsed()));
     println!("{passed} passed, {failed} failed");
     if failed > 0 {
         Err(format!("{failed} failed"))

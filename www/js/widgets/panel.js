@@ -3,19 +3,29 @@
 // theme's colours on `ptheta-theme` (those that define `redraw()`), and, when linked to a chain
 // with for="id", follow its `ptheta-step` events (those that define `update()`). They never touch
 // the wasm chain except through the element's backend.js chain object.
+//
+// A panel renders through `refresh()`: a bad attribute (or anything else its `render()` throws)
+// is shown in the panel, naming the attribute, its value and what it accepts, and fires
+// `ptheta-error`; the rest of the page goes on.
+import { t as msg } from '../i18n.js';
+import { h } from '../dom.js';
 
 export class Panel extends HTMLElement {
+  #renders = 0;
+
   connectedCallback() {
-    this.onLang = () => this.render();
+    this.onLang = () => this.refresh();
     document.addEventListener('ptheta-lang', this.onLang);
     this.onTheme = () => this.redraw?.();
     document.addEventListener('ptheta-theme', this.onTheme);
-    this.chainEl = this.getAttribute('for') ? document.getElementById(this.getAttribute('for')) : null;
+    const id = this.getAttribute('for');
+    const target = id === null ? null : document.getElementById(id);
+    this.chainEl = target?.localName === 'ptheta-chain' ? target : null;
     if (this.chainEl) {
       this.onStep = (e) => { this.step = e.detail; this.update?.(); };
       this.chainEl.addEventListener('ptheta-step', this.onStep);
     }
-    this.render();
+    this.refresh();
   }
 
   disconnectedCallback() {
@@ -23,6 +33,39 @@ export class Panel extends HTMLElement {
     document.removeEventListener('ptheta-theme', this.onTheme);
     this.chainEl?.removeEventListener('ptheta-step', this.onStep);
   }
+
+  /** Renders the panel, or shows why it cannot. Resolves when done either way. */
+  async refresh() {
+    const run = ++this.#renders;
+    try {
+      const id = this.getAttribute('for');
+      if (id !== null && !this.chainEl) throw new Error(msg('panel.noChain', { value: id }));
+      await this.render();
+      if (run === this.#renders) delete this.dataset.error;
+    } catch (e) {
+      if (run === this.#renders) this.showError(e);
+    }
+  }
+
+  /** Replaces the panel's content with the message of `e`, as an alert. */
+  showError(e) {
+    const message = e instanceof Error ? e.message : String(e);
+    this.replaceChildren(h('p', { class: 'error', role: 'alert' }, msg('panel.error', { element: this.localName, message })));
+    this.dataset.error = message;
+    emit(this, 'ptheta-error', { message });
+  }
+}
+
+/**
+ * The value of attribute `name` of `el` when it is one of `allowed` (names from the catalog or
+ * the messages), `fallback` when it is absent; any other value throws an error naming the
+ * attribute, the value and `allowed`.
+ */
+export function oneOf(el, name, allowed, fallback) {
+  const value = el.getAttribute(name);
+  if (value === null) return fallback;
+  if (allowed.includes(value)) return value;
+  throw new Error(msg('panel.badAttribute', { name, value, allowed: allowed.join(', ') }));
 }
 
 /** Fires a bubbling event from a panel (the page listens on the document). */

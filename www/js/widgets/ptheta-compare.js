@@ -4,11 +4,11 @@
 // each of the catalog's variances (the API's refusal is shown where a model cannot sample with
 // one); and the respacing experiment: a model that cannot skip steps, run respaced and in full.
 import { t as msg, num } from '../i18n.js';
-import { escapeHtml } from '../tex.js';
+import { h } from '../dom.js';
 import { lessonApi, catalog, shippedFor, modelFor, parameterizationOf, weightsUrl, fetchWeights, compareDataset, figuresFor } from '../lesson-wasm.js';
 import { createChain } from '../backend.js';
 import { cssVar } from '../draw.js';
-import { Panel } from './panel.js';
+import { Panel, oneOf } from './panel.js';
 
 /** Most samples a small panel runs (eight chains run one after another). */
 const MAX_SAMPLES = 512;
@@ -24,47 +24,65 @@ function figuresText(model, variance, steps) {
 
 class PthetaCompare extends Panel {
   static get observedAttributes() { return ['param', 'seed', 'samples']; }
-  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.render(); }
+  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.refresh(); }
 
   async render() {
     this.free();
-    const cat = await catalog();
+    const [api, cat] = await Promise.all([lessonApi(), catalog()]);
     this.free();
     const dataset = compareDataset(cat);
     const shipped = cat.parameterizations.filter((p) => shippedFor(cat, dataset).includes(p.name));
-    const param = parameterizationOf(cat, this.getAttribute('param') ?? cat.defaults.param);
+    const { param, samples } = this.#config(api, cat);
     // the experiment: a model that cannot skip steps, run respaced anyway
     const cut = shipped.find((p) => !p.skipsSteps && !p.learnsVariance);
-    const samples = this.#samples(cat);
     const T = cat.limits.steps.max;
-    this.innerHTML = `
-      <div class="bar"><button type="button" class="cmp-run">${escapeHtml(msg('cmp.run'))}</button></div>
-      <p class="note">${escapeHtml(msg('cmp.evalNote', { samples, T }))}</p>
-      <div class="minis" data-row="params">${shipped.map((p) => this.#mini(p.name, p.defaultVariance, p.defaultSteps)).join('')}</div>
-      <h4>${escapeHtml(msg('cmp.varRow', { param: msg(`param.${param.name}`) }))}</h4>
-      <div class="minis" data-row="variances">${cat.variances.map((v) => this.#mini(param.name, v, param.defaultSteps)).join('')}</div>
-      ${cut ? `<h4>${escapeHtml(msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: cat.defaults.steps }))}</h4>
-      <div class="minis" data-row="experiment">${this.#mini(cut.name, cut.defaultVariance, cat.defaults.steps)}${this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)}</div>
-      <p class="why">${escapeHtml(msg('cmp.why', { T, ratio: Math.round(T / cat.defaults.steps) }))}</p>` : ''}`;
-    this.querySelector('.cmp-run').addEventListener('click', () => this.run());
+    const run = h('button', { type: 'button', class: 'cmp-run' }, msg('cmp.run'));
+    const row = (name, minis) => h('div', { class: 'minis', dataset: { row: name } }, ...minis);
+    this.replaceChildren(
+      h('div', { class: 'bar' }, run),
+      h('p', { class: 'note' }, msg('cmp.evalNote', { samples, T })),
+      row('params', shipped.map((p) => this.#mini(p.name, p.defaultVariance, p.defaultSteps))),
+      h('h4', {}, msg('cmp.varRow', { param: msg(`param.${param.name}`) })),
+      row('variances', cat.variances.map((v) => this.#mini(param.name, v, param.defaultSteps))),
+      ...(cut ? [
+        h('h4', {}, msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: cat.defaults.steps })),
+        row('experiment', [this.#mini(cut.name, cut.defaultVariance, cat.defaults.steps), this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)]),
+        h('p', { class: 'why' }, msg('cmp.why', { T, ratio: Math.round(T / cat.defaults.steps) })),
+      ] : []),
+    );
+    run.addEventListener('click', () => this.run().catch((e) => this.showError(e)));
     for (const fig of this.querySelectorAll('.mini')) {
       const model = modelFor(cat, dataset, fig.dataset.param);
       fig.querySelector('.figs').textContent = ` · ${figuresText(model, fig.dataset.variance, Number(fig.dataset.steps))}`;
     }
   }
 
-  #samples(cat) {
-    return Math.min(MAX_SAMPLES, Number(this.getAttribute('samples') ?? cat.defaults.samples));
+  /**
+   * The attributes, checked: `param` against the catalog's parameterizations, `seed` and
+   * `samples` as <ptheta-chain> checks them (samples capped for this small panel). Throws the
+   * refusal, naming the attribute.
+   */
+  #config(api, cat) {
+    const name = oneOf(this, 'param', cat.parameterizations.map((p) => p.name), cat.defaults.param);
+    const number = (attr) => (this.hasAttribute(attr) ? api.chainAttribute(attr, this.getAttribute(attr)) : cat.defaults[attr]);
+    return {
+      param: parameterizationOf(cat, name),
+      seed: number('seed'),
+      samples: Math.min(MAX_SAMPLES, number('samples')),
+    };
   }
 
   #mini(param, variance, steps) {
-    return `<figure class="mini" data-param="${param}" data-variance="${variance}" data-steps="${steps}">
-      <div class="mini-stage"></div>
-      <figcaption><strong>${escapeHtml(msg(`param.${param}`))}</strong> · ${escapeHtml(msg(`var.${variance}`))} · ${escapeHtml(msg('cmp.steps', { steps }))}
-      <span class="figs"></span><span class="result"></span></figcaption></figure>`;
+    return h('figure', { class: 'mini', dataset: { param, variance, steps } },
+      h('div', { class: 'mini-stage' }),
+      h('figcaption', {}, h('strong', {}, msg(`param.${param}`)), ` · ${msg(`var.${variance}`)} · ${msg('cmp.steps', { steps })} `,
+        h('span', { class: 'figs' }), h('span', { class: 'result' })));
   }
 
+  /** Frees the chains that ran, and stops a run in flight (it frees what it creates after this). */
   free() {
+    this.running?.abort();
+    this.running = null;
     for (const c of this.chains ?? []) c.free();
     this.chains = [];
   }
@@ -79,26 +97,44 @@ class PthetaCompare extends Panel {
   /** Runs every panel's chain from the same seed (same x_T, same z) to t = 0. */
   async run() {
     this.free();
+    const running = new AbortController();
+    this.running = running;
+    const { signal } = running;
     this.dataset.state = 'running';
     const [api, cat] = await Promise.all([lessonApi(), catalog()]);
+    if (signal.aborted) return;
     const { half, bins, referencePoints } = cat.view;
     const dataset = compareDataset(cat);
-    const seed = Number(this.getAttribute('seed') ?? cat.defaults.seed);
-    const samples = this.#samples(cat);
+    const { seed, samples } = this.#config(api, cat);
     const dataHist = api.histogram(api.datasetSamples(dataset, referencePoints, REFERENCE_SEED), bins, half);
     const color = cssVar(this, '--ink');
     for (const fig of this.querySelectorAll('.mini')) {
       const out = fig.querySelector('.result');
       const stage = fig.querySelector('.mini-stage');
       stage.replaceChildren();
+      const model = modelFor(cat, dataset, fig.dataset.param);
+      if (!model) {
+        out.textContent = ` · ${msg('cmp.varNA', { reason: `no shipped ${fig.dataset.param} model for ${dataset}` })}`;
+        fig.dataset.refused = 'true';
+        continue;
+      }
+      let bytes;
       try {
-        const model = modelFor(cat, dataset, fig.dataset.param);
-        if (!model) throw new Error(`no shipped ${fig.dataset.param} model for ${dataset}`);
-        const bytes = await fetchWeights(weightsUrl(model));
+        bytes = await fetchWeights(weightsUrl(model));
+      } catch (e) {
+        if (signal.aborted) return;
+        out.textContent = ` · ${msg('cmp.downloadFailed', { reason: e.message })}`;
+        fig.dataset.failed = 'true';
+        continue;
+      }
+      if (signal.aborted) return;
+      try {
         const chain = await createChain(bytes, { steps: Number(fig.dataset.steps), samples, seed, variance: fig.dataset.variance });
+        if (signal.aborted) { chain.free(); return; }
         this.chains.push(chain);
         chain.mount(stage);
-        await chain.goTo(0);
+        await chain.goTo(0, { signal });
+        if (signal.aborted) return;
         await chain.draw({ half, trails: 0, color });
         const js = api.jsDivergence(await chain.histogram(bins, half), dataHist);
         out.textContent = ` · ${msg('cmp.match', { js: num(js, 3) })}`;
@@ -106,6 +142,7 @@ class PthetaCompare extends Panel {
         stage.setAttribute('role', 'img');
         stage.setAttribute('aria-label', msg('cmp.panel', { name: msg(`param.${fig.dataset.param}`), t: 0 }));
       } catch (e) {
+        if (signal.aborted) return;
         // The API refuses impossible combinations (learned variance without a variance output)
         // with a specific message; show it where the panel would be.
         out.textContent = ` · ${msg('cmp.varNA', { reason: e.message })}`;

@@ -3,9 +3,10 @@
 // their TeX and which of them ship for the dataset are the catalog's. Choosing one fires
 // `ptheta-param`; the page rebuilds the chain with that model from the same seed and t.
 import { t as msg } from '../i18n.js';
-import { tex, rich, escapeHtml, markScrollable } from '../tex.js';
+import { markScrollable } from '../tex.js';
+import { h, richNodes, texNodes } from '../dom.js';
 import { catalog, shippedFor } from '../lesson-wasm.js';
-import { Panel, emit } from './panel.js';
+import { Panel, emit, oneOf } from './panel.js';
 
 /** The general equations, by the key `show` names them with. */
 const EQUATIONS = {
@@ -19,27 +20,34 @@ const shippedIn = (cat, p) => cat.datasets.filter((d) => d.parameterizations.inc
 
 class PthetaEquations extends Panel {
   static get observedAttributes() { return ['param', 'dataset']; }
-  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.render(); }
+  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.refresh(); }
 
   async render() {
     const cat = await catalog();
-    const show = (this.getAttribute('show') ?? `${Object.keys(EQUATIONS).join(' ')} params`).split(/\s+/);
-    const param = this.getAttribute('param') ?? cat.defaults.param;
-    const shipped = shippedFor(cat, this.getAttribute('dataset') ?? cat.defaults.dataset);
-    const block = (key, src) => `<figure class="eq" data-eq="${key}"><figcaption>${escapeHtml(msg(`eq.${key}`))}</figcaption>${tex(src, true)}</figure>`;
-    const parts = Object.entries(EQUATIONS).filter(([key]) => show.includes(key)).map(([key, src]) => block(key, src));
-    if (show.includes('params')) {
-      parts.push(`<fieldset class="params"><legend>${escapeHtml(msg('eq.params'))}</legend>
-        ${cat.parameterizations.map(({ name: p, tex: src }) => {
-    const ok = shipped.includes(p);
-    return `<label class="param-card${p === param ? ' active' : ''}" data-param="${p}">
-            <span class="param-head"><input type="radio" name="eq-param-${this.id}" value="${p}"${p === param ? ' checked' : ''}${ok ? '' : ' disabled'}>
-            <strong>${escapeHtml(msg(`param.${p}`))}</strong>${p === param ? ` <span class="badge">${escapeHtml(msg('eq.active'))}</span>` : ''}</span>
-            <span class="param-text">${rich(msg(`eq.p.${p}`))}${ok ? '' : ` ${escapeHtml(msg('eq.p.unavailable', { datasets: shippedIn(cat, p) }))}`}</span>
-            <span class="eq">${tex(src, true)}</span></label>`;
-  }).join('')}</fieldset>`);
+    const show = this.getAttribute('show');
+    const keys = [...Object.keys(EQUATIONS), 'params'];
+    const shown = show === null ? keys : show.split(/\s+/).filter(Boolean);
+    const unknown = shown.find((k) => !keys.includes(k));
+    if (unknown !== undefined) throw new Error(msg('panel.badAttribute', { name: 'show', value: show, allowed: keys.join(', ') }));
+    const param = oneOf(this, 'param', cat.parameterizations.map((p) => p.name), cat.defaults.param);
+    const dataset = oneOf(this, 'dataset', cat.datasets.map((d) => d.name), cat.defaults.dataset);
+    const shipped = shippedFor(cat, dataset);
+    const parts = Object.entries(EQUATIONS).filter(([key]) => shown.includes(key))
+      .map(([key, src]) => h('figure', { class: 'eq', dataset: { eq: key } }, h('figcaption', {}, msg(`eq.${key}`)), texNodes(src, true)));
+    if (shown.includes('params')) {
+      const cards = cat.parameterizations.map(({ name: p, tex: src }) => {
+        const ok = shipped.includes(p);
+        const active = p === param;
+        return h('label', { class: `param-card${active ? ' active' : ''}`, dataset: { param: p } },
+          h('span', { class: 'param-head' },
+            h('input', { type: 'radio', name: `eq-param-${this.id}`, value: p, checked: active, disabled: !ok }), ' ',
+            h('strong', {}, msg(`param.${p}`)), active && ' ', active && h('span', { class: 'badge' }, msg('eq.active'))),
+          h('span', { class: 'param-text' }, richNodes(msg(`eq.p.${p}`)), !ok && ` ${msg('eq.p.unavailable', { datasets: shippedIn(cat, p) })}`),
+          h('span', { class: 'eq' }, texNodes(src, true)));
+      });
+      parts.push(h('fieldset', { class: 'params' }, h('legend', {}, msg('eq.params')), ...cards));
     }
-    this.innerHTML = parts.join('');
+    this.replaceChildren(...parts);
     markScrollable(this);
     for (const input of this.querySelectorAll('input[type=radio]')) {
       input.addEventListener('change', () => emit(this, 'ptheta-param', { param: input.value }));

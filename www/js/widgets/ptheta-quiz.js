@@ -1,27 +1,30 @@
 // <ptheta-quiz question="q1" answer="a">: a multiple-choice question; `question` names its
 // messages (quiz.q1.q, quiz.q1.a …), `answer` the right choice. Fires `ptheta-answer`.
-import { t as msg } from '../i18n.js';
-import { rich, escapeHtml } from '../tex.js';
-import { Panel, emit } from './panel.js';
+import { t as msg, MESSAGES, LANGS } from '../i18n.js';
+import { h, richNodes } from '../dom.js';
+import { Panel, emit, oneOf } from './panel.js';
 
 const CHOICES = ['a', 'b', 'c'];
+/** The questions there are: those the message files hold (quiz.<question>.q). */
+const QUESTIONS = Object.keys(MESSAGES[LANGS[0]]).map((k) => k.match(/^quiz\.([^.]+)\.q$/)?.[1]).filter(Boolean);
 
 class PthetaQuiz extends Panel {
   render() {
-    const q = this.getAttribute('question') ?? 'q1';
-    const right = this.getAttribute('answer') ?? CHOICES[0];
+    const q = oneOf(this, 'question', QUESTIONS, QUESTIONS[0]);
+    const right = oneOf(this, 'answer', CHOICES, CHOICES[0]);
     const name = `quiz-${this.id || q}`;
-    this.innerHTML = `<fieldset><legend>${rich(msg(`quiz.${q}.q`))}</legend>
-      ${CHOICES.map((k) => `<label class="choice"><input type="radio" name="${name}" value="${k}"> <span>${rich(msg(`quiz.${q}.${k}`))}</span></label>`).join('')}
-      <button type="button" class="check">${escapeHtml(msg('quiz.check'))}</button>
-      <p class="feedback" role="status"></p></fieldset>`;
-    this.querySelector('.check').addEventListener('click', () => {
-      const chosen = this.querySelector('input:checked')?.value;
-      const fb = this.querySelector('.feedback');
-      if (!chosen) { fb.textContent = msg('quiz.pick'); return; }
+    const feedback = h('p', { class: 'feedback', role: 'status' });
+    const check = h('button', { type: 'button', class: 'check' }, msg('quiz.check'));
+    const choices = CHOICES.map((k) => h('label', { class: 'choice' },
+      h('input', { type: 'radio', name, value: k }), ' ', h('span', {}, richNodes(msg(`quiz.${q}.${k}`)))));
+    const fieldset = h('fieldset', {}, h('legend', {}, richNodes(msg(`quiz.${q}.q`))), ...choices, check, feedback);
+    this.replaceChildren(fieldset);
+    check.addEventListener('click', () => {
+      const chosen = fieldset.querySelector('input:checked')?.value;
+      if (!chosen) { feedback.textContent = msg('quiz.pick'); return; }
       const correct = chosen === right;
-      fb.textContent = correct ? msg(`quiz.${q}.right`) : msg('quiz.wrong', { why: msg(`quiz.${q}.why.${chosen}`) });
-      fb.className = `feedback ${correct ? 'right' : 'wrong'}`;
+      feedback.textContent = correct ? msg(`quiz.${q}.right`) : msg('quiz.wrong', { why: msg(`quiz.${q}.why.${chosen}`) });
+      feedback.className = `feedback ${correct ? 'right' : 'wrong'}`;
       emit(this, 'ptheta-answer', { question: q, choice: chosen, correct });
     });
   }

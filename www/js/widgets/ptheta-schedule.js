@@ -6,7 +6,7 @@ import { t as msg, num } from '../i18n.js';
 import { escapeHtml } from '../tex.js';
 import { lessonApi, catalog } from '../lesson-wasm.js';
 import { sizeCanvas, drawPoints, cssVar } from '../draw.js';
-import { Panel, emit } from './panel.js';
+import { Panel, emit, oneOf } from './panel.js';
 
 /** Seeds of the data sample and of the forward noise. */
 const DATA_SEED = 3;
@@ -32,27 +32,22 @@ class PthetaSchedule extends Panel {
   attributeChangedCallback(name, oldValue, newValue) {
     if (oldValue === newValue) return;
     if (name === 'dataset') this.x0 = null;
-    if (this.isConnected) this.render();
+    if (this.isConnected) this.refresh();
   }
 
   async render() {
     const [api, cat] = await Promise.all([lessonApi(), catalog()]);
     const { half, bins, backgroundPoints } = cat.view;
     const limit = cat.limits.plotTimesteps;
-    const kind = this.getAttribute('schedule') ?? cat.defaults.schedule;
+    const kind = oneOf(this, 'schedule', cat.plotSchedules, cat.defaults.schedule);
+    const ds = oneOf(this, 'dataset', cat.datasets.map((d) => d.name), cat.defaults.dataset);
     const T = this.T ?? limit.default;
     this.fwdT = Math.min(this.fwdT ?? Math.round(T / 4), T);
-    let table;
-    try {
-      table = new api.LessonSchedule(kind, T);
-    } catch (e) {
-      this.innerHTML = `<p class="error" role="alert">${escapeHtml(e.message)}</p>`;
-      return;
-    }
+    const table = new api.LessonSchedule(kind, T);
     this.table = { beta: table.beta(), alphaBar: table.alphaBar(), snr: table.snr(), alphaBarT: table.alphaBarT, warn: table.terminalWarning };
     table.free();
     const v = this.table.alphaBarT.toExponential(2);
-    const ds = this.getAttribute('dataset') ?? cat.defaults.dataset;
+    this.shows = ds;
     this.x0 ??= api.datasetSamples(ds, backgroundPoints, DATA_SEED);
     const noise = api.forwardSamples(0, this.x0, NOISE_SEED);
     this.noiseHist = api.histogram(noise, bins, half);
@@ -71,7 +66,7 @@ class PthetaSchedule extends Panel {
     this.querySelector('.kind').addEventListener('change', (e) => emit(this, 'ptheta-schedule', { schedule: e.target.value }));
     this.querySelector('.T').addEventListener('change', (e) => {
       const n = Number(e.target.value);
-      if (Number.isInteger(n) && n >= limit.min && n <= limit.max) { this.T = n; this.render(); } else e.target.value = String(T);
+      if (Number.isInteger(n) && n >= limit.min && n <= limit.max) { this.T = n; this.refresh(); } else e.target.value = String(T);
     });
     this.querySelector('.fwd').addEventListener('input', (e) => { this.fwdT = Number(e.target.value); this.drawForward(api, cat); });
     this.drawForward(api, cat);
@@ -105,7 +100,7 @@ class PthetaSchedule extends Panel {
     ctx.fillStyle = cssVar(this, '--ink');
     drawPoints(ctx, xt, { half, width: w });
     this.dataset.fwdT = String(t);
-    this.dataset.shows = this.getAttribute('dataset') ?? cat.defaults.dataset;
+    this.dataset.shows = this.shows;
   }
 }
 

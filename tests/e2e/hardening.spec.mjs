@@ -1,0 +1,198 @@
+// The page against a hostile or unlucky reader (issue 13): a link that asks for minutes of work, a
+// panel given attributes it does not know, an element removed while it loads, downloads that fail
+// and ids written to break out of HTML. Part of the `lesson` project:
+// `npx playwright test --project lesson tests/e2e/hardening.spec.mjs`.
+import { test, expectErrors } from './fixtures.mjs';
+import { assert } from './helpers.mjs';
+
+async function open(page, query = '') {
+  await page.goto(`./${query}`);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+}
+const shown = (page) => page.$eval('ptheta-chain', (el) => Number(el.shadowRoot.querySelector('output.t').textContent));
+const liveChains = (page) => page.evaluate(async () => (await import('./js/backend.js')).liveChains());
+const catalog = (page) => page.evaluate(async () => (await import('./js/lesson-wasm.js')).catalog());
+
+/**
+ * Clicks a button of `<ptheta-chain>` and checks that within a second the chain is at rest and
+ * stays there; returns the t it rests at.
+ */
+async function stopsWithinASecond(page, name) {
+  const clicked = Date.now();
+  await page.getByRole('button', { name, exact: true }).click();
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 1000 });
+  await page.waitForTimeout(Math.max(0, 1000 - (Date.now() - clicked)));
+  const t = await shown(page);
+  await page.waitForTimeout(1500);
+  const later = await shown(page);
+  assert(later === t, `${name}: t = ${t} one second after the click, ${later} 1.5 s later`);
+  return t;
+}
+
+test('a link to a far t shows progress, stays responsive, and Pause or Reset stop it within a second', async ({ page }) => {
+  // 1000 steps of 8192 samples: minutes of work on the CPU
+  const link = './?samples=8192&steps=1000&t=0';
+  await page.goto(link);
+  await page.waitForSelector('ptheta-chain[data-state="seeking"]', { timeout: 60000 });
+  const progress = page.locator('ptheta-chain progress');
+  await progress.waitFor({ state: 'visible', timeout: 30000 });
+  const status = await page.locator('ptheta-chain .status span').textContent();
+  assert(status.includes('t = 0'), `the status says where the chain is going: ${status}`);
+  await page.waitForFunction(() => Number(document.querySelector('ptheta-chain').shadowRoot.querySelector('progress').value) > 0, null, { timeout: 30000 });
+  // the page answers between bursts: a script's turn comes quickly
+  const lag = await page.evaluate(() => new Promise((resolve) => { const t0 = performance.now(); setTimeout(() => resolve(performance.now() - t0), 0); }));
+  assert(lag < 1000, `a timer waited ${lag.toFixed(0)} ms`);
+  const paused = await stopsWithinASecond(page, 'Pause');
+  assert(paused > 0 && paused < 1000, `paused on the way, at t = ${paused}`);
+  assert(await progress.isHidden(), 'the progress bar is gone');
+  assert(await page.getByRole('button', { name: 'Play', exact: true }).isVisible(), 'the button offers Play again');
+
+  await page.goto(link);
+  await page.waitForSelector('ptheta-chain[data-state="seeking"]', { timeout: 60000 });
+  await progress.waitFor({ state: 'visible', timeout: 30000 });
+  assert(await stopsWithinASecond(page, 'Reset') === 1000, 'Reset went back to x_T and the chain stayed there');
+  assert(await progress.isHidden(), 'the progress bar is gone');
+});
+
+test('every panel names a bad attribute, its value and what it accepts; the page goes on', async ({ page }) => {
+  await open(page);
+  const cat = await catalog(page);
+  const names = (list) => list.map((x) => x.name ?? x).join(', ');
+  const cases = [
+    ['ptheta-equations', { param: 'nope' }, 'param="nope"', names(cat.parameterizations)],
+    ['ptheta-equations', { dataset: 'mars' }, 'dataset="mars"', names(cat.datasets)],
+    ['ptheta-equations', { show: 'chain bogus' }, 'show="chain bogus"', 'chain, prior, transition, params'],
+    ['ptheta-schedule', { schedule: 'exponential' }, 'schedule="exponential"', names(cat.plotSchedules)],
+    ['ptheta-schedule', { dataset: 'mars' }, 'dataset="mars"', names(cat.datasets)],
+    ['ptheta-compare', { param: 'nope' }, 'param="nope"', names(cat.parameterizations)],
+    ['ptheta-compare', { seed: 'x' }, 'seed="x"', String(cat.limits.seed.max)],
+    ['ptheta-compare', { samples: '0' }, 'samples="0"', String(cat.limits.samples.max)],
+    ['ptheta-quiz', { question: 'q9' }, 'question="q9"', 'q1, q2'],
+    ['ptheta-quiz', { answer: 'd' }, 'answer="d"', 'a, b, c'],
+    ['ptheta-inspector', { for: 'nowhere' }, 'for="nowhere"', '<ptheta-chain>'],
+    ['ptheta-algorithm', { for: 'schedule' }, 'for="schedule"', '<ptheta-chain>'],
+  ];
+  await page.evaluate(() => {
+    window.panelErrors = [];
+    document.addEventListener('ptheta-error', (e) => window.panelErrors.push(e.target.localName));
+  });
+  for (const [tag, attrs, named, allowed] of cases) {
+    const text = await page.evaluate(async ([tagName, attributes]) => {
+      const el = document.createElement(tagName);
+      el.className = 'probe';
+      for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+      document.querySelector('main').append(el);
+      for (let i = 0; i < 100 && !el.dataset.error; i++) await new Promise((r) => { setTimeout(r, 50); });
+      const p = el.querySelector('p.error[role="alert"]');
+      const out = p && p.checkVisibility() ? p.textContent : null;
+      el.remove();
+      return out;
+    }, [tag, attrs]);
+    assert(text !== null, `<${tag} ${JSON.stringify(attrs)}> shows an alert`);
+    assert(text.includes(`<${tag}>`) && text.includes(named) && text.includes(allowed), `<${tag}> ${JSON.stringify(attrs)}: ${text}`);
+  }
+  assert(await page.evaluate(() => window.panelErrors.length) === cases.length, 'each fires ptheta-error');
+  // a panel whose attribute is repaired renders
+  const fixed = await page.evaluate(async () => {
+    const el = document.createElement('ptheta-equations');
+    el.setAttribute('param', 'nope');
+    document.querySelector('main').append(el);
+    for (let i = 0; i < 100 && !el.dataset.error; i++) await new Promise((r) => { setTimeout(r, 50); });
+    el.setAttribute('param', (await (await import('./js/lesson-wasm.js')).catalog()).defaults.param);
+    for (let i = 0; i < 100 && el.dataset.error; i++) await new Promise((r) => { setTimeout(r, 50); });
+    const ok = !el.dataset.error && el.querySelectorAll('.param-card').length > 0;
+    el.remove();
+    return ok;
+  });
+  assert(fixed, 'the repaired panel renders its cards');
+  // the page goes on: the chain steps and the linked inspector follows
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.waitForSelector('ptheta-chain[data-t="49"]');
+  await page.waitForSelector('ptheta-inspector[data-t="49"]');
+});
+
+test('removing <ptheta-chain> while its weights download frees everything it made', async ({ page }) => {
+  await open(page);
+  assert(await liveChains(page) === 1, 'one chain: the page\'s');
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route('**/weights/moons-v.safetensors', async (route) => { await held; await route.continue(); });
+  const requested = page.waitForRequest(/moons-v\.safetensors/);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'weights/moons-v.safetensors'));
+  await requested;
+  await page.evaluate(() => {
+    window.removed = document.querySelector('ptheta-chain');
+    window.removed.remove();
+  });
+  assert(await liveChains(page) === 0, 'the chain it showed is freed on removal');
+  release();
+  await page.evaluate(() => window.removed.loading);
+  assert(await liveChains(page) === 0, 'the load it had in flight created no chain');
+  // put back, it loads again and holds one chain
+  await page.evaluate(() => document.querySelector('aside').prepend(window.removed));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  assert(await liveChains(page) === 1, 'back on the page: one chain');
+});
+
+test('a failed weights download is said in the widget, and the widget recovers', expectErrors(/404|ERR_FAILED/), async ({ page }) => {
+  await open(page);
+  const notice = page.locator('ptheta-chain .notice');
+  await page.route('**/weights/moons-x0.safetensors', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'weights/moons-x0.safetensors'));
+  await page.waitForSelector('ptheta-chain[data-state="error"]', { timeout: 30000 });
+  await notice.waitFor({ state: 'visible' });
+  const text = await notice.textContent();
+  assert(await notice.getAttribute('role') === 'alert' && text.includes('could not be downloaded') && text.includes('moons-x0.safetensors') && text.includes('404'), text);
+  // a connection that drops
+  await page.route('**/weights/moons-v.safetensors', (route) => route.abort('failed'));
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'weights/moons-v.safetensors'));
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').shadowRoot.querySelector('.notice').textContent.includes('moons-v'), null, { timeout: 30000 });
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'weights/moons-epsilon.safetensors'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  assert(await notice.isHidden(), 'the notice goes once the weights load');
+  // the comparison names the download that failed where its panel would be
+  await page.route('**/weights/*.safetensors', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.locator('ptheta-compare .cmp-run').click();
+  await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 120000 });
+  const failed = await page.$$eval('ptheta-compare .mini[data-failed="true"] .result', (els) => els.map((e) => e.textContent));
+  assert(failed.length > 0 && failed.every((t) => t.includes('weights not downloaded') && t.includes('404')), failed.join(' | '));
+});
+
+test('the figures come from the catalog built into the wasm: a malformed manifest.json on the server changes nothing', async ({ page }) => {
+  const asked = [];
+  await page.route('**/weights/manifest.json', (route) => { asked.push(route.request().url()); return route.fulfill({ status: 200, contentType: 'application/json', body: '{ "not": json' }); });
+  await open(page);
+  await page.waitForSelector('ptheta-compare .mini .figs');
+  const figs = await page.$$eval('ptheta-compare .mini .figs', (els) => els.map((e) => e.textContent));
+  assert(figs.some((t) => t.includes('quality ratio')), `figures shown: ${figs.join(' | ')}`);
+  assert(asked.length === 0, `the page fetched ${asked.join(', ')}`);
+});
+
+test('ids and attributes written as HTML stay text', async ({ page }) => {
+  await open(page);
+  const ID = '"><img src=x onerror=window.__pwned=1>';
+  const result = await page.evaluate(async (id) => {
+    const made = [];
+    for (const [tag, attrs] of [['ptheta-quiz', {}], ['ptheta-equations', { show: 'params' }], ['ptheta-inspector', { for: id }], ['ptheta-quiz', { question: id }]]) {
+      const el = document.createElement(tag);
+      el.id = `${id}${made.length}`;
+      for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+      document.querySelector('main').append(el);
+      made.push(el);
+    }
+    await new Promise((r) => { setTimeout(r, 1000); });
+    const out = {
+      pwned: window.__pwned,
+      images: made.reduce((n, el) => n + el.querySelectorAll('img').length, 0),
+      quizName: made[0].querySelector('input[type=radio]')?.name,
+      eqName: made[1].querySelector('input[type=radio]')?.name,
+      errors: [made[2].dataset.error, made[3].dataset.error],
+      errorText: [made[2].querySelector('.error')?.textContent, made[3].querySelector('.error')?.textContent],
+    };
+    for (const el of made) el.remove();
+    return out;
+  }, ID);
+  assert(result.pwned === undefined && result.images === 0, JSON.stringify(result));
+  assert(result.quizName === `quiz-${ID}0` && result.eqName === `eq-param-${ID}1`, `the ids are the inputs' names, verbatim: ${JSON.stringify(result)}`);
+  assert(result.errorText.every((t) => t?.includes(ID)), `the bad values are shown as text: ${JSON.stringify(result.errorText)}`);
+});

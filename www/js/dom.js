@@ -1,0 +1,32 @@
+// DOM construction for the widgets. Values that come from attributes, ids, the address or the
+// network go in as text nodes and attribute values, never as markup: the only markup inserted is
+// KaTeX's and our own messages' (tex.js), which escape their text.
+import { tex, rich } from './tex.js';
+
+/**
+ * A new element: `attrs` become attributes (true: present and empty; false, null or undefined:
+ * absent; `dataset`: an object of data-* values), strings among `children` become text.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  el.append(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  return el;
+}
+
+/** Trusted markup (KaTeX's, or a message rendered by tex.js) as nodes. */
+function nodes(markup) {
+  const t = document.createElement('template');
+  t.innerHTML = markup;
+  return t.content;
+}
+
+/** A message as nodes: its text escaped, its $…$ maths typeset. */
+export const richNodes = (message) => nodes(rich(message));
+
+/** A formula as nodes (one of ours: see tex.js). */
+export const texNodes = (src, displayMode = false) => nodes(tex(src, displayMode));
