@@ -5,7 +5,7 @@
 //! - `catalog()`: `{ version, datasets: [{ name, parameterizations }], parameterizations:
 //!   [{ name, variances, defaultVariance }], variances, schedules, plotSchedules, backends, draws,
 //!   languages, limits: { samples, steps, seed, plotTimesteps, histogramBins } (each `{ min, max,
-//!   default }`), defaults (a state), view: { half, bins, fieldGrid, trails, readoutMs,
+//!   default }`), defaults (a state), respacingExperimentSteps, view: { half, bins, fieldGrid, trails, readoutMs,
 //!   backgroundPoints, referencePoints }, models: [{ file, dataset, parameterization, evalCommand,
 //!   figures: { quality: { ratio }, nelbo: { total }, steps, variance, samples, seed } }] }`
 //! - a state: `{ dataset, param, variance, schedule, steps, samples, seed, t, lang }` (`t`, `lang`

@@ -232,7 +232,12 @@ fn rules_between_fields_are_named_and_repaired() {
     assert_eq!(fields, ["param", "steps", "lang", "variance", "t"]);
     assert_eq!(
         (s.param, s.variance, s.steps, s.t),
-        (Parameterization::Epsilon, Variance::FixedSmall, 50, None)
+        (
+            Parameterization::Epsilon,
+            Variance::FixedSmall,
+            catalog::STEPS.default,
+            None
+        )
     );
 }
 
@@ -371,11 +376,15 @@ fn models_that_cannot_skip_steps_run_their_whole_chain_by_default() {
     let mean = at.with("param", "mean").unwrap();
     assert_eq!((mean.steps, mean.t), (1000, None), "new steps start at x_T");
     let back = mean.with("param", "x0").unwrap();
-    assert_eq!(back.steps, 50);
+    assert_eq!(back.steps, catalog::STEPS.default);
     let chosen = at.with("steps", "20").unwrap().with("param", "mean").unwrap();
     assert_eq!(chosen.steps, 20, "steps the reader chose stay");
     let x0 = at.with("param", "x0").unwrap();
-    assert_eq!((x0.steps, x0.t), (50, Some(30)), "same steps: t stays");
+    assert_eq!(
+        (x0.steps, x0.t),
+        (catalog::STEPS.default, Some(30)),
+        "same steps: t stays"
+    );
 }
 
 /// The recorded figure of `p` on moons for the chain the page runs it with.
@@ -436,18 +445,23 @@ fn the_lessons_ranking_of_parameterizations_holds_in_the_figures() {
     for b in [Mean, MeanVariance] {
         better(X0, b);
     }
-    // "the same mean model with 50 steps ... ends in noise": far worse than with all its steps
+    // "the same mean model with few steps scores … and ends in noise": it scores like N(0, I)
+    // itself, measured here the way `ptheta eval` measures (2000 points, held-out data seeds far
+    // from the models'); within 20%, which is far more than one draw's spread (sd ≈ 0.2–0.7).
     let mean = catalog::models()
         .iter()
         .find(|m| m.dataset == Dataset::Moons && m.parameterization == Mean)
         .unwrap();
     let cut = mean
-        .figures_for(Mean.default_variance(), catalog::STEPS.default as usize)
+        .figures_for(Mean.default_variance(), catalog::RESPACING_EXPERIMENT_STEPS as usize)
         .expect("the respacing experiment is recorded");
+    let mut noise = vec![0f32; cut.samples * 2];
+    ptheta::diffusion::rng::fill_normal(&mut noise, 2, 99, ptheta::diffusion::rng::Stream::Prior, 0);
+    let noise_ratio =
+        ptheta::eval::quality_ratio(&noise, 2, |k| Dataset::Moons.sample(cut.samples, 5_000_000 + k)).ratio;
     assert!(
-        cut.quality.ratio > 10.0 * page_figure(Mean).quality.ratio,
-        "respaced mean model {:.2} vs full {:.2}",
-        cut.quality.ratio,
-        page_figure(Mean).quality.ratio
+        cut.quality.ratio > 0.8 * noise_ratio,
+        "respaced mean model {:.2}, plain N(0, I) noise {noise_ratio:.2}",
+        cut.quality.ratio
     );
 }

@@ -77,10 +77,11 @@ for (const m of manifest.filter((x) => x.file.endsWith('-epsilon.safetensors')))
 }
 
 // The figures the page shows beside its chains (`evals`, recorded by tools/record-evals.py over
-// several draws): re-run where the chain is short (the respaced ones, seconds each), so CI checks
-// them without the full chains' half hour. Same 5% tolerance, on the mean over the draws.
+// several draws): re-run the respaced ones with each model's default variance (its page chain,
+// or the respacing experiment; seconds each), so CI checks them without the full chains' half
+// hour. Same 5% tolerance, on the mean over the draws.
 for (const m of manifest) {
-  for (const e of (m.evals ?? []).filter((x) => x.steps <= 50)) {
+  for (const e of (m.evals ?? []).filter((x) => x.steps < m.eval.steps && x.variance === m.eval.variance)) {
     test(`${m.file} ${e.steps} steps, ${e.variance}: mean quality ratio over ${e.seeds} draws reproduced`, () => {
       const args = e.command.split(' ').slice(1);
       const now = JSON.parse(execFileSync(ptheta, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));

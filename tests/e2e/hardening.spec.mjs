@@ -106,9 +106,10 @@ test('every panel names a bad attribute, its value and what it accepts; the page
   });
   assert(fixed, 'the repaired panel renders its cards');
   // the page goes on: the chain steps and the linked inspector follows
+  const next = (await page.$eval('ptheta-chain', (el) => el.info.steps)) - 1;
   await page.getByRole('button', { name: 'Step forward' }).click();
-  await page.waitForSelector('ptheta-chain[data-t="49"]');
-  await page.waitForSelector('ptheta-inspector[data-t="49"]');
+  await page.waitForSelector(`ptheta-chain[data-t="${next}"]`);
+  await page.waitForSelector(`ptheta-inspector[data-t="${next}"]`);
 });
 
 test('removing <ptheta-chain> while its weights download frees everything it made', async ({ page }) => {

@@ -15,6 +15,8 @@ async function open(page, query = '') {
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   await page.waitForFunction(() => document.querySelector('ptheta-chain').dataset.t !== undefined);
 }
+/** The page's default steps S (catalog::STEPS.default, as the page's own wasm serves it). */
+const defaultSteps = (page) => page.evaluate(async () => (await (await import('./js/lesson-wasm.js')).lessonApi()).catalog().defaults.steps);
 const tNow = (page) => page.$eval('ptheta-chain', (el) => Number(el.dataset.t));
 const positions = (page) => page.$eval('ptheta-chain', async (el) => Array.from(await el.chain.positions()));
 async function click(page, name) {
@@ -54,7 +56,8 @@ async function axe(page, label) {
 
 test('the chain runs to t = 0, draws, and the algorithm and divergence follow it', async ({ page }) => {
   await open(page);
-  assert(await tNow(page) === 50, 'starts at t = T = 50');
+  const S = await defaultSteps(page);
+  assert(await tNow(page) === S, `starts at t = T = ${S}`);
   assert(await page.$eval('ptheta-algorithm', (el) => el.dataset.active) === '1', 'at t = T the algorithm shows x_T drawn');
   const backend = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.backend').textContent);
   assert(/CPU|WebGPU/.test(backend), `backend shown: ${backend}`);
@@ -65,7 +68,7 @@ test('the chain runs to t = 0, draws, and the algorithm and divergence follow it
   assert(ink > 1000, `the points layer is drawn (${ink} opaque pixels)`);
   const alg = await page.$eval('ptheta-algorithm', (el) => ({ active: el.dataset.active, current: el.querySelector('[aria-current=step]')?.dataset.line }));
   assert(alg.active === '5' && alg.current === '5', `at t = 0 the return line is current: ${JSON.stringify(alg)}`);
-  const js = await page.$eval('ptheta-chain', (el) => [el.matchByT.get(50), el.matchByT.get(0)]);
+  const js = await page.$eval('ptheta-chain', (el) => [el.matchByT.get(el.info.steps), el.matchByT.get(0)]);
   assert(js[0] !== undefined && js[1] !== undefined && js[1] < js[0] / 2, `divergence to the data falls from t = T to 0: ${js}`);
   await page.evaluate(() => scrollTo(0, 0));
   await page.screenshot({ path: `${ARTIFACTS}/lesson-end.png` });
@@ -76,7 +79,9 @@ test('the chain runs to t = 0, draws, and the algorithm and divergence follow it
 });
 
 test('step back and forward give identical states; the loop header shows t', async ({ page }) => {
-  await open(page);
+  await open(page, '?steps=50');
+  const note = await page.locator('#model-note').textContent();
+  assert(note.includes(`fewer steps than the usual ${await defaultSteps(page)}`), `fewer steps than the default are explained: ${note}`);
   await stepTo(page, 'Step forward', 49);
   await stepTo(page, 'Step forward', 48);
   const at48 = await positions(page);
@@ -204,7 +209,7 @@ test('switching parameterization re-runs from the same x_T and noise; language s
   assert(new URL(page.url()).searchParams.get('param') === 'x0', 'the address follows');
   const x040 = await positions(page);
   assert(x040.some((v, i) => Math.abs(v - eps40[i]) > 1e-4), 'the x0 model moves the samples differently');
-  await stepTo(page, 'Reset', 50);
+  await stepTo(page, 'Reset', await defaultSteps(page));
   const xT2 = await positions(page);
   assert(xT.every((v, i) => v === xT2[i]), 'the same seed gives the same x_T for the new model');
   assert(await page.$eval('ptheta-chain', (el) => el.info.parameterization) === 'x0', 'the chain runs the x0 model');
@@ -274,11 +279,12 @@ test('bad chain attributes are named and the element recovers', async ({ page })
   assert(msg.includes('backend="gpu"') && msg.includes('auto, webgpu, cpu'), msg);
   await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'auto'));
   await page.waitForSelector('ptheta-chain[data-state="ready"]');
-  await page.$eval('ptheta-chain', (el) => el.setAttribute('t', '51'));
+  const S = await defaultSteps(page);
+  await page.$eval('ptheta-chain', (el, t) => el.setAttribute('t', t), String(S + 1));
   await page.$eval('ptheta-chain', (el) => el.setAttribute('seed', '3'));
   await page.waitForSelector('ptheta-chain[data-state="error"]');
   const tMsg = await page.$eval('ptheta-chain', (el) => el.shadowRoot.querySelector('.status').textContent);
-  assert(tMsg.includes('t="51"') && tMsg.includes('steps="50"'), tMsg);
+  assert(tMsg.includes(`t="${S + 1}"`) && tMsg.includes(`steps="${S}"`), tMsg);
   await page.$eval('ptheta-chain', (el) => el.setAttribute('t', '20'));
   await page.$eval('ptheta-chain', (el) => el.setAttribute('backend', 'cpu'));
   await page.waitForSelector('ptheta-chain[data-state="ready"]');
@@ -314,16 +320,17 @@ test('a shared address restores the exact same samples', async ({ page }) => {
   await samples.fill('256');
   await samples.press('Enter');
   await page.waitForFunction(() => document.querySelector('ptheta-chain').chain?.samples === 256);
-  await page.waitForSelector('ptheta-chain[data-state="ready"][data-t="50"]');
-  for (let t = 49; t >= 45; t--) await stepTo(page, 'Step forward', t);
-  await page.waitForFunction(() => new URL(location.href).searchParams.get('t') === '45');
+  const S = await defaultSteps(page);
+  await page.waitForSelector(`ptheta-chain[data-state="ready"][data-t="${S}"]`);
+  for (let t = S - 1; t >= S - 5; t--) await stepTo(page, 'Step forward', t);
+  await page.waitForFunction((t) => new URL(location.href).searchParams.get('t') === t, String(S - 5));
   const url = page.url();
   const want = await positions(page);
   const q = new URL(url).searchParams;
   assert(q.get('param') === 'v' && q.get('variance') === 'fixed-large' && q.get('seed') === '7' && q.get('samples') === '256', url);
   const other = await page.context().newPage();
   await other.goto(url);
-  await other.waitForSelector('ptheta-chain[data-state="ready"][data-t="45"]', { timeout: 60000 });
+  await other.waitForSelector(`ptheta-chain[data-state="ready"][data-t="${S - 5}"]`, { timeout: 60000 });
   const got = await positions(other);
   assert(got.length === 512 && got.every((v, i) => v === want[i]), 'the restored view has the identical samples');
   assert(await other.$eval('ptheta-chain', (el) => `${el.info.parameterization}/${el.info.variance}`) === 'v/fixed-large', 'model and variance restored');
@@ -335,8 +342,8 @@ test('a malformed address gives named errors and a working page with defaults', 
   const msg = await page.locator('#state-error').textContent();
   for (const part of ['param="banana"', 'steps="abc"', 'lang="xx"', 't="999"']) assert(msg.includes(part), `error names ${part}: ${msg}`);
   assert(await page.locator('#state-error').isVisible(), 'the error is shown');
-  assert(await page.$eval('ptheta-chain', (el) => `${el.info.parameterization}/${el.info.variance}/${el.info.steps}`) === 'epsilon/fixed-small/50', 'defaults used');
-  await stepTo(page, 'Step forward', 49);
+  assert(await page.$eval('ptheta-chain', (el) => `${el.info.parameterization}/${el.info.variance}/${el.info.steps}`) === `epsilon/fixed-small/${await defaultSteps(page)}`, 'defaults used');
+  await stepTo(page, 'Step forward', (await defaultSteps(page)) - 1);
 });
 
 test('the schedule panel plots the schedule and warns when ᾱ_T is far from 0', async ({ page }) => {

@@ -9,7 +9,8 @@ const ARTIFACTS = 'test-artifacts';
 test('the page loads, plays the chain to t = 0 and draws the samples', async ({ page, base }) => {
   await page.goto(base);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
-  assert(await page.$eval('ptheta-chain', (el) => el.dataset.t) === '50', 'starts at t = T = 50');
+  const S = await page.evaluate(async () => (await (await import('./js/lesson-wasm.js')).lessonApi()).catalog().defaults.steps);
+  assert(await page.$eval('ptheta-chain', (el) => el.dataset.t) === String(S), `starts at t = T = ${S}`);
   const backend = await page.locator('ptheta-chain .backend').textContent();
   assert(/CPU/.test(backend), `backend shown: ${backend}`);
   await page.screenshot({ path: `${ARTIFACTS}/chain-start.png` });

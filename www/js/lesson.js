@@ -30,11 +30,11 @@ const label = {
 /**
  * The measured figures the lesson's sentences quote: `q_<parameterization>` for each model of the
  * comparison's dataset on the chain the page runs it with (`sd_<parameterization>` its spread over
- * `seeds` draws of `samples` samples), `q_cut` for the respacing experiment
- * (a model that cannot skip steps, run with the default respaced steps), and those steps and T.
+ * `seeds` draws of `samples` samples), `q_cut` for the respacing experiment (a model that cannot
+ * skip steps, run with `few` respaced steps), the page's default steps and T.
  */
 function figureWords() {
-  const words = { steps: CATALOG.defaults.steps, T: CATALOG.limits.steps.max };
+  const words = { steps: CATALOG.defaults.steps, few: CATALOG.respacingExperimentSteps, T: CATALOG.limits.steps.max };
   const dataset = compareDataset(CATALOG);
   for (const p of CATALOG.parameterizations) {
     const model = modelFor(CATALOG, dataset, p.name);
@@ -44,7 +44,7 @@ function figureWords() {
     words[`sd_${key}`] = f ? num(f.quality.sd, 2) : '–';
     if (f) Object.assign(words, { seeds: f.seeds, samples: f.samples });
     if (!p.skipsSteps && !p.learnsVariance) {
-      const cut = figuresFor(model, p.defaultVariance, CATALOG.defaults.steps);
+      const cut = figuresFor(model, p.defaultVariance, CATALOG.respacingExperimentSteps);
       words.q_cut = cut ? num(cut.quality.ratio, 0) : '–';
     }
   }
@@ -58,8 +58,10 @@ function notes() {
   const model = paramEntry(state.param);
   const T = CATALOG.limits.steps.max;
   const words = { param: label.param(state.param), steps: state.steps, T, perFrame: Math.ceil(state.steps / CATALOG.view.playFrames) };
-  if (model.skipsSteps) out.push(msg('steps.respaced', words));
-  else out.push(msg(state.steps < model.defaultSteps ? 'steps.cut' : 'steps.all', words));
+  if (model.skipsSteps) {
+    out.push(msg('steps.respaced', words));
+    if (state.steps < model.defaultSteps) out.push(msg('steps.few', { ...words, usual: model.defaultSteps }));
+  } else out.push(msg(state.steps < model.defaultSteps ? 'steps.cut' : 'steps.all', words));
   const every = CATALOG.parameterizations.length;
   const shipped = paramsFor(state.dataset);
   const full = CATALOG.datasets.filter((d) => d.parameterizations.length === every).map((d) => label.dataset(d.name));

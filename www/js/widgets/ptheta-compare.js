@@ -36,6 +36,7 @@ class PthetaCompare extends Panel {
     // the experiment: a model that cannot skip steps, run respaced anyway
     const cut = shipped.find((p) => !p.skipsSteps && !p.learnsVariance);
     const T = cat.limits.steps.max;
+    const few = cat.respacingExperimentSteps;
     const run = h('button', { type: 'button', class: 'cmp-run' }, msg('cmp.run'));
     const row = (name, minis) => h('div', { class: 'minis', dataset: { row: name } }, ...minis);
     this.replaceChildren(
@@ -45,9 +46,9 @@ class PthetaCompare extends Panel {
       h('h4', {}, msg('cmp.varRow', { param: msg(`param.${param.name}`) })),
       row('variances', cat.variances.map((v) => this.#mini(param.name, v, param.defaultSteps))),
       ...(cut ? [
-        h('h4', {}, msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: cat.defaults.steps })),
-        row('experiment', [this.#mini(cut.name, cut.defaultVariance, cat.defaults.steps), this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)]),
-        h('p', { class: 'why' }, msg('cmp.why', { T, ratio: Math.round(T / cat.defaults.steps) })),
+        h('h4', {}, msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: few })),
+        row('experiment', [this.#mini(cut.name, cut.defaultVariance, few), this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)]),
+        h('p', { class: 'why' }, msg('cmp.why', { T, ratio: Math.round(T / few) })),
       ] : []),
     );
     run.addEventListener('click', () => this.run().catch((e) => this.showError(e)));
