@@ -342,3 +342,24 @@ fn library_entry_points_check_sizes_before_allocating() {
         "weights configuration field 'blocks' is 100000000; pθ accepts a whole number from 0 to 8"
     );
 }
+
+#[test]
+fn the_lessons_sizes_from_the_page_are_bounded() {
+    use ptheta::lesson;
+    for name in lesson::PANEL_SCHEDULES {
+        assert_eq!(
+            lesson::panel_table(name, 2_000_000_000).err().unwrap(),
+            "T must be from 2 to 1000, got 2000000000",
+            "{name}"
+        );
+        assert_eq!(
+            lesson::panel_table(name, 1).err().unwrap(),
+            "T must be from 2 to 1000, got 1"
+        );
+        assert!(lesson::panel_table(name, catalog::PLOT_TIMESTEPS.max as usize).is_ok());
+    }
+    assert_eq!(
+        lesson::dataset_samples("moons", 1_000_000_000, 0).unwrap_err(),
+        "points must be from 0 to 16384, got 1000000000"
+    );
+}

@@ -437,7 +437,7 @@ mod cli {
     }
 
     /// Milliseconds per step of the native CPU chain, after one warm-up step.
-    fn time_cpu_chain(weights: &PathBuf, steps: usize, n: usize) -> Result<f64, String> {
+    fn time_cpu_chain(weights: &Path, steps: usize, n: usize) -> Result<f64, String> {
         let model = load_model(weights)?;
         let cfg = model.config.clone();
         let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
@@ -448,7 +448,7 @@ mod cli {
         Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
     }
 
-    fn bench(weights: &PathBuf, samples: &[usize], steps: usize) -> Result<(), String> {
+    fn bench(weights: &Path, samples: &[usize], steps: usize) -> Result<(), String> {
         for &n in samples {
             let ms = time_cpu_chain(weights, steps, n)?;
             println!("{}", serde_json::json!({ "samples": n, "ms_per_step": ms }));
@@ -457,7 +457,7 @@ mod cli {
     }
 
     fn bench_gpu(
-        weights: &PathBuf,
+        weights: &Path,
         samples: &[usize],
         steps: usize,
         peak: Option<f64>,
@@ -545,7 +545,7 @@ mod cli {
         (path, found.map_or(Recorded::NotListed, Recorded::Listed))
     }
 
-    fn info(weights: &PathBuf, json: bool) -> Result<(), String> {
+    fn info(weights: &Path, json: bool) -> Result<(), String> {
         let model = load_model(weights)?;
         let cfg = &model.config;
         let (manifest, rec) = recorded(weights);
@@ -674,7 +674,7 @@ mod cli {
         Ok(pts)
     }
 
-    fn load_model(path: &PathBuf) -> Result<Denoiser, String> {
+    fn load_model(path: &Path) -> Result<Denoiser, String> {
         let bytes = read_bounded(path, catalog::WEIGHTS_BYTES, "the weights file")?;
         Denoiser::from_safetensors(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     }
