@@ -8,7 +8,8 @@
 //! - names: [`Dataset`], [`Parameterization`], [`Variance`], [`ScheduleKind`] (what a model was
 //!   trained with), [`PlotSchedule`] (what the schedule panel can plot), [`Backend`], [`Draw`],
 //!   [`Language`];
-//! - limits: [`SAMPLES`], [`STEPS`], [`SEED`], [`PLOT_TIMESTEPS`], [`HISTOGRAM_BINS`];
+//! - limits: [`SAMPLES`], [`STEPS`], [`SEED`], [`PLOT_TIMESTEPS`], [`HISTOGRAM_BINS`], and the
+//!   resource budgets that bound every size an input can ask for ([`LIMITS`] lists them all);
 //! - rules: [`allowed_variances`] (from `param::check_combination`), [`shipped_parameterizations`];
 //! - shipped models and their recorded figures: [`models`], read from `weights/manifest.json` when
 //!   the crate is built;
@@ -128,12 +129,36 @@ pub struct Limit {
 }
 
 impl Limit {
+    pub fn contains(&self, value: u64) -> bool {
+        (self.min..=self.max).contains(&value)
+    }
+
+    /// What the bounds accept, in words: "a whole number from 1 to 4096".
+    pub fn accepts(&self) -> String {
+        format!("a whole number from {} to {}", self.min, self.max)
+    }
+
     /// `raw` as a whole number within the bounds, or a refusal naming `field`.
     pub fn parse(&self, field: &str, raw: &str) -> Result<u64, String> {
+        self.parse_value(raw).map_err(|why| format!("{field}=\"{raw}\" {why}"))
+    }
+
+    /// `raw` as a whole number within the bounds, or what it must be ("must be a whole number
+    /// from 1 to 4096"), for a caller that names the field itself (clap names the flag).
+    pub fn parse_value(&self, raw: &str) -> Result<u64, String> {
         match raw.trim().parse::<u64>() {
-            Ok(v) if raw.trim() == raw && (self.min..=self.max).contains(&v) => Ok(v),
+            Ok(v) if raw.trim() == raw && self.contains(v) => Ok(v),
+            _ => Err(format!("must be {}", self.accepts())),
+        }
+    }
+
+    /// `value` of `field` within the bounds, or a refusal naming the field, the value and the
+    /// bounds. Callers check sizes with it before allocating anything they describe.
+    pub fn check(&self, field: &str, value: usize) -> Result<usize, String> {
+        match u64::try_from(value) {
+            Ok(v) if self.contains(v) => Ok(value),
             _ => Err(format!(
-                "{field}=\"{raw}\" must be a whole number from {} to {}",
+                "{field} must be from {} to {}, got {value}",
                 self.min, self.max
             )),
         }
@@ -180,6 +205,248 @@ pub const HISTOGRAM_BINS: Limit = Limit {
     max: 1024,
     default: 24,
 };
+
+// Resource budgets. Every size pθ accepts, from a flag, an attribute, a weights file or a CSV, is
+// bounded here and checked before anything it describes is allocated, so that no input can
+// exhaust the memory of the CLI or of the shared wasm instance (4 GiB at most, and a school
+// laptop's tab far less). The bounds are chosen so that the worst accepted input stays within
+// [`MEMORY_BUDGET_BYTES`]; the arithmetic is in each doc comment (f32 = 4 B, f64 = 8 B).
+
+/// The memory the largest accepted input may take at once: 512 MiB. The largest consumer is the
+/// page's CPU chain at the bounds: its history, [`SAMPLES`] · [`STEPS`] · 2 · 4 B = 125 MiB, one
+/// forward of the largest network, under 200 MiB (see [`EMBEDDING`]), and the weights twice
+/// (the file and the tensors), 2 · 4 MiB. Training at the bounds takes less: 156 MiB for the
+/// backward pass ([`BATCH`]), 32 MiB of CSV text and 7.6 MiB of points.
+pub const MEMORY_BUDGET_BYTES: u64 = 512 << 20;
+
+/// T of a model (`train --timesteps`, a weights file's `timesteps`): at most [`STEPS`]' bound,
+/// so the page can run every model's whole chain (the models that cannot skip steps need it).
+/// The schedule holds 16 f64 tables of T entries: 1000 · 16 · 8 B = 125 KiB.
+pub const TIMESTEPS: Limit = Limit {
+    min: 2,
+    max: STEPS.max,
+    default: 1000,
+};
+/// Sinusoidal embedding size per input coordinate and for t (a weights file's `emb_size`; even,
+/// as it holds sin and cos pairs). With [`HIDDEN`] and [`BLOCKS`] at their bounds the network has
+/// 256·3·256 + 8·(256² + 256) + 4·256 + 256 + 4 = 724,228 parameters (2.8 MiB), 7.3 times the
+/// shipped 99k. One forward of [`SAMPLES`]' 16384 samples then holds the input features,
+/// 16384 · 3·256 · 4 B = 48 MiB, up to three times while they are built (arguments, sin and
+/// cos, concatenation: 144 MiB), and 16 MiB per hidden activation: under 200 MiB.
+pub const EMBEDDING: Limit = Limit {
+    min: 4,
+    max: 256,
+    default: 128,
+};
+/// Width of the hidden layers (a weights file's `hidden`); see [`EMBEDDING`] for the arithmetic.
+pub const HIDDEN: Limit = Limit {
+    min: 1,
+    max: 256,
+    default: 128,
+};
+/// Residual blocks (a weights file's `blocks`); see [`EMBEDDING`] for the arithmetic.
+pub const BLOCKS: Limit = Limit {
+    min: 0,
+    max: 8,
+    default: 3,
+};
+/// The largest `input_scale` a weights file may hold (the shipped models use 25): coordinates
+/// within ±10 times it stay below 10⁵, where f32 still resolves the sinusoids' arguments to 1/128.
+/// Non-finite or non-positive scales are refused too.
+pub const INPUT_SCALE_MAX: f64 = 1.0e4;
+/// Bytes of a weights file's dataset name: a file stem's most on common file systems.
+pub const NAME_BYTES: Limit = Limit {
+    min: 0,
+    max: 255,
+    default: 0,
+};
+/// Bytes of a weights file: the largest accepted network's 2.8 MiB of f32 (see [`EMBEDDING`])
+/// and its header fit in 4 MiB; the shipped files are 400 KiB.
+pub const WEIGHTS_BYTES: Limit = Limit {
+    min: 8,
+    max: 4 << 20,
+    default: 4 << 20,
+};
+/// Optimizer steps of `train --iterations` (and a weights file's `train_steps`, 0 for untrained).
+/// Bounded for time rather than memory: at about 20 ms a step, 10⁶ steps take 5.5 hours.
+pub const ITERATIONS: Limit = Limit {
+    min: 1,
+    max: 1_000_000,
+    default: 20_000,
+};
+/// Points per optimizer step (`train --batch`). With the largest network (see [`EMBEDDING`]) the
+/// backward pass keeps the input features three times over (3 · 3·256 floats a point) and about
+/// three activations for each of its 10 layers (3 · 10 · 256): 4096 · (2304 + 7680) · 4 B = 156 MiB.
+pub const BATCH: Limit = Limit {
+    min: 1,
+    max: 4096,
+    default: 256,
+};
+/// Training points drawn from a built-in dataset (`train --points`): 10⁶ · 2 · 4 B = 7.6 MiB.
+pub const POINTS: Limit = Limit {
+    min: 1,
+    max: 1_000_000,
+    default: 8000,
+};
+/// Held-out points of `eval --elbo-points` (0 skips the ELBO). Each of the T terms runs one
+/// forward of them, smaller than a chain's step at [`SAMPLES`]' bound; 10⁴ points over T = 1000
+/// are 10⁷ network evaluations, about a minute on two cores.
+pub const ELBO_POINTS: Limit = Limit {
+    min: 0,
+    max: 10_000,
+    default: 1000,
+};
+/// Independent draws of `eval --seeds`; each is a whole chain and its quality ratio.
+pub const EVAL_SEEDS: Limit = Limit {
+    min: 1,
+    max: 100,
+    default: 1,
+};
+/// Reverse steps of `bench` and `bench-gpu`: one warm-up step, then at least one timed.
+pub const BENCH_STEPS: Limit = Limit {
+    min: 2,
+    max: STEPS.max,
+    default: 50,
+};
+/// Bytes of a CSV file: 32 MiB of text, about a million `x,y` lines of full-precision floats.
+pub const CSV_BYTES: Limit = Limit {
+    min: 1,
+    max: 32 << 20,
+    default: 32 << 20,
+};
+/// Points in a CSV file: as many as a built-in dataset may give ([`POINTS`]).
+pub const CSV_ROWS: Limit = Limit {
+    min: 1,
+    max: POINTS.max,
+    default: POINTS.max,
+};
+
+/// The decay of the weights' moving average (`train --ema`): 0 keeps the last weights, and 1
+/// would keep the initial ones forever.
+pub fn check_ema(decay: f64) -> Result<f64, String> {
+    if (0.0..1.0).contains(&decay) {
+        Ok(decay)
+    } else {
+        Err(format!("must be at least 0 and below 1, got {decay}"))
+    }
+}
+
+/// A rate or a scale that must be a finite number above 0 (`train --lr`, `bench-gpu
+/// --peak-gflops`).
+pub fn check_positive(value: f64) -> Result<f64, String> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(format!("must be a finite number above 0, got {value}"))
+    }
+}
+
+/// One limit as the catalog publishes it: its key in `catalog().limits` and what it bounds.
+#[derive(Clone, Copy, Debug)]
+pub struct LimitEntry {
+    pub key: &'static str,
+    pub limit: Limit,
+    pub bounds: &'static str,
+}
+
+/// Every limit, in the order the README lists them (its "Limits" table is checked against this).
+pub const LIMITS: [LimitEntry; 19] = [
+    LimitEntry {
+        key: "samples",
+        limit: SAMPLES,
+        bounds: "samples of one chain (page, `sample`, `eval`, `bench`, `bench-gpu`)",
+    },
+    LimitEntry {
+        key: "steps",
+        limit: STEPS,
+        bounds: "sampling steps of one chain (page, `sample --steps`, `eval --steps`)",
+    },
+    LimitEntry {
+        key: "seed",
+        limit: SEED,
+        bounds: "the page's seed",
+    },
+    LimitEntry {
+        key: "plotTimesteps",
+        limit: PLOT_TIMESTEPS,
+        bounds: "T of the schedule panel's plots",
+    },
+    LimitEntry {
+        key: "histogramBins",
+        limit: HISTOGRAM_BINS,
+        bounds: "bins per axis of a histogram",
+    },
+    LimitEntry {
+        key: "timesteps",
+        limit: TIMESTEPS,
+        bounds: "T of a model (`train --timesteps`, weights `timesteps`)",
+    },
+    LimitEntry {
+        key: "embedding",
+        limit: EMBEDDING,
+        bounds: "embedding size, even (weights `emb_size`)",
+    },
+    LimitEntry {
+        key: "hidden",
+        limit: HIDDEN,
+        bounds: "hidden width (weights `hidden`)",
+    },
+    LimitEntry {
+        key: "blocks",
+        limit: BLOCKS,
+        bounds: "residual blocks (weights `blocks`)",
+    },
+    LimitEntry {
+        key: "nameBytes",
+        limit: NAME_BYTES,
+        bounds: "bytes of a model's dataset name (weights `dataset`)",
+    },
+    LimitEntry {
+        key: "weightsBytes",
+        limit: WEIGHTS_BYTES,
+        bounds: "bytes of a weights file",
+    },
+    LimitEntry {
+        key: "iterations",
+        limit: ITERATIONS,
+        bounds: "optimizer steps (`train --iterations`, weights `train_steps` from 0)",
+    },
+    LimitEntry {
+        key: "batch",
+        limit: BATCH,
+        bounds: "points per optimizer step (`train --batch`)",
+    },
+    LimitEntry {
+        key: "points",
+        limit: POINTS,
+        bounds: "training points of a built-in dataset (`train --points`)",
+    },
+    LimitEntry {
+        key: "elboPoints",
+        limit: ELBO_POINTS,
+        bounds: "held-out points of the ELBO (`eval --elbo-points`)",
+    },
+    LimitEntry {
+        key: "evalSeeds",
+        limit: EVAL_SEEDS,
+        bounds: "independent draws (`eval --seeds`)",
+    },
+    LimitEntry {
+        key: "benchSteps",
+        limit: BENCH_STEPS,
+        bounds: "reverse steps of `bench` and `bench-gpu`",
+    },
+    LimitEntry {
+        key: "csvBytes",
+        limit: CSV_BYTES,
+        bounds: "bytes of a CSV file",
+    },
+    LimitEntry {
+        key: "csvRows",
+        limit: CSV_ROWS,
+        bounds: "points in a CSV file",
+    },
+];
 
 /// What the chain view shows and how: one set of numbers for the WebGPU renderer, the Canvas 2D
 /// path, the background and every panel.
@@ -502,14 +769,18 @@ pub struct ParameterizationEntry {
     pub default_steps: u64,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Limits {
-    pub samples: Limit,
-    pub steps: Limit,
-    pub seed: Limit,
-    pub plot_timesteps: Limit,
-    pub histogram_bins: Limit,
+/// [`LIMITS`] as JS receives it: one `{ min, max, default }` per key.
+pub struct Limits;
+
+impl Serialize for Limits {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Limits", LIMITS.len())?;
+        for e in &LIMITS {
+            s.serialize_field(e.key, &e.limit)?;
+        }
+        s.end()
+    }
 }
 
 pub fn catalog() -> Catalog {
@@ -541,13 +812,7 @@ pub fn catalog() -> Catalog {
         backends: Backend::ALL.to_vec(),
         draws: Draw::ALL.to_vec(),
         languages: Language::ALL.to_vec(),
-        limits: Limits {
-            samples: SAMPLES,
-            steps: STEPS,
-            seed: SEED,
-            plot_timesteps: PLOT_TIMESTEPS,
-            histogram_bins: HISTOGRAM_BINS,
-        },
+        limits: Limits,
         defaults: PageState::default(),
         respacing_experiment_steps: RESPACING_EXPERIMENT_STEPS,
         view: VIEW,

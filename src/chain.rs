@@ -96,7 +96,16 @@ impl<M: Denoise> Chain<M> {
         if options.samples == 0 {
             return Err("the number of samples must be at least 1".into());
         }
-        let mut x = vec![0f32; options.samples * model.dim()];
+        // The product's entry points (the engine, the CLI) hold samples to catalog::SAMPLES; a
+        // library caller may ask for more (tests/golden.rs), but never for a size that wraps.
+        let len = options.samples.checked_mul(model.dim()).ok_or_else(|| {
+            format!(
+                "{} samples of dimension {} do not fit in memory",
+                options.samples,
+                model.dim()
+            )
+        })?;
+        let mut x = vec![0f32; len];
         rng::fill_normal(&mut x, model.dim(), options.seed, Stream::Prior, 0);
         Ok(Self {
             t: schedule.len(),

@@ -2,6 +2,7 @@
 //! own points from CSV. Every dataset is scaled to roughly unit spread around the origin, so one
 //! schedule suits them all.
 
+use crate::catalog;
 use crate::diffusion::rng::Rng;
 use std::f64::consts::{PI, TAU};
 use std::fmt;
@@ -135,7 +136,7 @@ fn letters_stroke_point(r: &mut Rng) -> (f64, f64) {
 
 crate::names::named_enum!(Dataset, "dataset");
 
-/// A CSV problem, with the 1-based line it was found on.
+/// A CSV problem, with the 1-based line it was found on (0 when it is the whole text's size).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CsvError {
     pub line: usize,
@@ -144,15 +145,44 @@ pub struct CsvError {
 
 impl fmt::Display for CsvError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
+        if self.line == 0 {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "line {}: {}", self.line, self.message)
+        }
     }
 }
 
 impl std::error::Error for CsvError {}
 
+/// Characters of a bad line or value quoted back in an error: enough to find it, never a
+/// megabyte echoed to the terminal.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `text` in quotes, cut to [`QUOTE_CHARS`] characters with "…" where it is longer.
+pub fn quote(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        Some((cut, _)) => format!("'{}…'", &text[..cut]),
+        None => format!("'{text}'"),
+    }
+}
+
 /// Parses 2-D points, one `x,y` per line. Blank lines and lines starting with `#` are skipped;
-/// a first line that is not numeric is taken as a header.
+/// a first line that is not numeric is taken as a header, and a leading byte-order mark is
+/// ignored. The text, its points and every value are held to what pθ accepts
+/// ([`catalog::CSV_BYTES`], [`catalog::CSV_ROWS`], the range of f32), each refusal naming its line.
 pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
+    if catalog::CSV_BYTES.check("CSV", text.len()).is_err() {
+        return Err(CsvError {
+            line: 0,
+            message: format!(
+                "the CSV is {} bytes, more than the {} pθ reads",
+                text.len(),
+                catalog::CSV_BYTES.max
+            ),
+        });
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     let mut seen_row = false;
     for (i, raw) in text.lines().enumerate() {
@@ -165,7 +195,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
         if fields.len() != DIM {
             return Err(CsvError {
                 line,
-                message: format!("expected 2 values 'x,y', found {} field(s) in '{s}'", fields.len()),
+                message: format!(
+                    "expected 2 values 'x,y', found {} field(s) in {}",
+                    fields.len(),
+                    quote(s)
+                ),
             });
         }
         let parsed: Vec<Result<f64, _>> = fields.iter().map(|f| f.parse::<f64>()).collect();
@@ -174,22 +208,25 @@ pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
             continue;
         }
         seen_row = true;
+        if out.len() / DIM >= catalog::CSV_ROWS.max as usize {
+            return Err(CsvError {
+                line,
+                message: format!("more than {} points, the most pθ reads", catalog::CSV_ROWS.max),
+            });
+        }
         for (f, p) in fields.iter().zip(parsed) {
-            match p {
-                Ok(v) if v.is_finite() => out.push(v as f32),
-                Ok(_) => {
-                    return Err(CsvError {
-                        line,
-                        message: format!("'{f}' is not a finite number"),
-                    })
+            let message = match p {
+                Ok(v) if v.is_finite() && v.abs() <= f32::MAX as f64 => {
+                    out.push(v as f32);
+                    continue;
                 }
-                Err(_) => {
-                    return Err(CsvError {
-                        line,
-                        message: format!("'{f}' is not a number"),
-                    })
+                Ok(v) if v.is_finite() => {
+                    format!("{} is beyond the range of 32-bit floats (±{:.1e})", quote(f), f32::MAX)
                 }
-            }
+                Ok(_) => format!("{} is not a finite number", quote(f)),
+                Err(_) => format!("{} is not a number", quote(f)),
+            };
+            return Err(CsvError { line, message });
         }
     }
     if out.is_empty() {

@@ -46,9 +46,14 @@ pub fn table_of(s: &Schedule) -> ScheduleTable {
     }
 }
 
-/// `n` points of a named dataset, row-major (x, y).
+/// `n` points of a named dataset, row-major (x, y), as many as a chain may hold at most.
 pub fn dataset_samples(name: &str, n: usize, seed: u64) -> Result<Vec<f32>, String> {
     let d: Dataset = name.parse()?;
+    crate::catalog::Limit {
+        min: 0,
+        ..crate::catalog::SAMPLES
+    }
+    .check("points", n)?;
     Ok(d.sample(n, seed))
 }
 
@@ -80,6 +85,7 @@ pub const PANEL_SCHEDULES: [&str; 3] = ["linear", "cosine", "linear-unscaled"];
 
 /// The tables of one of [`PANEL_SCHEDULES`] with `timesteps` steps.
 pub fn panel_table(name: &str, timesteps: usize) -> Result<ScheduleTable, String> {
+    crate::catalog::PLOT_TIMESTEPS.check("T", timesteps)?;
     if name != "linear-unscaled" {
         let kind: ScheduleKind = name.parse().map_err(|_| {
             format!(
@@ -88,9 +94,6 @@ pub fn panel_table(name: &str, timesteps: usize) -> Result<ScheduleTable, String
             )
         })?;
         return schedule_table(kind, timesteps, timesteps);
-    }
-    if timesteps < 2 {
-        return Err(format!("T must be at least 2, got {timesteps}"));
     }
     let beta: Vec<f64> = (0..timesteps)
         .map(|i| 1e-4 + (0.02 - 1e-4) * i as f64 / (timesteps - 1) as f64)

@@ -2,6 +2,7 @@
 //! residual blocks. Defined once with candle and used by training and inference alike; its
 //! weights travel as safetensors with the configuration in the file's metadata.
 
+use crate::catalog::{self, Limit};
 use crate::diffusion::{Parameterization, ScheduleKind};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
@@ -62,11 +63,17 @@ impl ModelConfig {
         self.parameterization.output_dim(self.dim)
     }
 
-    /// Names and shapes of the tensors this architecture needs, in a stable order.
+    /// Width of the input layer: the embeddings of every coordinate and of t.
+    fn input_width(&self) -> usize {
+        self.dim.saturating_add(1).saturating_mul(self.emb_size)
+    }
+
+    /// Names and shapes of the tensors this architecture needs, in a stable order. Meaningful for
+    /// a configuration that passed [`ModelConfig::check`] (shapes saturate rather than wrap).
     pub fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let h = self.hidden;
         let mut v = vec![
-            ("input.weight".to_string(), vec![h, (self.dim + 1) * self.emb_size]),
+            ("input.weight".to_string(), vec![h, self.input_width()]),
             ("input.bias".to_string(), vec![h]),
         ];
         for b in 0..self.blocks {
@@ -84,17 +91,109 @@ impl ModelConfig {
             .map(|(_, s)| s.iter().product::<usize>())
             .sum()
     }
+
+    /// Every field within what pθ accepts (the catalog's limits), before anything the
+    /// configuration describes is allocated: a file from anywhere must not make a reader build
+    /// a network of gigabytes or a schedule of billions of steps.
+    pub fn check(&self) -> Result<(), WeightsError> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(WeightsError::BadConfig(format!(
+                "format version {} is not the supported {FORMAT_VERSION}",
+                self.format_version
+            )));
+        }
+        let out_of_range = |field: &'static str, value: String, accepts: String| {
+            Err(WeightsError::ConfigOutOfRange { field, value, accepts })
+        };
+        let within = |field: &'static str, value: usize, limit: Limit| match limit.check(field, value) {
+            Ok(_) => Ok(()),
+            Err(_) => out_of_range(field, value.to_string(), limit.accepts()),
+        };
+        if self.dim != crate::data::DIM {
+            return out_of_range(
+                "dim",
+                self.dim.to_string(),
+                format!("only {}: pθ's data are points in the plane", crate::data::DIM),
+            );
+        }
+        within("emb_size", self.emb_size, catalog::EMBEDDING)?;
+        if !self.emb_size.is_multiple_of(2) {
+            return out_of_range(
+                "emb_size",
+                self.emb_size.to_string(),
+                format!(
+                    "an even number (sin and cos pairs) from {} to {}",
+                    catalog::EMBEDDING.min,
+                    catalog::EMBEDDING.max
+                ),
+            );
+        }
+        within("hidden", self.hidden, catalog::HIDDEN)?;
+        within("blocks", self.blocks, catalog::BLOCKS)?;
+        within("timesteps", self.timesteps, catalog::TIMESTEPS)?;
+        within(
+            "train_steps",
+            self.train_steps,
+            Limit {
+                min: 0,
+                ..catalog::ITERATIONS
+            },
+        )?;
+        if catalog::NAME_BYTES.check("dataset", self.dataset.len()).is_err() {
+            return out_of_range(
+                "dataset",
+                format!("a name of {} bytes", self.dataset.len()),
+                format!("a name of at most {} bytes", catalog::NAME_BYTES.max),
+            );
+        }
+        if !(self.input_scale.is_finite() && self.input_scale > 0.0 && self.input_scale <= catalog::INPUT_SCALE_MAX) {
+            return out_of_range(
+                "input_scale",
+                format!("{:?}", self.input_scale),
+                format!("a number above 0 and at most {}", catalog::INPUT_SCALE_MAX),
+            );
+        }
+        // The limits above keep this far from overflow; checked all the same, since the sizes multiply.
+        let bytes = self
+            .tensor_shapes()
+            .iter()
+            .try_fold(0usize, |acc, (_, shape)| {
+                shape
+                    .iter()
+                    .try_fold(4usize, |n, &d| n.checked_mul(d))
+                    .and_then(|n| acc.checked_add(n))
+            })
+            .filter(|&b| b as u64 <= catalog::WEIGHTS_BYTES.max);
+        if bytes.is_none() {
+            return out_of_range(
+                "hidden and blocks",
+                format!("{} and {}", self.hidden, self.blocks),
+                format!("a network of at most {} bytes", catalog::WEIGHTS_BYTES.max),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Why a weights file was refused.
 #[derive(Debug)]
 pub enum WeightsError {
+    /// Larger than any weights file pθ accepts ([`catalog::WEIGHTS_BYTES`]).
+    TooLarge {
+        bytes: usize,
+    },
     /// Not parseable as safetensors at all.
     NotSafetensors(String),
     /// Shorter than its own header says.
     Truncated(String),
     /// No pθ configuration in the metadata, or one we cannot read.
     BadConfig(String),
+    /// A configuration field outside what pθ accepts (the catalog's limits).
+    ConfigOutOfRange {
+        field: &'static str,
+        value: String,
+        accepts: String,
+    },
     /// A tensor is missing, unexpected, of the wrong type or shape.
     ArchitectureMismatch(String),
     /// A weight is NaN or infinite.
@@ -102,21 +201,45 @@ pub enum WeightsError {
         tensor: String,
         index: usize,
     },
+    /// Finite weights whose network gives NaN or infinity on the load-time probe: a chain would
+    /// turn every sample into NaN.
+    NonFiniteOutput {
+        x: [f32; 2],
+        timestep: usize,
+    },
     Candle(String),
 }
 
 impl fmt::Display for WeightsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            WeightsError::TooLarge { bytes } => write!(
+                f,
+                "weights file is {bytes} bytes, more than the {} pθ accepts",
+                catalog::WEIGHTS_BYTES.max
+            ),
             WeightsError::NotSafetensors(e) => write!(f, "not a safetensors weights file: {e}"),
             WeightsError::Truncated(e) => write!(f, "weights file is truncated: {e}"),
             WeightsError::BadConfig(e) => write!(f, "weights file has no usable pθ configuration: {e}"),
+            WeightsError::ConfigOutOfRange { field, value, accepts } => {
+                write!(
+                    f,
+                    "weights configuration field '{field}' is {value}; pθ accepts {accepts}"
+                )
+            }
             WeightsError::ArchitectureMismatch(e) => {
                 write!(f, "weights do not match the architecture in their configuration: {e}")
             }
             WeightsError::NonFinite { tensor, index } => {
                 write!(f, "weights hold NaN or infinity: tensor '{tensor}' at index {index}")
             }
+            WeightsError::NonFiniteOutput { x, timestep } => write!(
+                f,
+                "the network gives NaN or infinity at x = ({}, {}), t = {}: these weights cannot sample",
+                x[0],
+                x[1],
+                timestep + 1
+            ),
             WeightsError::Candle(e) => write!(f, "tensor error: {e}"),
         }
     }
@@ -230,12 +353,14 @@ impl Denoiser {
         sinusoidal(&t, self.config.emb_size, 1.0)?.flatten_all()?.to_vec1()
     }
 
-    /// Parses and validates a weights file.
+    /// Parses and validates a weights file: its size, its configuration and every tensor's name,
+    /// type and shape before any tensor is copied, every weight finite, and the network's output
+    /// finite on a probe batch.
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, WeightsError> {
         let config = read_config(bytes)?;
         let st = safetensors::SafeTensors::deserialize(bytes).map_err(classify)?;
         let expected = config.tensor_shapes();
-        let mut map = HashMap::new();
+        let mut views = Vec::with_capacity(expected.len());
         for (name, shape) in &expected {
             let view = st
                 .tensor(name)
@@ -253,6 +378,15 @@ impl Denoiser {
                     shape
                 )));
             }
+            views.push(view);
+        }
+        if let Some(extra) = st.names().into_iter().find(|n| !expected.iter().any(|(e, _)| e == n)) {
+            return Err(WeightsError::ArchitectureMismatch(format!(
+                "unexpected tensor '{extra}' that the configuration does not use"
+            )));
+        }
+        let mut map = HashMap::new();
+        for ((name, shape), view) in expected.iter().zip(views) {
             let values: Vec<f32> = view
                 .data()
                 .chunks_exact(4)
@@ -266,13 +400,30 @@ impl Denoiser {
             }
             map.insert(name.clone(), Tensor::from_vec(values, shape.as_slice(), &Device::Cpu)?);
         }
-        if let Some(extra) = st.names().into_iter().find(|n| !expected.iter().any(|(e, _)| e == n)) {
-            return Err(WeightsError::ArchitectureMismatch(format!(
-                "unexpected tensor '{extra}' that the configuration does not use"
-            )));
-        }
         let vb = VarBuilder::from_tensors(map, DType::F32, &Device::Cpu);
-        Ok(Self::new(config, vb)?)
+        let model = Self::new(config, vb)?;
+        model.probe()?;
+        Ok(model)
+    }
+
+    /// Runs the network on the view's centre and corners at the first, middle and last
+    /// timestep, where every chain passes, and refuses it if any output is NaN or infinite.
+    fn probe(&self) -> Result<(), WeightsError> {
+        let h = catalog::VIEW.half as f32;
+        let points = [[0.0, 0.0], [h, h], [-h, h], [h, -h], [-h, -h]];
+        let flat: Vec<f32> = points.iter().flatten().copied().collect();
+        let last = self.config.timesteps.saturating_sub(1);
+        for timestep in [0, last / 2, last] {
+            let out = self.forward_slice(&flat, timestep)?;
+            let per_point = out.len() / points.len();
+            if let Some(i) = out.iter().position(|v| !v.is_finite()) {
+                return Err(WeightsError::NonFiniteOutput {
+                    x: points[i / per_point.max(1)],
+                    timestep,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
@@ -284,8 +435,12 @@ fn classify(e: safetensors::SafeTensorError) -> WeightsError {
     }
 }
 
-/// Reads only the configuration from a weights file's header.
+/// Reads only the configuration from a weights file's header, and checks it
+/// ([`ModelConfig::check`]).
 pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, WeightsError> {
+    if bytes.len() as u64 > catalog::WEIGHTS_BYTES.max {
+        return Err(WeightsError::TooLarge { bytes: bytes.len() });
+    }
     if bytes.len() < 8 {
         return Err(WeightsError::Truncated(format!(
             "{} bytes, not even a header length",
@@ -300,18 +455,7 @@ pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, WeightsError> {
         .ok_or_else(|| WeightsError::BadConfig(format!("metadata key '{CONFIG_KEY}' is missing")))?;
     let config: ModelConfig =
         serde_json::from_str(json).map_err(|e| WeightsError::BadConfig(format!("'{CONFIG_KEY}': {e}")))?;
-    if config.format_version != FORMAT_VERSION {
-        return Err(WeightsError::BadConfig(format!(
-            "format version {} is not the supported {FORMAT_VERSION}",
-            config.format_version
-        )));
-    }
-    if config.dim == 0 || config.emb_size < 4 || !config.emb_size.is_multiple_of(2) || config.hidden == 0 {
-        return Err(WeightsError::BadConfig(format!(
-            "dim {}, emb_size {}, hidden {} do not describe a network",
-            config.dim, config.emb_size, config.hidden
-        )));
-    }
+    config.check()?;
     Ok(config)
 }
 

@@ -8,6 +8,7 @@
 //! - `epsilon-variance`: L_simple on ε plus the same λ·L_vlb, the mean in it computed from ε̂ (DDPM
 //!   eq. 11) through a stop-gradient: Nichol & Dhariwal's L_hybrid.
 
+use crate::catalog;
 use crate::diffusion::rng::Rng;
 use crate::diffusion::{Parameterization, Schedule};
 use crate::model::{to_safetensors, Denoiser, ModelConfig, WeightsError};
@@ -47,11 +48,17 @@ pub fn train(opts: TrainOptions, mut progress: impl FnMut(&Progress)) -> Result<
     let e = |e: candle_core::Error| e.to_string();
     let dev = Device::Cpu;
     let cfg = opts.config.clone();
+    cfg.check().map_err(|e| e.to_string())?;
     let dim = cfg.dim;
     if opts.data.len() < dim || !opts.data.len().is_multiple_of(dim) {
         return Err("training data must hold at least one point".into());
     }
     let n = opts.data.len() / dim;
+    catalog::POINTS.check("training points", n)?;
+    catalog::BATCH.check("batch", opts.batch)?;
+    catalog::ITERATIONS.check("training steps", opts.steps)?;
+    catalog::check_ema(opts.ema_decay).map_err(|e| format!("EMA decay {e}"))?;
+    catalog::check_positive(opts.learning_rate).map_err(|e| format!("learning rate {e}"))?;
     let schedule = Schedule::new(cfg.schedule, cfg.timesteps)?;
     let varmap = VarMap::new();
     let vb = VarBuilder::from_varmap(&varmap, DType::F32, &dev);

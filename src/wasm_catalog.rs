@@ -4,8 +4,9 @@
 //! JS shapes (all plain objects and arrays):
 //! - `catalog()`: `{ version, datasets: [{ name, parameterizations }], parameterizations:
 //!   [{ name, variances, defaultVariance }], variances, schedules, plotSchedules, backends, draws,
-//!   languages, limits: { samples, steps, seed, plotTimesteps, histogramBins } (each `{ min, max,
-//!   default }`), defaults (a state), respacingExperimentSteps, view: { half, bins, fieldGrid, trails, readoutMs,
+//!   languages, limits: { samples, steps, seed, plotTimesteps, histogramBins, … } (one
+//!   `{ min, max, default }` per key of `catalog::LIMITS`), defaults (a state),
+//!   respacingExperimentSteps, view: { half, bins, fieldGrid, trails, readoutMs,
 //!   backgroundPoints, referencePoints }, models: [{ file, dataset, parameterization, evalCommand,
 //!   figures: { quality: { ratio }, nelbo: { total }, steps, variance, samples, seed } }] }`
 //! - a state: `{ dataset, param, variance, schedule, steps, samples, seed, t, lang }` (`t`, `lang`

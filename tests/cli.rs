@@ -326,3 +326,359 @@ fn an_error_after_training_is_on_its_own_line() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The refusal of a command line by its value parser: exit status 2 (a usage error, not a panic's
+/// 101 or an abort's 134), nothing on stdout, and stderr's first line.
+fn refused(args: &[&str]) -> String {
+    let o = ptheta(args);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{args:?}");
+    stderr(&o).lines().next().unwrap_or_default().to_string()
+}
+
+const W: &str = "weights/moons-epsilon.safetensors";
+
+#[test]
+fn sizes_beyond_the_catalogs_limits_are_refused_by_flag_before_anything_runs() {
+    use ptheta::catalog::{BATCH, BENCH_STEPS, ELBO_POINTS, ITERATIONS, POINTS, SAMPLES, TIMESTEPS};
+    let bounds = |l: ptheta::catalog::Limit| format!("must be a whole number from {} to {}", l.min, l.max);
+    let u64_max = u64::MAX.to_string();
+    let cases: Vec<(Vec<&str>, &str, &str, String)> = vec![
+        (
+            vec!["sample", "--weights", W, "--out", "x.csv", "--samples", "1e9"],
+            "--samples <SAMPLES>",
+            "1e9",
+            bounds(SAMPLES),
+        ),
+        (
+            vec!["sample", "--weights", W, "--out", "x.csv", "--samples", &u64_max],
+            "--samples <SAMPLES>",
+            &u64_max,
+            bounds(SAMPLES),
+        ),
+        (
+            vec!["sample", "--weights", W, "--out", "x.csv", "--steps", "0"],
+            "--steps <STEPS>",
+            "0",
+            bounds(ptheta::catalog::STEPS),
+        ),
+        (
+            vec!["train", "--dataset", "moons", "--out", "x", "--timesteps", "1000000000"],
+            "--timesteps <TIMESTEPS>",
+            "1000000000",
+            bounds(TIMESTEPS),
+        ),
+        (
+            vec!["train", "--dataset", "moons", "--out", "x", "--batch", "1000000000"],
+            "--batch <BATCH>",
+            "1000000000",
+            bounds(BATCH),
+        ),
+        (
+            vec!["train", "--dataset", "moons", "--out", "x", "--batch", "0"],
+            "--batch <BATCH>",
+            "0",
+            bounds(BATCH),
+        ),
+        (
+            vec!["train", "--dataset", "moons", "--out", "x", "--points", "10000000000"],
+            "--points <POINTS>",
+            "10000000000",
+            bounds(POINTS),
+        ),
+        (
+            vec!["train", "--dataset", "moons", "--out", "x", "--iterations", "0"],
+            "--iterations <ITERATIONS>",
+            "0",
+            bounds(ITERATIONS),
+        ),
+        (
+            vec!["eval", "--weights", W, "--elbo-points", "1000000000"],
+            "--elbo-points <ELBO_POINTS>",
+            "1000000000",
+            bounds(ELBO_POINTS),
+        ),
+        (
+            vec!["eval", "--weights", W, "--seeds", "0"],
+            "--seeds <SEEDS>",
+            "0",
+            bounds(ptheta::catalog::EVAL_SEEDS),
+        ),
+        (
+            vec!["bench", "--weights", W, "--steps", "1"],
+            "--steps <STEPS>",
+            "1",
+            bounds(BENCH_STEPS),
+        ),
+        (
+            vec!["bench", "--weights", W, "--samples", "0"],
+            "--samples <SAMPLES>",
+            "0",
+            bounds(SAMPLES),
+        ),
+        (
+            vec!["bench-gpu", "--weights", W, "--steps", "1"],
+            "--steps <STEPS>",
+            "1",
+            bounds(BENCH_STEPS),
+        ),
+        (
+            vec!["bench-gpu", "--weights", W, "--samples", "1024,99999999999"],
+            "--samples <SAMPLES>",
+            "99999999999",
+            bounds(SAMPLES),
+        ),
+    ];
+    for (args, flag, value, says) in cases {
+        assert_eq!(
+            refused(&args),
+            format!("error: invalid value '{value}' for '{flag}': {says}"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn ema_and_learning_rate_are_refused_outside_their_range() {
+    let base = ["train", "--dataset", "moons", "--out", "x"];
+    for (flag, value, says) in [
+        ("--ema", "-5", "must be at least 0 and below 1, got -5"),
+        ("--ema", "1", "must be at least 0 and below 1, got 1"),
+        ("--ema", "NaN", "must be at least 0 and below 1, got NaN"),
+        ("--ema", "lots", "must be a number"),
+        ("--lr", "0", "must be a finite number above 0, got 0"),
+        ("--lr", "-0.001", "must be a finite number above 0, got -0.001"),
+        ("--lr", "inf", "must be a finite number above 0, got inf"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend([flag, value]);
+        let name = &flag[2..];
+        assert_eq!(
+            refused(&args),
+            format!(
+                "error: invalid value '{value}' for '{flag} <{}>': {says}",
+                name.to_uppercase()
+            ),
+        );
+    }
+}
+
+/// `n` points of a built-in dataset as CSV text.
+fn csv_of(n: usize) -> String {
+    ptheta::data::to_csv(&Dataset::Moons.sample(n, 3))
+}
+
+#[test]
+fn eval_on_a_csv_draws_its_reference_from_the_csv_or_says_how_many_points_it_needs() {
+    let dir = scratch("eval-csv");
+    let small = dir.join("small.csv");
+    std::fs::write(&small, csv_of(100)).unwrap();
+    let args = |csv: &Path, samples: &str| {
+        let mut a = vec![
+            "eval",
+            "--weights",
+            W,
+            "--steps",
+            "10",
+            "--elbo-points",
+            "0",
+            "--json",
+            "--samples",
+        ];
+        a.push(samples);
+        a.extend(["--csv"]);
+        a.push(csv.to_str().unwrap());
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| ptheta(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // 100 points cannot give nine disjoint draws of 50
+    let o = run(args(&small, "50"));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with(&format!(
+            "error: {}: 100 points are too few for the quality ratio at --samples 50: it compares ",
+            small.display()
+        )),
+        "{err}"
+    );
+    let draws: usize = err
+        .split("compares ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(draws >= 3, "a held-out draw and two for the reference at least: {err}");
+    assert!(
+        err.contains(&format!(
+            "so it needs {}; give --samples {} or fewer",
+            draws * 50,
+            100 / draws
+        )),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+
+    // with enough points the ratio is a finite number and the reference is not zero
+    let ok = dir.join("ok.csv");
+    std::fs::write(&ok, csv_of(draws * 40)).unwrap();
+    let o = run(args(&ok, "40"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let ratio = v["quality"]["ratio"].as_f64().expect("a number");
+    assert!(ratio.is_finite() && ratio > 0.0 && ratio < 100.0, "{v}");
+    assert!(v["quality"]["reference"].as_f64().unwrap() > 0.0, "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_figure_that_is_not_finite_is_an_error_and_never_printed() {
+    let dir = scratch("eval-same");
+    let same = dir.join("same.csv");
+    // every point the same: two draws of it are at distance 0, so no ratio exists
+    std::fs::write(&same, "1,1\n".repeat(2000)).unwrap();
+    let line = format!(
+        "'{}' eval --weights {W} --steps 10 --elbo-points 0 --samples 40 --csv {}",
+        env!("CARGO_BIN_EXE_ptheta"),
+        same.display()
+    );
+    let o = ptheta(&line.split(' ').skip(1).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(stdout(&o).is_empty(), "nothing printed as a result: {}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: quality."), "{err}");
+    assert!(
+        err.contains("came out NaN or infinite, so there is no figure to report"),
+        "{err}"
+    );
+    // on a terminal the chain's bar is ended before the error
+    let has_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if cfg!(target_os = "linux") && has_script {
+        let o = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .current_dir(ROOT)
+            .output()
+            .unwrap();
+        let tty = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(tty.contains("\r[") && tty.contains("10/10"), "a bar: {tty:?}");
+        let at = tty.find("error: quality.").expect("the error");
+        assert!(tty[..at].ends_with('\n'), "the error starts a line: {tty:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn csv_errors_name_the_line_and_quote_it_briefly() {
+    let dir = scratch("csv-errors");
+    let train = |csv: &Path| {
+        ptheta(&[
+            "train",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--iterations",
+            "2",
+            "--batch",
+            "8",
+            "--out",
+            dir.join("w.safetensors").to_str().unwrap(),
+        ])
+    };
+    let f = dir.join("huge-value.csv");
+    std::fs::write(&f, "x,y\n1,2\n3,4e39\n").unwrap();
+    let o = train(&f);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: {}: line 3: '4e39' is beyond the range of 32-bit floats (±3.4e38)\n",
+            f.display()
+        )
+    );
+
+    let f = dir.join("long-line.csv");
+    std::fs::write(&f, format!("1,2\n{}\n", "x".repeat(600_000))).unwrap();
+    let err = stderr(&train(&f));
+    assert!(err.len() < 400, "the 600 KB line is not echoed: {} bytes", err.len());
+    assert!(
+        err.contains("line 2: expected 2 values 'x,y', found 1 field(s) in 'xxxx"),
+        "{err}"
+    );
+    assert!(err.ends_with("x…'\n"), "{err}");
+
+    let f = dir.join("bom.csv");
+    std::fs::write(&f, format!("\u{feff}{}", csv_of(64).trim_start_matches("x,y\n"))).unwrap();
+    let o = train(&f);
+    assert!(o.status.success(), "a BOM without a header: {}", stderr(&o));
+
+    let f = dir.join("latin1.csv");
+    std::fs::write(&f, b"1,2\n3,\xe9\n").unwrap();
+    let o = train(&f);
+    assert_eq!(
+        stderr(&o),
+        format!("error: {}: not UTF-8 text at byte 6\n", f.display())
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn endless_or_oversized_files_are_refused_after_reading_their_limit() {
+    use ptheta::catalog::{CSV_BYTES, WEIGHTS_BYTES};
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let o = ptheta(&["info", "--weights", "/dev/zero"]);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: /dev/zero: the weights file is larger than the {} bytes pθ reads\n",
+            WEIGHTS_BYTES.max
+        )
+    );
+    let o = ptheta(&["train", "--csv", "/dev/zero", "--out", "x"]);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "error: /dev/zero: the CSV is larger than the {} bytes pθ reads\n",
+            CSV_BYTES.max
+        )
+    );
+}
+
+#[test]
+fn a_weights_file_with_an_absurd_configuration_is_refused_by_field() {
+    let dir = scratch("absurd");
+    let bytes = std::fs::read(Path::new(ROOT).join(W)).unwrap();
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let header = String::from_utf8(bytes[8..8 + n].to_vec()).unwrap();
+    // the same length keeps the tensors' offsets valid
+    let bad = header.replacen(r#"\"timesteps\":1000"#, r#"\"timesteps\":9999"#, 1);
+    assert_ne!(bad, header);
+    let mut out = bytes[..8].to_vec();
+    out.extend(bad.as_bytes());
+    out.extend(&bytes[8 + n..]);
+    let f = dir.join("absurd.safetensors");
+    std::fs::write(&f, out).unwrap();
+    for cmd in ["info", "sample", "eval"] {
+        let mut args = vec![cmd, "--weights", f.to_str().unwrap()];
+        if cmd == "sample" {
+            args.extend(["--out", "x.csv"]);
+        }
+        let o = ptheta(&args);
+        assert_eq!(o.status.code(), Some(1), "{cmd}");
+        assert_eq!(
+            stderr(&o),
+            format!(
+                "error: {}: weights configuration field 'timesteps' is 9999; pθ accepts a whole number from 2 to 1000\n",
+                f.display()
+            ),
+            "{cmd}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -143,3 +143,90 @@ fn every_shipped_file_loads() {
     }
     assert!(n >= 1);
 }
+
+#[test]
+fn configuration_fields_outside_the_limits_are_refused_by_name_before_allocating() {
+    let c = config();
+    type Edit = fn(&mut ModelConfig);
+    let cases: [(Edit, &str); 10] = [
+        (
+            |c| c.timesteps = 2_000_000_000,
+            "'timesteps' is 2000000000; pθ accepts a whole number from 2 to 1000",
+        ),
+        (
+            |c| c.blocks = 100_000_000,
+            "'blocks' is 100000000; pθ accepts a whole number from 0 to 8",
+        ),
+        (
+            |c| c.dim = usize::MAX,
+            "'dim' is 18446744073709551615; pθ accepts only 2: pθ's data are points in the plane",
+        ),
+        (
+            |c| c.hidden = 1 << 40,
+            "'hidden' is 1099511627776; pθ accepts a whole number from 1 to 256",
+        ),
+        (
+            |c| c.emb_size = 7,
+            "'emb_size' is 7; pθ accepts an even number (sin and cos pairs) from 4 to 256",
+        ),
+        (
+            |c| c.emb_size = usize::MAX,
+            "'emb_size' is 18446744073709551615; pθ accepts a whole number from 4 to 256",
+        ),
+        (
+            |c| c.input_scale = 1e300,
+            "'input_scale' is 1e300; pθ accepts a number above 0 and at most 10000",
+        ),
+        (
+            |c| c.input_scale = -1.0,
+            "'input_scale' is -1.0; pθ accepts a number above 0 and at most 10000",
+        ),
+        (
+            |c| c.train_steps = 1_000_000_000_000,
+            "'train_steps' is 1000000000000; pθ accepts a whole number from 0 to 1000000",
+        ),
+        (
+            |c| c.dataset = "d".repeat(300),
+            "'dataset' is a name of 300 bytes; pθ accepts a name of at most 255 bytes",
+        ),
+    ];
+    for (edit, says) in cases {
+        let mut bad = c.clone();
+        edit(&mut bad);
+        // the tensors are the small valid network's: the configuration alone must be refused
+        let e = refuse(&to_safetensors(&bad, &tensors(&c)).unwrap());
+        assert!(matches!(e, WeightsError::ConfigOutOfRange { .. }), "{says}: {e:?}");
+        assert_eq!(e.to_string(), format!("weights configuration field {says}"));
+    }
+}
+
+#[test]
+fn a_file_larger_than_the_limit_is_refused_unread() {
+    let max = ptheta::catalog::WEIGHTS_BYTES.max as usize;
+    let e = refuse(&vec![0u8; max + 1]);
+    assert!(
+        matches!(e, WeightsError::TooLarge { bytes } if bytes == max + 1),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        format!("weights file is {} bytes, more than the {max} pθ accepts", max + 1)
+    );
+}
+
+#[test]
+fn finite_weights_whose_output_is_not_finite_are_refused_at_load() {
+    let c = config();
+    let huge: Vec<(String, Tensor)> = c
+        .tensor_shapes()
+        .into_iter()
+        .map(|(n, s)| (n, Tensor::full(f32::MAX, s.as_slice(), &Device::Cpu).unwrap()))
+        .collect();
+    let e = refuse(&to_safetensors(&c, &huge).unwrap());
+    assert!(matches!(e, WeightsError::NonFiniteOutput { timestep: 0, .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .starts_with("the network gives NaN or infinity at x = (0, 0), t = 1: these weights cannot sample"),
+        "{e}"
+    );
+}

@@ -21,13 +21,14 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
     use clap::{Parser, Subcommand};
+    use ptheta::catalog::{self, Limit};
     use ptheta::chain::{Chain, ChainOptions};
     use ptheta::data::{self, Dataset, DIM};
     use ptheta::diffusion::{Parameterization, Schedule, ScheduleKind, Variance};
     use ptheta::eval;
     use ptheta::model::{Denoiser, ModelConfig};
     use ptheta::train::{train, TrainOptions};
-    use std::io::{IsTerminal, Write};
+    use std::io::{IsTerminal, Read, Write};
     use std::path::{Path, PathBuf};
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Instant;
@@ -37,6 +38,8 @@ mod cli {
     /// Held-out seeds of draw k of `eval --seeds` start at HELD_OUT_SEED + k·DRAW_STRIDE, past
     /// the ~10 seeds one draw uses (its sample, the reference pairs, the ELBO's points at 100).
     const DRAW_STRIDE: u64 = 1000;
+    /// Held-out seed of the ELBO's points (offset from HELD_OUT_SEED, within draw 0's stride).
+    const ELBO_SEED: u64 = 100;
 
     /// Whether the progress bar is drawn (stderr is a terminal and not `--quiet`).
     static PROGRESS: AtomicBool = AtomicBool::new(false);
@@ -53,6 +56,26 @@ mod cli {
                 eprintln!($($arg)*);
             }
         };
+    }
+
+    /// A clap value parser for a whole number within `limit`: clap names the flag and the value,
+    /// the message says the bounds (`--batch 0`: "must be a whole number from 1 to 4096").
+    fn within<T: TryFrom<u64> + Clone + Send + Sync + 'static>(
+        limit: Limit,
+    ) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static {
+        move |raw| {
+            limit
+                .parse_value(raw)
+                .and_then(|v| T::try_from(v).map_err(|_| format!("must be {}", limit.accepts())))
+        }
+    }
+
+    /// A number for a flag whose range the catalog checks (`--ema`, `--lr`, `--peak-gflops`).
+    fn real(check: fn(f64) -> Result<f64, String>) -> impl Fn(&str) -> Result<f64, String> + Clone + Send + Sync {
+        move |raw| {
+            let v: f64 = raw.trim().parse().map_err(|_| "must be a number".to_string())?;
+            check(v)
+        }
     }
 
     #[derive(Parser)]
@@ -92,22 +115,22 @@ mod cli {
             #[arg(long, default_value = "linear")]
             schedule: ScheduleKind,
             /// Diffusion steps T
-            #[arg(long, default_value_t = 1000)]
+            #[arg(long, default_value_t = catalog::TIMESTEPS.default as usize, value_parser = within::<usize>(catalog::TIMESTEPS))]
             timesteps: usize,
             /// Optimizer steps
-            #[arg(long, alias = "steps", default_value_t = 20_000)]
+            #[arg(long, alias = "steps", default_value_t = catalog::ITERATIONS.default as usize, value_parser = within::<usize>(catalog::ITERATIONS))]
             iterations: usize,
             /// Points per optimizer step
-            #[arg(long, default_value_t = 256)]
+            #[arg(long, default_value_t = catalog::BATCH.default as usize, value_parser = within::<usize>(catalog::BATCH))]
             batch: usize,
             /// Peak learning rate of AdamW (cosine decay to a tenth of it)
-            #[arg(long, default_value_t = 2e-3)]
+            #[arg(long, default_value_t = 2e-3, allow_negative_numbers = true, value_parser = real(catalog::check_positive))]
             lr: f64,
-            /// Decay of the moving average of the weights; the averaged weights are written
-            #[arg(long, default_value_t = 0.999)]
+            /// Decay of the moving average of the weights, in [0, 1); the averaged weights are written
+            #[arg(long, default_value_t = 0.999, allow_negative_numbers = true, value_parser = real(catalog::check_ema))]
             ema: f64,
             /// Training points drawn from a built-in dataset
-            #[arg(long, default_value_t = 8000)]
+            #[arg(long, default_value_t = catalog::POINTS.default as usize, value_parser = within::<usize>(catalog::POINTS))]
             points: usize,
             /// Seed of the data, the initial weights and the batches
             #[arg(long, default_value_t = 0)]
@@ -122,10 +145,10 @@ mod cli {
             #[arg(long)]
             weights: PathBuf,
             /// Number of samples
-            #[arg(long, default_value_t = 1000)]
+            #[arg(long, default_value_t = 1000, value_parser = within::<usize>(catalog::SAMPLES))]
             samples: usize,
             /// Sampling steps (default: the training T)
-            #[arg(long)]
+            #[arg(long, value_parser = within::<usize>(catalog::STEPS))]
             steps: Option<usize>,
             /// Variance of the reverse step (default: learned for mean-variance models, else fixed-small)
             #[arg(long)]
@@ -146,23 +169,23 @@ mod cli {
             #[arg(long)]
             csv: Option<PathBuf>,
             /// Samples of the chain, and held-out points, for the quality ratio
-            #[arg(long, default_value_t = 2000)]
+            #[arg(long, default_value_t = 2000, value_parser = within::<usize>(catalog::SAMPLES))]
             samples: usize,
             /// Sampling steps (default: the training T, the full chain)
-            #[arg(long)]
+            #[arg(long, value_parser = within::<usize>(catalog::STEPS))]
             steps: Option<usize>,
             /// Variance of the reverse step (default: learned for mean-variance models, else fixed-small)
             #[arg(long)]
             variance: Option<Variance>,
             /// Held-out points for the ELBO (0 skips it)
-            #[arg(long, default_value_t = 1000)]
+            #[arg(long, default_value_t = catalog::ELBO_POINTS.default as usize, value_parser = within::<usize>(catalog::ELBO_POINTS))]
             elbo_points: usize,
             /// Seed of the chain and of the ELBO's noise
             #[arg(long, default_value_t = 0)]
             seed: u64,
             /// Independent draws of the chain and of the data (seeds seed … seed+K−1) for the quality
             /// ratio, reported as mean ± standard deviation: one draw is too noisy to rank models
-            #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=100))]
+            #[arg(long, default_value_t = catalog::EVAL_SEEDS.default, value_parser = within::<u64>(catalog::EVAL_SEEDS))]
             seeds: u64,
             /// Print one JSON object instead of text
             #[arg(long)]
@@ -183,10 +206,10 @@ mod cli {
             #[arg(long)]
             weights: PathBuf,
             /// Numbers of samples to time, one run each
-            #[arg(long, default_values_t = [1024, 4096])]
+            #[arg(long, default_values_t = [1024, 4096], value_parser = within::<usize>(catalog::SAMPLES))]
             samples: Vec<usize>,
             /// Reverse steps per run; the first is a warm-up and not timed
-            #[arg(long, default_value_t = 50)]
+            #[arg(long, default_value_t = catalog::BENCH_STEPS.default as usize, value_parser = within::<usize>(catalog::BENCH_STEPS))]
             steps: usize,
         },
         /// The WGSL kernels natively (wgpu on Vulkan; WGPU_BACKEND picks another): ms per
@@ -196,13 +219,13 @@ mod cli {
             #[arg(long)]
             weights: PathBuf,
             /// Numbers of samples to time, comma-separated
-            #[arg(long, value_delimiter = ',', default_values_t = [1024, 4096, 16384])]
+            #[arg(long, value_delimiter = ',', default_values_t = [1024, 4096, 16384], value_parser = within::<usize>(catalog::SAMPLES))]
             samples: Vec<usize>,
             /// Reverse steps per run; the first is a warm-up and not timed
-            #[arg(long, default_value_t = 20)]
+            #[arg(long, default_value_t = 20, value_parser = within::<usize>(catalog::BENCH_STEPS))]
             steps: usize,
             /// The card's peak f32 GFLOP/s, to print the fraction reached
-            #[arg(long)]
+            #[arg(long, value_parser = real(catalog::check_positive))]
             peak_gflops: Option<f64>,
             /// Skip the CPU column (for big N on a real GPU)
             #[arg(long)]
@@ -310,17 +333,17 @@ mod cli {
             } => {
                 let model = load_model(&weights)?;
                 let cfg = model.config.clone();
-                let source = Source {
-                    dataset: csv.is_none().then(|| cfg.dataset.parse()).transpose()?,
-                    csv,
-                };
                 let variance = variance.unwrap_or(cfg.parameterization.default_variance());
                 let started = Instant::now();
-                let held_out = |k: u64, n: usize| load_source(&source, n, HELD_OUT_SEED + k).map(|(_, d)| d);
-                // Fail early on an unreadable source, before the long chain.
-                held_out(0, 1)?;
-                // draw k: the chain from seed + k, compared with data of its own held-out seeds
-                let held_out_for = |k: u64| move |j: u64, n: usize| held_out(DRAW_STRIDE * k + j, n);
+                // Read and size-check the data before the long chain.
+                let held_out = match csv {
+                    None => HeldOut::Dataset(cfg.dataset.parse()?),
+                    Some(path) => {
+                        let points = read_csv(&path)?;
+                        HeldOut::Csv { path, points }
+                    }
+                };
+                held_out.check_holds(samples)?;
                 let mut per_seed = Vec::new();
                 let mut model = Some(model);
                 let mut first_chain = None;
@@ -329,21 +352,23 @@ mod cli {
                         Some(m) => m,
                         None => load_model(&weights)?,
                     };
+                    // draw k: the chain from seed + k, compared with data of its own held-out seeds
                     let chain = run_chain(m, samples, steps, Some(variance), seed + k)?;
-                    let data = held_out_for(k);
-                    per_seed.push(eval::quality_ratio(chain.positions(), DIM, |j| {
-                        data(j, samples).expect("source was readable")
-                    }));
+                    let data = held_out.draws(k);
+                    per_seed.push(eval::quality_ratio(chain.positions(), DIM, |j| data(j, samples)));
                     if first_chain.is_none() {
                         first_chain = Some(chain);
                     }
                 }
                 let chain = first_chain.expect("at least one seed");
                 let quality = eval::QualitySpread::of(&per_seed);
+                refuse_non_finite("quality", &quality)?;
                 let elbo = if elbo_points > 0 {
-                    let data = held_out(100, elbo_points)?;
+                    let data = held_out.elbo_points(elbo_points);
                     let schedule = Schedule::new(cfg.schedule, cfg.timesteps)?;
-                    Some(eval::negative_elbo(chain.model(), &schedule, variance, &data, seed)?)
+                    let terms = eval::negative_elbo(chain.model(), &schedule, variance, &data, seed)?;
+                    refuse_non_finite("nelbo", &terms)?;
+                    Some(terms)
                 } else {
                     None
                 };
@@ -412,7 +437,7 @@ mod cli {
     }
 
     /// Milliseconds per step of the native CPU chain, after one warm-up step.
-    fn time_cpu_chain(weights: &PathBuf, steps: usize, n: usize) -> Result<f64, String> {
+    fn time_cpu_chain(weights: &Path, steps: usize, n: usize) -> Result<f64, String> {
         let model = load_model(weights)?;
         let cfg = model.config.clone();
         let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
@@ -423,7 +448,7 @@ mod cli {
         Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
     }
 
-    fn bench(weights: &PathBuf, samples: &[usize], steps: usize) -> Result<(), String> {
+    fn bench(weights: &Path, samples: &[usize], steps: usize) -> Result<(), String> {
         for &n in samples {
             let ms = time_cpu_chain(weights, steps, n)?;
             println!("{}", serde_json::json!({ "samples": n, "ms_per_step": ms }));
@@ -432,16 +457,13 @@ mod cli {
     }
 
     fn bench_gpu(
-        weights: &PathBuf,
+        weights: &Path,
         samples: &[usize],
         steps: usize,
         peak: Option<f64>,
         no_cpu: bool,
     ) -> Result<(), String> {
         use ptheta::gpu::{Gpu, GpuChain};
-        if steps < 2 {
-            return Err("--steps must be at least 2 (one warm-up step, then the timed ones)".into());
-        }
         let gpu = pollster::block_on(Gpu::request()).map_err(|e| e.to_string())?;
         let model = load_model(weights)?;
         let cfg = model.config.clone();
@@ -523,7 +545,7 @@ mod cli {
         (path, found.map_or(Recorded::NotListed, Recorded::Listed))
     }
 
-    fn info(weights: &PathBuf, json: bool) -> Result<(), String> {
+    fn info(weights: &Path, json: bool) -> Result<(), String> {
         let model = load_model(weights)?;
         let cfg = &model.config;
         let (manifest, rec) = recorded(weights);
@@ -612,9 +634,7 @@ mod cli {
         match (&source.dataset, &source.csv) {
             (Some(d), None) => Ok((d.name().to_string(), d.sample(points, seed))),
             (None, Some(path)) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                let mut pts = data::parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-                data::standardize(&mut pts);
+                let pts = read_csv(path)?;
                 let name = path
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
@@ -625,9 +645,175 @@ mod cli {
         }
     }
 
-    fn load_model(path: &PathBuf) -> Result<Denoiser, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    /// The bytes of the file at `path`, refused once they pass `limit`: reading stops there, so
+    /// `/dev/zero` or a file that grows cannot exhaust memory.
+    fn read_bounded(path: &Path, limit: Limit, what: &str) -> Result<Vec<u8>, String> {
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut bytes = Vec::new();
+        file.take(limit.max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if bytes.len() as u64 > limit.max {
+            return Err(format!(
+                "{}: {what} is larger than the {} bytes pθ reads",
+                path.display(),
+                limit.max
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// A CSV's points, standardized to zero mean and unit spread.
+    fn read_csv(path: &Path) -> Result<Vec<f32>, String> {
+        let bytes = read_bounded(path, catalog::CSV_BYTES, "the CSV")?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "{}: not UTF-8 text at byte {}",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let mut pts = data::parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        data::standardize(&mut pts);
+        Ok(pts)
+    }
+
+    fn load_model(path: &Path) -> Result<Denoiser, String> {
+        let bytes = read_bounded(path, catalog::WEIGHTS_BYTES, "the weights file")?;
         Denoiser::from_safetensors(&bytes).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// Where `eval` draws its data from.
+    enum HeldOut {
+        /// Fresh points of a built-in dataset for every draw.
+        Dataset(Dataset),
+        /// A CSV's standardized points, drawn without replacement.
+        Csv { path: PathBuf, points: Vec<f32> },
+    }
+
+    impl HeldOut {
+        /// Data draw `j` of `n` points for eval draw `k` (`eval --seeds`). A dataset gives fresh
+        /// points from the held-out seeds; a CSV gives block `j` of its rows shuffled by draw k's
+        /// seed, so the draws that one quality ratio compares share no point, as fresh draws
+        /// would not ([`HeldOut::check_holds`] makes sure there are enough rows).
+        fn draws(&self, k: u64) -> impl Fn(u64, usize) -> Vec<f32> + '_ {
+            let first_seed = HELD_OUT_SEED + DRAW_STRIDE * k;
+            let order = match self {
+                HeldOut::Dataset(_) => Vec::new(),
+                HeldOut::Csv { points, .. } => shuffled(points.len() / DIM, first_seed),
+            };
+            move |j, n| match self {
+                HeldOut::Dataset(d) => d.sample(n, first_seed + j),
+                HeldOut::Csv { points, .. } => {
+                    let blocks = (order.len() / n.max(1)).max(1) as u64;
+                    let start = (j % blocks) as usize * n;
+                    rows(points, &order[start.min(order.len())..(start + n).min(order.len())])
+                }
+            }
+        }
+
+        /// Refuses a CSV too small for disjoint draws of `n` points, saying how many it needs.
+        fn check_holds(&self, n: usize) -> Result<(), String> {
+            let HeldOut::Csv { path, points } = self else {
+                return Ok(());
+            };
+            let have = points.len() / DIM;
+            let draws = quality_draws().max(1);
+            let need = draws.checked_mul(n).ok_or("--samples is too large")?;
+            if have < need {
+                return Err(format!(
+                    "{}: {have} points are too few for the quality ratio at --samples {n}: it compares \
+                     {draws} disjoint draws of {n} points (the held-out one and those of its data/data \
+                     reference), so it needs {need}; give --samples {} or fewer, or a CSV with more points",
+                    path.display(),
+                    have / draws
+                ));
+            }
+            Ok(())
+        }
+
+        /// The ELBO's held-out points: `n` of a dataset, or `n` of the CSV's rows (all of them
+        /// when it has fewer, as a note says).
+        fn elbo_points(&self, n: usize) -> Vec<f32> {
+            match self {
+                HeldOut::Dataset(d) => d.sample(n, HELD_OUT_SEED + ELBO_SEED),
+                HeldOut::Csv { path, points } => {
+                    let order = shuffled(points.len() / DIM, HELD_OUT_SEED + ELBO_SEED);
+                    if order.len() < n {
+                        note!(
+                            "the ELBO uses all {} points of {}, fewer than --elbo-points {n}",
+                            order.len(),
+                            path.display()
+                        );
+                    }
+                    rows(points, &order[..n.min(order.len())])
+                }
+            }
+        }
+    }
+
+    /// How many data draws `eval::quality_ratio` asks for (its held-out sample and those of its
+    /// data/data reference), counted on two points, so that a CSV can be checked to hold that
+    /// many disjoint draws before the chain runs.
+    fn quality_draws() -> usize {
+        let asked = std::cell::Cell::new(0u64);
+        eval::quality_ratio(&[0.5, 0.5, -1.0, 2.0], DIM, |j| {
+            asked.set(asked.get().max(j + 1));
+            let shift = j as f32;
+            vec![shift, 0.0, shift + 1.0, 1.0]
+        });
+        asked.get() as usize
+    }
+
+    /// 0 … n−1 in the order of a Fisher–Yates shuffle seeded by `seed`.
+    fn shuffled(n: usize, seed: u64) -> Vec<usize> {
+        let mut rng = ptheta::diffusion::rng::Rng::new(seed);
+        let mut order: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        order
+    }
+
+    /// The points at `indices`, row-major.
+    fn rows(points: &[f32], indices: &[usize]) -> Vec<f32> {
+        indices
+            .iter()
+            .flat_map(|&i| points[i * DIM..(i + 1) * DIM].iter().copied())
+            .collect()
+    }
+
+    /// Refuses figures that came out NaN or infinite, naming them: such a figure is never
+    /// printed as a result. (serde_json writes a non-finite number as null.)
+    fn refuse_non_finite(what: &str, figures: &impl serde::Serialize) -> Result<(), String> {
+        fn walk(v: &serde_json::Value, path: String, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Null => out.push(path),
+                serde_json::Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        walk(x, format!("{path}[{i}]"), out);
+                    }
+                }
+                serde_json::Value::Object(o) => {
+                    for (k, x) in o {
+                        walk(x, format!("{path}.{k}"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let value = serde_json::to_value(figures).map_err(|e| e.to_string())?;
+        let mut bad = Vec::new();
+        walk(&value, what.to_string(), &mut bad);
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} came out NaN or infinite, so there is no figure to report (the data/data \
+                 reference is 0 when the data's draws are all the same point)",
+                bad.join(", ")
+            ))
+        }
     }
 
     fn run_chain(
@@ -661,6 +847,12 @@ mod cli {
             }
         }
         finish_bar();
+        if let Some(i) = chain.positions().iter().position(|v| !v.is_finite()) {
+            return Err(format!(
+                "sample {} of the chain is NaN or infinite: the model's steps grew without bound",
+                i / DIM
+            ));
+        }
         Ok(chain)
     }
 

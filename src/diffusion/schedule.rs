@@ -109,11 +109,9 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// The full training schedule with T steps.
+    /// The full training schedule with T steps, T within [`crate::catalog::TIMESTEPS`].
     pub fn new(kind: ScheduleKind, num_timesteps: usize) -> Result<Self, String> {
-        if num_timesteps < 2 {
-            return Err(format!("T must be at least 2, got {num_timesteps}"));
-        }
+        crate::catalog::TIMESTEPS.check("T", num_timesteps)?;
         let beta = betas(kind, num_timesteps);
         Ok(Self::from_betas(
             kind,
