@@ -3,6 +3,7 @@
 //! them are, and the learned reverse drift μ_θ(x, t) − x on a grid. The chain itself stays in
 //! [`crate::chain`]; this module only reads what the page draws next to it.
 
+use crate::catalog::SAMPLES;
 use crate::chain::Denoise;
 use crate::data::{Dataset, DIM};
 use crate::diffusion::param::{self, check_combination};
@@ -152,8 +153,14 @@ pub fn js_divergence(p: &[f32], q: &[f32]) -> Result<f64, String> {
     Ok(d.max(0.0))
 }
 
-/// Centres of an `n`×`n` grid of cells over [−half, half]², row-major from (−half, −half).
-pub fn grid(n: usize, half: f64) -> Vec<f32> {
+/// Centres of an `n`×`n` grid of cells over [−half, half]², row-major from (−half, −half). At
+/// most [`SAMPLES`]' max cells: the grid is a batch the network runs on, like a chain's samples.
+pub fn grid(n: usize, half: f64) -> Result<Vec<f32>, String> {
+    let cells = n.checked_mul(n).unwrap_or(usize::MAX);
+    SAMPLES.check("the grid's cells (n²)", cells)?;
+    if !(half.is_finite() && half > 0.0) {
+        return Err(format!("the grid's half-width must be a positive number, got {half}"));
+    }
     let cell = 2.0 * half / n as f64;
     let mut out = Vec::with_capacity(n * n * DIM);
     for r in 0..n {
@@ -162,7 +169,7 @@ pub fn grid(n: usize, half: f64) -> Vec<f32> {
             out.push((-half + (r as f64 + 0.5) * cell) as f32);
         }
     }
-    out
+    Ok(out)
 }
 
 /// The learned reverse drift μ_θ(x, t) − x at each row of `points`, for the step from paper
@@ -182,6 +189,7 @@ pub fn drift<M: Denoise>(
     if !points.len().is_multiple_of(dim) {
         return Err(format!("{} floats are not a list of {dim}-D points", points.len()));
     }
+    SAMPLES.check("the drift's points", points.len() / dim)?;
     let i = t - 1;
     let p = model.parameterization();
     let od = p.output_dim(dim);

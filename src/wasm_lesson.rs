@@ -132,8 +132,8 @@ impl LessonField {
     }
 
     /// Centres of an n×n grid over [−half, half]², [x0, y0, x1, y1, …].
-    pub fn grid(n: usize, half: f64) -> js_sys::Float32Array {
-        js_sys::Float32Array::from(&lesson::grid(n, half)[..])
+    pub fn grid(n: usize, half: f64) -> Result<js_sys::Float32Array, JsError> {
+        Ok(js_sys::Float32Array::from(&lesson::grid(n, half).map_err(err)?[..]))
     }
 
     /// μ_θ(x, t) − x at each point of `points`, for the step from paper timestep t.

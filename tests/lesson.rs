@@ -104,7 +104,35 @@ fn forward_process_is_identity_at_alpha_bar_one_and_standard_normal_at_zero() {
 
 #[test]
 fn grid_holds_cell_centres() {
-    assert_eq!(lesson::grid(2, 1.0), vec![-0.5, -0.5, 0.5, -0.5, -0.5, 0.5, 0.5, 0.5]);
+    assert_eq!(
+        lesson::grid(2, 1.0).unwrap(),
+        vec![-0.5, -0.5, 0.5, -0.5, -0.5, 0.5, 0.5, 0.5]
+    );
+}
+
+/// A grid or a drift batch from JS is a network batch: bounded like a chain's samples, refused
+/// (not allocated) beyond it, with the size named.
+#[test]
+fn grid_and_drift_sizes_are_bounded() {
+    let max = ptheta::catalog::SAMPLES.max as usize;
+    let side = (max as f64).sqrt() as usize;
+    assert_eq!(lesson::grid(side, 3.0).unwrap().len(), 2 * side * side);
+    let e = lesson::grid(side + 1, 3.0).unwrap_err();
+    assert!(
+        e.contains("grid's cells") && e.contains(&format!("{}", (side + 1) * (side + 1))),
+        "{e}"
+    );
+    assert!(lesson::grid(usize::MAX, 3.0).unwrap_err().contains("grid's cells"));
+    assert!(lesson::grid(4, f64::NAN).unwrap_err().contains("half-width"));
+    let bytes = std::fs::read(WEIGHTS).unwrap();
+    let model = Denoiser::from_safetensors(&bytes).unwrap();
+    let s = Schedule::respaced(model.config.schedule, model.config.timesteps, 10).unwrap();
+    let too_many = vec![0f32; 2 * (max + 1)];
+    let e = lesson::drift(&model, &s, Variance::FixedSmall, 5, &too_many).unwrap_err();
+    assert!(
+        e.contains("drift's points") && e.contains(&format!("{}", max + 1)),
+        "{e}"
+    );
 }
 
 #[test]

@@ -114,7 +114,7 @@ test('step back and forward give identical states; the loop header shows t', asy
 });
 
 test('the inspector shows the numbers the wasm API returns, linked to the arrows', async ({ page }) => {
-  await open(page);
+  await open(page, '?steps=50');
   for (let t = 49; t >= 45; t--) await stepTo(page, 'Step forward', t);
   // Keyboard alone: Tab to "Next sample" and press it twice.
   const next = page.getByRole('button', { name: 'Next sample' });
@@ -196,7 +196,7 @@ test('the inspector shows the numbers the wasm API returns, linked to the arrows
 });
 
 test('switching parameterization re-runs from the same x_T and noise; language switches live', async ({ page }) => {
-  await open(page);
+  await open(page, '?steps=50');
   const xT = await positions(page);
   for (let t = 49; t >= 40; t--) await stepTo(page, 'Step forward', t);
   const eps40 = await positions(page);
@@ -209,7 +209,7 @@ test('switching parameterization re-runs from the same x_T and noise; language s
   assert(new URL(page.url()).searchParams.get('param') === 'x0', 'the address follows');
   const x040 = await positions(page);
   assert(x040.some((v, i) => Math.abs(v - eps40[i]) > 1e-4), 'the x0 model moves the samples differently');
-  await stepTo(page, 'Reset', await defaultSteps(page));
+  await stepTo(page, 'Reset', 50);
   const xT2 = await positions(page);
   assert(xT.every((v, i) => v === xT2[i]), 'the same seed gives the same x_T for the new model');
   assert(await page.$eval('ptheta-chain', (el) => el.info.parameterization) === 'x0', 'the chain runs the x0 model');
@@ -302,7 +302,7 @@ test('a fall-back to the CPU is announced (backend.js callback, simulated)', asy
     return { hidden: n.hidden, role: n.getAttribute('role'), text: n.textContent, backend: el.shadowRoot.querySelector('.backend').textContent };
   });
   assert(!notice.hidden && notice.role === 'alert' && notice.text.includes('GPU device lost (simulated)') && /CPU/.test(notice.backend), JSON.stringify(notice));
-  await stepTo(page, 'Step forward', 49);
+  await stepTo(page, 'Step forward', (await defaultSteps(page)) - 1);
 });
 
 test('a shared address restores the exact same samples', async ({ page }) => {
@@ -469,7 +469,7 @@ test.describe(() => {
 test.describe(() => {
   test.use({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 });
   test('phone width: touch, no horizontal scrolling, 44px targets', async ({ page }) => {
-    await open(page);
+    await open(page, '?steps=50');
     // 375 is the viewport asked for below; on a mobile viewport innerWidth grows with the content.
     const layout = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: innerWidth }));
     assert(layout.scroll <= 375 && layout.width === 375, `no horizontal overflow at 375px: ${JSON.stringify(layout)}`);
@@ -491,10 +491,10 @@ for (const scheme of ['light', 'dark']) {
   test.describe(() => {
     test.use({ colorScheme: scheme });
     test(`axe-core: no serious or critical violations (${scheme} theme)`, async ({ page }) => {
-      await open(page);
+      await open(page, '?steps=50');
       await stepTo(page, 'Step forward', 49);
       await page.getByRole('button', { name: 'Run all to t = 0' }).click();
-      await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 120000 });
+      await page.waitForSelector('ptheta-compare[data-state="done"]', { timeout: 280000 });
       await axe(page, scheme);
       if (scheme === 'dark') await page.screenshot({ path: `${ARTIFACTS}/dark.png` });
     });

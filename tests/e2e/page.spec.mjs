@@ -23,7 +23,7 @@ test('the page loads, plays the chain to t = 0 and draws the samples', async ({ 
 });
 
 test('keyboard alone: tab to Step, press it, then step back', async ({ page, base }) => {
-  await page.goto(base);
+  await page.goto(`${base}?steps=50`);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   const step = page.getByRole('button', { name: 'Step forward' });
   await step.focus();
