@@ -57,6 +57,7 @@ def main():
         full = (info["default_variance"], info["config"]["timesteps"])
         if not page_only and full not in chains:
             chains.append(full)
+        wanted = set(chains) | {full}
         if full_only:
             chains = [full]
         evals = []
@@ -69,7 +70,7 @@ def main():
             print(f"{row['file']} {variance} {steps} steps: {q['ratio']:.3f} ± {q['sd']:.3f}", file=sys.stderr)
             evals.append(e)
         # re-read: another run may have recorded other rows meanwhile
-        rows = merge(json.load(open("weights/manifest.json")), row["file"], evals)
+        rows = merge(json.load(open("weights/manifest.json")), row["file"], evals, wanted)
         write(rows)
 
 
@@ -93,14 +94,14 @@ def record_one_draw(row):
     write(rows)
 
 
-def merge(rows, file, evals):
-    """Replaces the row's entries for the chains in `evals` and keeps its others, except any measured
-    with the energy distance used before the MMD (no `distance` field): its figures are not comparable."""
+def merge(rows, file, evals, wanted):
+    """Replaces the row's entries for the chains in `evals` and keeps its others that are still
+    `wanted` (a page or full chain)."""
     for r in rows:
         if r["file"] == file:
             new = {(e["variance"], e["steps"]) for e in evals}
-            r["evals"] = evals + [e for e in r.get("evals", [])
-                                  if (e["variance"], e["steps"]) not in new and "distance" in e["quality"]]
+            r["evals"] = evals + [e for e in r.get("evals", []) if (e["variance"], e["steps"]) not in new
+                                  and (e["variance"], e["steps"]) in wanted]
     return rows
 
 
