@@ -156,7 +156,7 @@ pub fn js_divergence(p: &[f32], q: &[f32]) -> Result<f64, String> {
 /// Centres of an `n`×`n` grid of cells over [−half, half]², row-major from (−half, −half). At
 /// most [`SAMPLES`]' max cells: the grid is a batch the network runs on, like a chain's samples.
 pub fn grid(n: usize, half: f64) -> Result<Vec<f32>, String> {
-    let cells = n.checked_mul(n).unwrap_or(usize::MAX);
+    let cells = n.saturating_mul(n);
     SAMPLES.check("the grid's cells (n²)", cells)?;
     if !(half.is_finite() && half > 0.0) {
         return Err(format!("the grid's half-width must be a positive number, got {half}"));
