@@ -454,7 +454,7 @@ test('compare mode: every parameterization from the same x_T, each with the figu
 test.describe(() => {
   test.use({ contextOptions: { reducedMotion: 'reduce' } });
   test('reduced motion: Play runs in a few large jumps', async ({ page }) => {
-    await open(page);
+    await open(page, '?steps=50');
     await page.evaluate(() => {
       window.tSeen = new Set();
       document.querySelector('ptheta-chain').addEventListener('ptheta-step', (e) => window.tSeen.add(e.detail.t));
