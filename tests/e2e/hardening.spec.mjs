@@ -11,6 +11,11 @@ async function open(page, query = '') {
 }
 const shown = (page) => page.$eval('ptheta-chain', (el) => Number(el.shadowRoot.querySelector('output.t').textContent));
 const liveChains = (page) => page.evaluate(async () => (await import('./js/backend.js')).liveChains());
+/** Waits up to five seconds for `check()` to hold. */
+async function expectSoon(check, message) {
+  for (let i = 0; i < 50 && !check(); i++) await new Promise((r) => { setTimeout(r, 100); });
+  assert(check(), message());
+}
 const catalog = (page) => page.evaluate(async () => (await import('./js/lesson-wasm.js')).catalog());
 
 /**
@@ -133,6 +138,102 @@ test('removing <ptheta-chain> while its weights download frees everything it mad
   await page.evaluate(() => document.querySelector('aside').prepend(window.removed));
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   assert(await liveChains(page) === 1, 'back on the page: one chain');
+});
+
+test('removing a widget mid-download cancels the download; a download another widget still needs goes on', async ({ page }) => {
+  await open(page);
+  const failed = [];
+  page.on('requestfailed', (r) => failed.push(`${new URL(r.url()).pathname} ${r.failure()?.errorText}`));
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  // a query no other widget asks for: a file the page has already downloaded is not fetched again
+  const x0 = (url) => url.pathname.endsWith('/moons-x0.safetensors') && url.search === '?removal';
+  await page.route(x0, async (route) => { await held; await route.continue().catch(() => {}); });
+  // two chains wait for the same file; the first leaves, the second still needs it
+  const requested = page.waitForRequest((r) => x0(new URL(r.url())));
+  await page.evaluate(() => {
+    const main = document.querySelector('main');
+    for (const id of ['a', 'b']) {
+      const el = document.createElement('ptheta-chain');
+      el.id = `extra-${id}`;
+      el.setAttribute('weights', 'weights/moons-x0.safetensors?removal');
+      el.setAttribute('samples', '64');
+      main.append(el);
+    }
+  });
+  await requested;
+  await page.evaluate(() => document.getElementById('extra-a').remove());
+  await page.waitForTimeout(300);
+  assert(failed.length === 0, `nothing cancelled while another widget waits: ${failed.join(', ')}`);
+  release();
+  await page.waitForSelector('#extra-b[data-state="ready"]', { timeout: 60000 });
+  // alone now: removing the only widget that waits cancels the transfer
+  let release2;
+  const held2 = new Promise((resolve) => { release2 = resolve; });
+  const mean = (url) => url.pathname.endsWith('/moons-mean.safetensors') && url.search === '?removal';
+  await page.route(mean, async (route) => { await held2; await route.continue().catch(() => {}); });
+  const requested2 = page.waitForRequest((r) => mean(new URL(r.url())));
+  await page.$eval('#extra-b', (el) => el.setAttribute('weights', 'weights/moons-mean.safetensors?removal'));
+  await requested2;
+  await page.evaluate(() => { window.gone = document.getElementById('extra-b'); window.gone.remove(); });
+  await expectSoon(() => failed.some((f) => f.startsWith('/weights/moons-mean.safetensors') && f.includes('ERR_ABORTED')), () => `the download was cancelled: ${failed.join(', ')}`);
+  release2();
+  await page.evaluate(() => window.gone.loading);
+  assert(await liveChains(page) === 1, 'only the page\'s chain is left');
+});
+
+test('the comparison frees its chains when it is removed, mid-run and after a run', async ({ page }) => {
+  await open(page);
+  assert(await liveChains(page) === 1, 'one chain: the page\'s');
+  const counts = await page.evaluate(async () => {
+    const { liveChains } = await import('./js/backend.js');
+    const cmp = document.querySelector('ptheta-compare');
+    const parent = cmp.parentNode;
+    const next = cmp.nextSibling;
+    const out = {};
+    // mid-run: removed once its second chain exists
+    const run = cmp.run();
+    while (liveChains() < 3) await new Promise((r) => { setTimeout(r, 20); });
+    out.during = liveChains();
+    cmp.remove();
+    await run;
+    out.afterMidRunRemoval = liveChains();
+    // after a whole run (put back, it renders afresh first)
+    parent.insertBefore(cmp, next);
+    await cmp.refresh();
+    await cmp.run();
+    out.afterRun = liveChains();
+    cmp.remove();
+    out.afterRemoval = liveChains();
+    parent.insertBefore(cmp, next);
+    return out;
+  });
+  assert(counts.during >= 3, `the run had chains of its own: ${JSON.stringify(counts)}`);
+  assert(counts.afterMidRunRemoval === 1, `removed mid-run, nothing of the run is left: ${JSON.stringify(counts)}`);
+  assert(counts.afterRun > 2, `a whole run holds its panels' chains: ${JSON.stringify(counts)}`);
+  assert(counts.afterRemoval === 1, `removed after the run, its chains are freed: ${JSON.stringify(counts)}`);
+});
+
+test('when the wasm module cannot load, the page and each widget say so instead of staying blank', expectErrors(/could not start|404/), async ({ page }) => {
+  await page.route('**/ptheta_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  await page.goto('./');
+  const notice = page.locator('#boot-error');
+  await notice.waitFor({ state: 'visible', timeout: 30000 });
+  const text = await notice.textContent();
+  assert(text.includes('pθ could not start') && text.includes('pθ no pudo arrancar'), text);
+  assert(await page.getAttribute('#boot-error', 'role') === 'alert', 'an alert');
+  const widget = await page.$eval('ptheta-chain', (el) => el.shadowRoot?.querySelector('[role=alert]')?.textContent);
+  assert(widget?.includes('could not start'), `the chain's place says it too: ${widget}`);
+  assert(await page.locator('.toolbar').isHidden(), 'no empty controls are left');
+});
+
+test('when a message file cannot load, the page says so instead of staying blank', expectErrors(/could not start|500/), async ({ page }) => {
+  await page.route('**/i18n/es.json', (route) => route.fulfill({ status: 500, body: 'broken' }));
+  await page.goto('./');
+  const notice = page.locator('#boot-error');
+  await notice.waitFor({ state: 'visible', timeout: 30000 });
+  const text = await notice.textContent();
+  assert(text.includes('could not start') && text.includes('es') && text.includes('500'), `it names the file and the status: ${text}`);
 });
 
 test('a failed weights download is said in the widget, and the widget recovers', expectErrors(/404|ERR_FAILED/), async ({ page }) => {

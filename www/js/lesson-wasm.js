@@ -66,25 +66,49 @@ export const weightsUrl = (model) => `weights/${model.file}`;
 /**
  * Weights files are fetched once per page and shared by every widget that needs them.
  * `onProgress(fraction)` is called while the body arrives when its size is known (a later caller
- * of a download in flight joins its progress; a finished one reports nothing).
+ * of a download in flight joins its progress; a finished one reports nothing). `signal` (an
+ * AbortSignal) withdraws this caller: its promise rejects with an AbortError at once, and when
+ * every caller of a download in flight has withdrawn, the download itself is cancelled, so a
+ * widget removed mid-load leaves no transfer running behind it.
  */
 const cache = new Map();
-export function fetchWeights(url, { onProgress } = {}) {
+export function fetchWeights(url, { onProgress, signal } = {}) {
+  if (signal?.aborted) return Promise.reject(signal.reason);
   let entry = cache.get(url);
   if (!entry) {
-    entry = { listeners: new Set() };
-    entry.promise = download(url, (f) => { for (const l of entry.listeners) l(f); })
-      .catch((e) => { cache.delete(url); throw e; })
-      .finally(() => entry.listeners.clear());
+    const controller = new AbortController();
+    entry = { listeners: new Set(), waiting: 0, settled: false, controller };
+    entry.promise = download(url, controller.signal, (f) => { for (const l of entry.listeners) l(f); })
+      .catch((e) => { if (cache.get(url) === entry) cache.delete(url); throw e; })
+      .finally(() => { entry.settled = true; entry.listeners.clear(); });
+    // a download cancelled because nobody waits for it any more has nobody to tell
+    entry.promise.catch(() => {});
     cache.set(url, entry);
   }
   if (onProgress) entry.listeners.add(onProgress);
-  return entry.promise;
+  if (!signal) {
+    entry.waiting = Infinity;
+    return entry.promise;
+  }
+  entry.waiting++;
+  const e = entry;
+  return new Promise((resolve, reject) => {
+    const withdraw = () => {
+      if (onProgress) e.listeners.delete(onProgress);
+      reject(signal.reason);
+      if (--e.waiting === 0 && !e.settled) {
+        e.controller.abort(signal.reason);
+        if (cache.get(url) === e) cache.delete(url);
+      }
+    };
+    signal.addEventListener('abort', withdraw, { once: true });
+    e.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', withdraw));
+  });
 }
 
-async function download(url, progress) {
+async function download(url, signal, progress) {
   // the browser's own message ("Failed to fetch") says neither what nor where
-  const res = await fetch(url).catch((e) => { throw new Error(`could not load weights from ${url}: ${e.message}`); });
+  const res = await fetch(url, { signal }).catch((e) => { throw signal.aborted ? e : new Error(`could not load weights from ${url}: ${e.message}`); });
   if (!res.ok) throw new Error(`could not load weights from ${url}: HTTP ${res.status}`);
   const total = Number(res.headers.get('content-length')) || 0;
   if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());

@@ -159,6 +159,7 @@ export class PthetaChain extends HTMLElement {
     this.resize?.disconnect();
     // a load in flight sees a newer generation and frees what it creates
     this.generation++;
+    this.download?.abort();
     this.#pause();
     this.chain?.free();
     this.chain = null;
@@ -275,7 +276,12 @@ export class PthetaChain extends HTMLElement {
       this.#limits(cat);
       const { t: startT, draw, weights: url, ...opts } = this.#attributes(api);
       if (this.notice.dataset.kind === 'download') this.notice.hidden = true;
-      const bytes = await fetchWeights(url, {
+      // the previous load's download is withdrawn only now, so that one still needed (the same
+      // file, another attribute changed) goes on rather than starting over
+      const previous = this.download;
+      this.download = new AbortController();
+      const bytesLoading = fetchWeights(url, {
+        signal: this.download.signal,
         onProgress: (f) => {
           if (generation !== this.generation) return;
           this.progress.hidden = false;
@@ -285,6 +291,8 @@ export class PthetaChain extends HTMLElement {
         if (generation === this.generation) this.#notify('download', msg('chain.downloadFailed', { url, reason: e.message }));
         throw e;
       });
+      previous?.abort();
+      const bytes = await bytesLoading;
       this.progress.hidden = true;
       if (generation !== this.generation) return;
       const chain = await createChain(bytes, opts, {

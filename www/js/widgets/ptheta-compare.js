@@ -121,7 +121,7 @@ class PthetaCompare extends Panel {
       }
       let bytes;
       try {
-        bytes = await fetchWeights(weightsUrl(model));
+        bytes = await fetchWeights(weightsUrl(model), { signal });
       } catch (e) {
         if (signal.aborted) return;
         out.textContent = ` · ${msg('cmp.downloadFailed', { reason: e.message })}`;
