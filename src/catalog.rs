@@ -738,6 +738,12 @@ pub struct Catalog {
     pub respacing_experiment_steps: u64,
     pub view: View,
     pub models: Vec<Model>,
+    /// The attributes `<ptheta-chain>` reads ([`CHAIN_ATTRIBUTES`]).
+    pub chain_attributes: &'static [&'static str],
+    /// Its groups of controls ([`CHAIN_CONTROLS`]).
+    pub chain_controls: &'static [&'static str],
+    /// The widgets' palettes ([`THEMES`]).
+    pub themes: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -817,6 +823,9 @@ pub fn catalog() -> Catalog {
         respacing_experiment_steps: RESPACING_EXPERIMENT_STEPS,
         view: VIEW,
         models: models().to_vec(),
+        chain_attributes: &CHAIN_ATTRIBUTES,
+        chain_controls: &CHAIN_CONTROLS,
+        themes: &THEMES,
     }
 }
 
@@ -1087,15 +1096,48 @@ fn variance_after(old: Parameterization, new: Parameterization, variance: Varian
 pub enum AttributeValue {
     Number(u64),
     Name(&'static str),
-    /// `draw`: true when the points are drawn straight from the GPU buffer.
+    /// `draw`: true when the points are drawn straight from the GPU buffer; `autoplay`: true.
     Switch(bool),
     Text(String),
+    /// `controls`: the groups of controls to show, in [`CHAIN_CONTROLS`]' order.
+    List(Vec<&'static str>),
 }
 
-/// The attributes `<ptheta-chain>` reads.
-pub const CHAIN_ATTRIBUTES: [&str; 8] = [
-    "weights", "steps", "samples", "seed", "t", "variance", "backend", "draw",
+/// The groups of controls `<ptheta-chain controls="…">` can show (all by default): the play bar
+/// (play, back, step, reset, t, backend), the t scrubber, the settings (speed, samples, seed), the
+/// layers (background, trails, drift field), the inspector's sample picker, and the divergence.
+pub const CHAIN_CONTROLS: [&str; 6] = ["play", "scrub", "settings", "layers", "inspect", "match"];
+
+/// The palettes a widget's `theme` attribute (and the lesson's theme menu) can pick; `auto`
+/// follows the reader's system.
+pub const THEMES: [&str; 3] = ["auto", "light", "dark"];
+
+/// The attributes `<ptheta-chain>` reads. `dataset` and `param` pick a shipped model (served
+/// beside the widgets); `weights` names any other file instead.
+pub const CHAIN_ATTRIBUTES: [&str; 13] = [
+    "dataset", "param", "weights", "steps", "samples", "seed", "t", "variance", "backend", "draw", "controls",
+    "autoplay", "theme",
 ];
+
+/// The file of the shipped model for (`dataset`, `param`), names as `<ptheta-chain>`'s attributes
+/// give them; the refusal names both and what the dataset ships.
+pub fn shipped_weights(dataset: &str, param: &str) -> Result<String, String> {
+    let d: Dataset = dataset.parse().map_err(|e| format!("attribute dataset: {e}"))?;
+    let p: Parameterization = param.parse().map_err(|e| format!("attribute param: {e}"))?;
+    let shipped = shipped_parameterizations(d);
+    if shipped.contains(&p) {
+        return Ok(weights_file(d, p));
+    }
+    let list: Vec<&str> = shipped.iter().map(|p| p.name()).collect();
+    Err(format!(
+        "no model ships for dataset=\"{d}\" param=\"{p}\": {d} ships {}",
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    ))
+}
 
 /// Checks one `<ptheta-chain>` attribute; the refusal names the attribute and what it accepts.
 pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> {
@@ -1107,6 +1149,32 @@ pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> 
             .ok_or_else(|| refuse(format!("{name}=\"{raw}\" must be one of {}", all.join(", "))))
     };
     match name {
+        "dataset" => one_of(names(&Dataset::ALL, Dataset::name)),
+        "theme" => one_of(THEMES.to_vec()),
+        "autoplay" if raw.is_empty() || raw == "autoplay" => Ok(AttributeValue::Switch(true)),
+        "autoplay" => Err(refuse(format!(
+            "autoplay=\"{raw}\" is a switch: write autoplay (or leave it out to start paused)"
+        ))),
+        "controls" => {
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            if words == ["none"] {
+                return Ok(AttributeValue::List(Vec::new()));
+            }
+            match words.iter().find(|w| !CHAIN_CONTROLS.contains(w)) {
+                Some(bad) => Err(refuse(format!(
+                    "controls=\"{raw}\" has \"{bad}\": list any of {} (or none)",
+                    CHAIN_CONTROLS.join(", ")
+                ))),
+                None if words.is_empty() => Err(refuse(format!(
+                    "controls=\"\" is empty: list any of {} (or none)",
+                    CHAIN_CONTROLS.join(", ")
+                ))),
+                None => Ok(AttributeValue::List(
+                    CHAIN_CONTROLS.into_iter().filter(|c| words.contains(c)).collect(),
+                )),
+            }
+        }
+        "param" => one_of(names(&Parameterization::ALL, Parameterization::name)),
         "weights" if raw.trim().is_empty() => Err(refuse("weights=\"\" must be the URL of a .safetensors file".into())),
         "weights" => Ok(AttributeValue::Text(raw.to_string())),
         "steps" => STEPS.parse(name, raw).map(AttributeValue::Number).map_err(refuse),

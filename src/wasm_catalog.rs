@@ -8,12 +8,14 @@
 //!   `{ min, max, default }` per key of `catalog::LIMITS`), defaults (a state),
 //!   respacingExperimentSteps, view: { half, bins, fieldGrid, trails, readoutMs,
 //!   backgroundPoints, referencePoints }, models: [{ file, dataset, parameterization, evalCommand,
-//!   figures: { quality: { ratio }, nelbo: { total }, steps, variance, samples, seed } }] }`
+//!   figures: { quality: { ratio }, nelbo: { total }, steps, variance, samples, seed } }],
+//!   chainAttributes: the attributes `<ptheta-chain>` reads }`
 //! - a state: `{ dataset, param, variance, schedule, steps, samples, seed, t, lang }` (`t`, `lang`
 //!   may be null)
 //! - `parseState(search)`: `{ state, errors: [{ field, message }] }`
 //! - `stateWith(state, field, value)`: the new state, or throws the refusal
 //! - `formatState(state)`: `"?dataset=…"`
+//! - `shippedWeights(dataset, param)`: the shipped model's file name, or throws naming both
 //! - `chainAttribute(name, value)`: the checked value (a number or a string), or throws
 
 use crate::catalog::{self, PageState};
@@ -85,6 +87,13 @@ pub fn format_state(state: JsValue) -> Result<String, JsError> {
 }
 
 /// One `<ptheta-chain>` attribute, checked: a number or a name, or a refusal naming it.
+/// The file name of the shipped model for (dataset, param), or throws naming both and what the
+/// dataset ships.
+#[wasm_bindgen(js_name = shippedWeights)]
+pub fn shipped_weights(dataset: &str, param: &str) -> Result<String, JsError> {
+    catalog::shipped_weights(dataset, param).map_err(err)
+}
+
 #[wasm_bindgen(js_name = chainAttribute)]
 pub fn chain_attribute(name: &str, value: &str) -> Result<JsValue, JsError> {
     to_js(&catalog::chain_attribute(name, value).map_err(err)?)

@@ -273,7 +273,60 @@ fn a_readers_change_keeps_what_still_fits() {
 }
 
 #[test]
+fn shipped_weights_name_the_file_or_what_the_dataset_ships() {
+    for m in catalog::models() {
+        let file = catalog::shipped_weights(m.dataset.name(), m.parameterization.name()).unwrap();
+        assert_eq!(file, m.file, "the file the manifest lists");
+        assert!(chain_attribute("dataset", m.dataset.name()).is_ok());
+        assert!(chain_attribute("param", m.parameterization.name()).is_ok());
+    }
+    let shipped: Vec<&str> = catalog::shipped_parameterizations(Dataset::Checkerboard)
+        .iter()
+        .map(|p| p.name())
+        .collect();
+    assert!(
+        !shipped.contains(&"mean"),
+        "checkerboard ships no mean model (the refusal below needs one missing)"
+    );
+    assert_eq!(
+        catalog::shipped_weights("checkerboard", "mean").unwrap_err(),
+        format!(
+            "no model ships for dataset=\"checkerboard\" param=\"mean\": checkerboard ships {}",
+            shipped.join(", ")
+        )
+    );
+    assert!(catalog::shipped_weights("mnist", "epsilon")
+        .unwrap_err()
+        .starts_with("attribute dataset: "));
+    assert!(catalog::shipped_weights("moons", "noise")
+        .unwrap_err()
+        .starts_with("attribute param: "));
+    assert!(chain_attribute("dataset", "mnist")
+        .unwrap_err()
+        .starts_with("attribute dataset=\"mnist\" must be one of moons"));
+}
+
+#[test]
 fn chain_attributes_accept_the_catalog_and_refuse_by_name() {
+    use catalog::AttributeValue::{List, Switch};
+    assert_eq!(
+        chain_attribute("controls", "scrub  play").unwrap(),
+        List(vec!["play", "scrub"])
+    );
+    assert_eq!(chain_attribute("controls", "none").unwrap(), List(vec![]));
+    assert_eq!(
+        chain_attribute("controls", "play pause").unwrap_err(),
+        "attribute controls=\"play pause\" has \"pause\": list any of play, scrub, settings, layers, inspect, match (or none)"
+    );
+    assert!(chain_attribute("controls", " ").unwrap_err().contains("is empty"));
+    assert_eq!(chain_attribute("autoplay", "").unwrap(), Switch(true));
+    assert!(chain_attribute("autoplay", "false")
+        .unwrap_err()
+        .contains("is a switch"));
+    assert_eq!(
+        chain_attribute("theme", "sepia").unwrap_err(),
+        "attribute theme=\"sepia\" must be one of auto, light, dark"
+    );
     for v in Variance::ALL {
         assert!(chain_attribute("variance", v.name()).is_ok());
     }

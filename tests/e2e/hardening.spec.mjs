@@ -88,7 +88,7 @@ test('every panel names a bad attribute, its value and what it accepts; the page
       for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
       document.querySelector('main').append(el);
       for (let i = 0; i < 100 && !el.dataset.error; i++) await new Promise((r) => { setTimeout(r, 50); });
-      const p = el.querySelector('p.error[role="alert"]');
+      const p = el.shadowRoot.querySelector('p.error[role="alert"]');
       const out = p && p.checkVisibility() ? p.textContent : null;
       el.remove();
       return out;
@@ -105,7 +105,7 @@ test('every panel names a bad attribute, its value and what it accepts; the page
     for (let i = 0; i < 100 && !el.dataset.error; i++) await new Promise((r) => { setTimeout(r, 50); });
     el.setAttribute('param', (await (await import('./js/lesson-wasm.js')).catalog()).defaults.param);
     for (let i = 0; i < 100 && el.dataset.error; i++) await new Promise((r) => { setTimeout(r, 50); });
-    const ok = !el.dataset.error && el.querySelectorAll('.param-card').length > 0;
+    const ok = !el.dataset.error && el.shadowRoot.querySelectorAll('.param-card').length > 0;
     el.remove();
     return ok;
   });
@@ -285,11 +285,11 @@ test('ids and attributes written as HTML stay text', async ({ page }) => {
     await new Promise((r) => { setTimeout(r, 1000); });
     const out = {
       pwned: window.__pwned,
-      images: made.reduce((n, el) => n + el.querySelectorAll('img').length, 0),
-      quizName: made[0].querySelector('input[type=radio]')?.name,
-      eqName: made[1].querySelector('input[type=radio]')?.name,
+      images: made.reduce((n, el) => n + el.shadowRoot.querySelectorAll('img').length, 0),
+      quizName: made[0].shadowRoot.querySelector('input[type=radio]')?.name,
+      eqName: made[1].shadowRoot.querySelector('input[type=radio]')?.name,
       errors: [made[2].dataset.error, made[3].dataset.error],
-      errorText: [made[2].querySelector('.error')?.textContent, made[3].querySelector('.error')?.textContent],
+      errorText: [made[2].shadowRoot.querySelector('.error')?.textContent, made[3].shadowRoot.querySelector('.error')?.textContent],
     };
     for (const el of made) el.remove();
     return out;

@@ -60,14 +60,14 @@ export function inkPixels(page) {
 }
 
 /**
- * Ink on `<ptheta-chain>`'s points layer as the screen shows it: pixels far from the stage's paper
+ * Ink on `<ptheta-chain>`'s points layer (the one `chain` selects) as the screen shows it: pixels far from the stage's paper
  * colour in a screenshot of the stage with only the points layer visible, minus the same count
  * with the points layer hidden too (the border and anything else that is not the points). Unlike
  * `inkPixels` this sees a WebGPU canvas after it was presented (copying one onto a 2-D canvas
  * gives transparent pixels in this browser).
  */
-export async function screenInk(page) {
-  const stage = page.locator('ptheta-chain .stage');
+export async function screenInk(page, chain = 'ptheta-chain') {
+  const stage = page.locator(`${chain} .stage`);
   const hide = (selector) => stage.evaluate((s, sel) => {
     for (const c of s.querySelectorAll('.bg, .overlay, .points')) c.style.visibility = c.matches(sel) ? 'hidden' : '';
   }, selector);

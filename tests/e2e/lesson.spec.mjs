@@ -66,7 +66,7 @@ test('the chain runs to t = 0, draws, and the algorithm and divergence follow it
   await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
   const ink = await inkPixels(page);
   assert(ink > 1000, `the points layer is drawn (${ink} opaque pixels)`);
-  const alg = await page.$eval('ptheta-algorithm', (el) => ({ active: el.dataset.active, current: el.querySelector('[aria-current=step]')?.dataset.line }));
+  const alg = await page.$eval('ptheta-algorithm', (el) => ({ active: el.dataset.active, current: el.shadowRoot.querySelector('[aria-current=step]')?.dataset.line }));
   assert(alg.active === '5' && alg.current === '5', `at t = 0 the return line is current: ${JSON.stringify(alg)}`);
   const js = await page.$eval('ptheta-chain', (el) => [el.matchByT.get(el.info.steps), el.matchByT.get(0)]);
   assert(js[0] !== undefined && js[1] !== undefined && js[1] < js[0] / 2, `divergence to the data falls from t = T to 0: ${js}`);
@@ -161,11 +161,11 @@ test('the inspector shows the numbers the wasm API returns, linked to the arrows
   await page.locator('ptheta-inspector .term-btn[data-term="noise"]').focus();
   const hl = await page.evaluate(() => ({
     arrow: document.querySelector('ptheta-chain').highlight,
-    terms: [...document.querySelectorAll('ptheta-inspector .term.hl')].map((e) => e.className),
+    terms: [...document.querySelector('ptheta-inspector').shadowRoot.querySelectorAll('.term.hl')].map((e) => e.className),
   }));
   assert(hl.arrow === 'noise' && hl.terms.length > 0 && hl.terms.every((c) => c.includes('term-noise')), JSON.stringify(hl));
   const colours = await page.evaluate(() => {
-    const term = getComputedStyle(document.querySelector('ptheta-inspector .term-noise')).color;
+    const term = getComputedStyle(document.querySelector('ptheta-inspector').shadowRoot.querySelector('.term-noise')).color;
     const probe = document.createElement('span');
     probe.style.color = getComputedStyle(document.querySelector('ptheta-chain')).getPropertyValue('--c-noise');
     document.body.append(probe);
@@ -227,7 +227,7 @@ test('switching parameterization re-runs from the same x_T and noise; language s
   const es = await page.evaluate(() => ({
     h: document.querySelector('#s2').textContent,
     play: document.querySelector('ptheta-chain').shadowRoot.querySelector('[data-act=play]').textContent,
-    alg: document.querySelector('ptheta-algorithm figcaption').textContent,
+    alg: document.querySelector('ptheta-algorithm').shadowRoot.querySelector('figcaption').textContent,
   }));
   assert(es.h.startsWith('2. Una cadena de Markov') && es.play === 'Reproducir' && es.alg.startsWith('Muestreo'), JSON.stringify(es));
   assert(new URL(page.url()).searchParams.get('lang') === 'es', 'language in the address');
@@ -348,14 +348,14 @@ test('a malformed address gives named errors and a working page with defaults', 
 
 test('the schedule panel plots the schedule and warns when ᾱ_T is far from 0', async ({ page }) => {
   await open(page);
-  const ok = await page.$eval('ptheta-schedule', (el) => el.querySelector('[data-warning]').dataset.warning);
+  const ok = await page.$eval('ptheta-schedule', (el) => el.shadowRoot.querySelector('[data-warning]').dataset.warning);
   assert(ok === 'false', 'no warning for the rescaled linear schedule');
   await page.selectOption('ptheta-schedule select.kind', 'linear-unscaled');
-  await page.waitForFunction(() => document.querySelector('ptheta-schedule select.kind')?.value === 'linear-unscaled');
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule').shadowRoot.querySelector('select.kind')?.value === 'linear-unscaled');
   const T = page.locator('ptheta-schedule input.T');
   await T.fill('100');
   await T.press('Enter');
-  await page.waitForFunction(() => document.querySelector('ptheta-schedule [data-warning="true"]'));
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule').shadowRoot.querySelector('[data-warning="true"]'));
   // ᾱ_T of β = 1e-4 … 0.02 over 100 steps, computed here independently.
   let ab = 1;
   for (let i = 0; i < 100; i++) ab *= 1 - (1e-4 + ((0.02 - 1e-4) * i) / 99);
@@ -368,7 +368,7 @@ test('the schedule panel plots the schedule and warns when ᾱ_T is far from 0',
   await page.locator('ptheta-schedule').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${ARTIFACTS}/schedule-warning.png` });
   await page.selectOption('ptheta-schedule select.kind', 'cosine');
-  await page.waitForFunction(() => document.querySelector('ptheta-schedule [data-warning="false"]'));
+  await page.waitForFunction(() => document.querySelector('ptheta-schedule').shadowRoot.querySelector('[data-warning="false"]'));
   await page.$eval('ptheta-schedule input.fwd', (el) => { el.value = el.max; el.dispatchEvent(new Event('input')); });
   const near = Number((await page.locator('ptheta-schedule .fwd-match').textContent()).match(/(\d+\.\d+) bits/)[1]);
   assert(near < far, `q(x_T) is closer to N(0, I) with cosine (${near}) than unscaled linear at T = 100 (${far})`);
@@ -476,8 +476,9 @@ test.describe(() => {
     await page.getByRole('button', { name: 'Step forward' }).tap();
     await page.waitForSelector('ptheta-chain[data-t="49"]');
     const small = await page.evaluate(() => {
-      const all = [...document.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox])'),
-        ...document.querySelector('ptheta-chain').shadowRoot.querySelectorAll('button, select, input:not([type=checkbox])')];
+      // the page's controls and every widget's, inside its shadow root
+      const roots = [document, ...[...document.querySelectorAll('*')].filter((e) => e.localName.startsWith('ptheta-')).map((e) => e.shadowRoot)];
+      const all = roots.flatMap((r) => [...r.querySelectorAll('button, select, input:not([type=radio]):not([type=checkbox])')]);
       return all.filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 44).map((e) => e.outerHTML.slice(0, 60));
     });
     assert(small.length === 0, `targets under 44px: ${small.join(' | ')}`);

@@ -1,4 +1,8 @@
 // A minimal static file server for dist/, with the MIME types the browser insists on (wasm).
+// Options (for the embedding tests' host pages): `prefix` serves the folder under a sub-path,
+// `cors` adds Access-Control-Allow-Origin: * (what a host of the widgets for other origins
+// sends), `host` picks the address to listen on (another name is another origin), and `fill`
+// replaces {{NAME}} in HTML files with fill[NAME].
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -9,17 +13,22 @@ const TYPES = {
   '.safetensors': 'application/octet-stream', '.woff2': 'font/woff2', '.png': 'image/png',
 };
 
-export function serveDir(dir) {
+export function serveDir(dir, { prefix = '/', cors = false, host = '127.0.0.1', fill = null } = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!pathname.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
+    const path = normalize(pathname.slice(prefix.length - 1)).replace(/^(\.\.[/\\])+/, '');
     const file = join(dir, path.endsWith('/') ? `${path}index.html` : path);
     try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length });
+      let body = await readFile(file);
+      if (fill && extname(file) === '.html') body = Buffer.from(body.toString('utf8').replace(/\{\{(\w+)\}\}/g, (m, k) => fill[k] ?? m));
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length };
+      if (cors) headers['access-control-allow-origin'] = '*';
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404).end('not found');
     }
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve) => server.listen(0, host, () => resolve(server)));
 }

@@ -30,3 +30,11 @@ export const richNodes = (message) => nodes(rich(message));
 
 /** A formula as nodes (one of ours: see tex.js). */
 export const texNodes = (src, displayMode = false) => nodes(tex(src, displayMode));
+
+/**
+ * Defines custom element `name` unless it already is: pθ's script loaded twice (a notebook cell
+ * run again, two copies on one page) is harmless, and the first definition stays.
+ */
+export function define(name, cls) {
+  if (!customElements.get(name)) customElements.define(name, cls);
+}

@@ -33,8 +33,13 @@ export function initialLang(search = location.search) {
   return FALLBACK;
 }
 
+/**
+ * The language every widget speaks: the one set last (the lesson's menu, embed.html's `lang`),
+ * else the host page's own (`<html lang="es">`) when pθ speaks it, else as `initialLang`.
+ */
 export function lang() {
-  current ??= initialLang();
+  const page = String(document.documentElement.lang).slice(0, 2).toLowerCase();
+  current ??= LANGS.includes(page) ? page : initialLang();
   return current;
 }
 

@@ -60,8 +60,8 @@ export function modelFor(cat, dataset, parameterization) {
   return cat.models.find((m) => m.dataset === dataset && m.parameterization === parameterization) ?? null;
 }
 
-/** Where a shipped model's weights are served. */
-export const weightsUrl = (model) => `weights/${model.file}`;
+/** Where a shipped model's weights are served: beside the widgets, wherever the page is. */
+export const weightsUrl = (model) => new URL(`../weights/${model.file}`, import.meta.url).href;
 
 /**
  * Weights files are fetched once per page and shared by every widget that needs them.

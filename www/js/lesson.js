@@ -1,8 +1,7 @@
 // The lesson page: reads the shared state from the address, wires the settings, the language and
 // theme switches to the widgets, and writes the state back so a teacher can share the exact view.
 // Every choice, limit and rule comes from the catalog (state.js); every text from i18n/*.json.
-import './ptheta-chain.js';
-import './panels.js';
+import { isWidget } from './widgets.js';
 import { t as msg, num, setLang, lang, initialLang, LANGS, MESSAGES } from './i18n.js';
 import { compareDataset, modelFor, figuresFor } from './lesson-wasm.js';
 import { rich, markScrollable } from './tex.js';
@@ -117,10 +116,11 @@ function apply() {
     weights: weightsFor(state.dataset, state.param), steps: state.steps, samples: state.samples,
     seed: state.seed, variance: state.variance,
   };
-  if (state.t !== null) chainEl.setAttribute('t', String(state.t)); else chainEl.removeAttribute('t');
   for (const [k, v] of Object.entries(attrs)) {
     if (chainEl.getAttribute(k) !== String(v)) chainEl.setAttribute(k, String(v));
   }
+  // after the model's attributes: a new model takes t with it, the same one moves there
+  if (state.t !== null) chainEl.setAttribute('t', String(state.t)); else chainEl.removeAttribute('t');
   for (const el of document.querySelectorAll('ptheta-equations')) {
     el.setAttribute('param', state.param);
     el.setAttribute('dataset', state.dataset);
@@ -182,12 +182,15 @@ $('#set-lang').addEventListener('change', (e) => {
   writeState(state);
 });
 
-// The canvases read their colours from CSS when they draw; widgets redraw on `ptheta-theme`
-// (and on a change of the system's colour scheme, which they watch themselves).
-const THEMES = ['auto', 'light', 'dark'];
+// The canvases read their colours from CSS when they draw; widgets redraw on `ptheta-theme`.
+// The page's palette follows data-theme on the root, each widget's its own `theme` attribute.
 $('#set-theme').addEventListener('change', (e) => {
-  const theme = THEMES.includes(e.target.value) ? e.target.value : 'auto';
+  const theme = CATALOG.themes.includes(e.target.value) ? e.target.value : CATALOG.themes[0];
   if (theme === 'auto') delete document.documentElement.dataset.theme; else document.documentElement.dataset.theme = theme;
+  for (const el of document.querySelectorAll('*')) {
+    if (!isWidget(el)) continue;
+    if (theme === 'auto') el.removeAttribute('theme'); else el.setAttribute('theme', theme);
+  }
   document.dispatchEvent(new CustomEvent('ptheta-theme', { detail: { theme } }));
 });
 
@@ -203,7 +206,6 @@ $('#share').addEventListener('click', async () => {
 });
 
 document.addEventListener('ptheta-lang', () => texts());
-addEventListener('resize', () => markScrollable());
-// KaTeX's fonts change the formulas' widths once they arrive.
-document.fonts.ready.then(() => markScrollable());
+// the lesson's own formulas scroll sideways when too wide, like the panels'
+markScrollable();
 apply();

@@ -7,12 +7,14 @@
 // are modules of their own, its styles are chain/ptheta-chain.css, and every name, limit and
 // drawing constant comes from the catalog (lesson-wasm.js).
 import { createChain } from './backend.js';
-import { lessonApi, catalog, catalogNow, fetchWeights } from './lesson-wasm.js';
+import { lessonApi, catalog, catalogNow, fetchWeights, weightsUrl } from './lesson-wasm.js';
 import { t as msg, num } from './i18n.js';
 import { sizeCanvas, drawPoints } from './draw.js';
+import { shadow } from './sheets.js';
 import { Player } from './chain/player.js';
 import { eventToData, eventToCanvas, nearestSample, nearestSegment } from './chain/hit-test.js';
 import { TERMS, DriftField, drawField, drawMarker, drawInspection } from './chain/overlay.js';
+import { define } from './dom.js';
 
 export { TERMS };
 
@@ -20,26 +22,15 @@ export { TERMS };
 const SPEEDS = [1, 2, 5];
 /** How near (in CSS pixels) the pointer must be to an arrow to highlight it. */
 const HOVER_PX = 10;
-/** The attributes read, in the order they are checked (the first bad one is named). */
-const ATTRIBUTES = ['steps', 'samples', 'seed', 't', 'variance', 'backend', 'draw', 'weights'];
+const CATALOG = await catalog();
+/**
+ * Attributes that change how the element looks or moves, not the chain it runs: changing one
+ * after load does not rebuild the chain (a new `t` moves the chain there).
+ */
+const LIVE = new Set(['t', 'theme', 'controls', 'autoplay']);
 /** Seeds of the data drawn for the divergence's reference and for the background. */
 const REFERENCE_SEED = 2;
 const BACKGROUND_SEED = 1;
-
-/** The shadow root's styles, fetched once for every <ptheta-chain>. */
-const CSS_URL = new URL('./chain/ptheta-chain.css', import.meta.url);
-const sheet = await loadSheet();
-async function loadSheet() {
-  try {
-    const res = await fetch(CSS_URL);
-    if (!res.ok) return null;
-    const s = new CSSStyleSheet();
-    s.replaceSync(await res.text());
-    return s;
-  } catch {
-    return null; // no constructable sheets here: each shadow root links the file instead
-  }
-}
 
 const template = document.createElement('template');
 template.innerHTML = `
@@ -50,7 +41,7 @@ template.innerHTML = `
   <div class="points"></div>
   <canvas class="overlay" role="img"></canvas>
 </div>
-<div class="bar" role="group" data-group="controls">
+<div class="bar" role="group" data-group="controls" data-control="play">
   <button data-act="play" aria-pressed="false"></button>
   <button data-act="back"></button>
   <button data-act="step"></button>
@@ -58,37 +49,36 @@ template.innerHTML = `
   <span>t = <output class="t">–</output></span>
   <span><span data-m="chain.backend"></span>: <output class="backend">–</output></span>
 </div>
-<label class="scrub-label"><span data-m="chain.scrub"></span>
+<label class="scrub-label" data-control="scrub"><span data-m="chain.scrub"></span>
   <input type="range" class="scrub" min="0" step="1"></label>
-<div class="bar">
+<div class="bar" data-control="settings">
   <label><span data-m="chain.speed"></span> <select class="speed"></select></label>
   <label><span data-m="chain.samples"></span> <input type="number" class="samples" step="1"></label>
   <label><span data-m="chain.seed"></span> <input type="number" class="seed" step="1"></label>
 </div>
-<div class="bar">
+<div class="bar" data-control="layers">
   <label class="check"><input type="checkbox" class="show-bg" checked><span data-m="chain.background"></span></label>
   <label class="check"><input type="checkbox" class="trails" checked><span data-m="chain.trails"></span></label>
   <label class="check"><input type="checkbox" class="field"><span data-m="chain.field"></span></label>
 </div>
-<div class="bar" role="group" data-group="inspect">
+<div class="bar" role="group" data-group="inspect" data-control="inspect">
   <button data-act="prev"></button>
   <button data-act="next"></button>
   <label><span data-m="insp.sample"></span> <input type="number" class="sample" min="0" step="1" value="0"></label>
   <span class="scale"></span>
 </div>
-<div class="match">
+<div class="match" data-control="match">
   <span><strong data-m="chain.match"></strong>: <span class="js">–</span></span>
   <svg viewBox="0 0 100 48" preserveAspectRatio="none" role="img"><polyline points=""></polyline></svg>
 </div>`;
 
 export class PthetaChain extends HTMLElement {
-  static get observedAttributes() { return ['weights', 'steps', 'samples', 'seed', 'variance', 'backend', 'draw']; }
+  /** Every attribute the catalog lists for the element. */
+  static get observedAttributes() { return CATALOG.chainAttributes; }
 
   constructor() {
     super();
-    const root = this.attachShadow({ mode: 'open' });
-    if (sheet) root.adoptedStyleSheets = [sheet];
-    else root.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: CSS_URL.href }));
+    const root = shadow(this, 'chain');
     root.append(template.content.cloneNode(true));
     const $ = (s) => root.querySelector(s);
     Object.assign(this, {
@@ -167,8 +157,75 @@ export class PthetaChain extends HTMLElement {
     this.field = null;
   }
 
-  attributeChangedCallback(_name, oldValue, newValue) {
-    if (this.isConnected && oldValue !== newValue) this.#scheduleRebuild();
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (!this.isConnected || oldValue === newValue) return;
+    if (!LIVE.has(name) || !this.chain || this.rebuildQueued) { this.#scheduleRebuild(); return; }
+    try {
+      const value = newValue === null ? null : this.api.chainAttribute(name, newValue);
+      // a page writing back the t the chain is at (the lesson's address) leaves it playing
+      if (name === 't' && value !== null && value !== this.chain.t) this.goTo(value).catch((e) => this.#fail(e));
+      if (name === 'theme') this.onTheme();
+      if (name === 'controls') this.#showControls(value);
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
+
+  /** Shows the groups of controls in `list` (the catalog's names), or all of them when null. */
+  #showControls(list) {
+    for (const el of this.shadowRoot.querySelectorAll('[data-control]')) el.hidden = list !== null && !list.includes(el.dataset.control);
+  }
+
+  // The element's methods: each waits for the chain (a load in flight) and resolves when the
+  // chain is at rest again, to the t it reached. Like the buttons, each stops what was running.
+
+  /** Plays from where the chain is (from x_T again at t = 0) to t = 0. */
+  async play() {
+    await this.loading;
+    if (this.chain && !this.playing) this.#play();
+  }
+
+  /** Stops playing (or going to a t) where the chain is. */
+  async pause() {
+    await this.loading;
+    if (!this.chain) return null;
+    this.#pause();
+    await this.#render();
+    return this.chain.t;
+  }
+
+  /** Takes `n` reverse steps (fewer at t = 0). */
+  async step(n = 1) {
+    const k = Number(n);
+    if (!Number.isInteger(k) || k < 1) throw new Error(`step(n): n must be a whole number from 1, not ${n}`);
+    return this.#run((c) => c.step(k));
+  }
+
+  /** Goes back one step. */
+  stepBack() { return this.#run((c) => c.stepBack()); }
+
+  /** Goes back to x_T. */
+  reset() { return this.#run((c) => c.reset()); }
+
+  /** Goes to t (checked like the attribute), in bursts, showing progress. */
+  async goTo(t) {
+    await this.loading;
+    if (!this.chain) return null;
+    const target = this.api.chainAttribute('t', String(t));
+    if (target > this.chain.steps) throw new Error(`goTo(${t}): t must be at most the chain's steps, ${this.chain.steps}`);
+    await this.#seek(target);
+    return this.chain.t;
+  }
+
+  async #run(fn) {
+    await this.loading;
+    if (!this.chain) return null;
+    this.#pause();
+    await this.#serial(async () => {
+      await fn(this.chain);
+      await this.#renderNow();
+    });
+    return this.chain.t;
   }
 
   /** Follows sample `i` in the inspector. */
@@ -239,14 +296,20 @@ export class PthetaChain extends HTMLElement {
    * The attributes, each checked by the catalog (`chainAttribute`), or an error naming the
    * attribute and what it accepts.
    */
-  #attributes(api) {
+  #attributes(api, cat) {
     const out = {};
-    for (const name of ATTRIBUTES) {
+    for (const name of cat.chainAttributes) {
       const raw = this.getAttribute(name);
       if (raw !== null) out[name] = api.chainAttribute(name, raw);
     }
-    if (out.weights === undefined) throw new Error('attribute weights="…" (URL of a .safetensors file) is required');
-    return out;
+    // `theme` only restyles (the CSS reads the attribute), checked above all the same
+    const { dataset, param, controls, autoplay, ...rest } = out;
+    delete rest.theme;
+    if (rest.weights !== undefined && (dataset !== undefined || param !== undefined)) {
+      throw new Error('attribute weights="…" names a file, dataset="…" and param="…" a shipped model: give one or the other');
+    }
+    rest.weights ??= weightsUrl({ file: api.shippedWeights(dataset ?? cat.defaults.dataset, param ?? cat.defaults.param) });
+    return { ...rest, live: { controls: controls ?? null, autoplay: autoplay === true } };
   }
 
   /**
@@ -274,7 +337,8 @@ export class PthetaChain extends HTMLElement {
       const [api, cat] = await Promise.all([lessonApi(), catalog()]);
       if (generation !== this.generation) return; // a newer configuration won
       this.#limits(cat);
-      const { t: startT, draw, weights: url, ...opts } = this.#attributes(api);
+      const { t: startT, draw, weights: url, live, ...opts } = this.#attributes(api, cat);
+      this.#showControls(live.controls);
       if (this.notice.dataset.kind === 'download') this.notice.hidden = true;
       // the previous load's download is withdrawn only now, so that one still needed (the same
       // file, another attribute changed) goes on rather than starting over
@@ -340,6 +404,7 @@ export class PthetaChain extends HTMLElement {
       if (generation !== this.generation) return;
       this.dispatchEvent(new CustomEvent('ptheta-ready', { detail: this.info, bubbles: true, composed: true }));
       if (seek) this.#seek(startT);
+      else if (live.autoplay) this.#play();
     } catch (e) {
       if (generation !== this.generation) return;
       this.#fail(e);
@@ -546,6 +611,11 @@ export class PthetaChain extends HTMLElement {
       detail: { t, steps: c.steps, sample: this.selected, inspection: this.inspection, fresh, info: this.info },
       bubbles: true, composed: true,
     }));
+    // arriving at x_0 (not redrawing it)
+    if (t === 0 && this.drawnT !== 0) {
+      this.dispatchEvent(new CustomEvent('ptheta-done', { detail: { steps: c.steps, samples: c.samples, info: this.info }, bubbles: true, composed: true }));
+    }
+    this.drawnT = t;
   }
 
   #describe() {
@@ -623,4 +693,4 @@ export class PthetaChain extends HTMLElement {
   }
 }
 
-customElements.define('ptheta-chain', PthetaChain);
+define('ptheta-chain', PthetaChain);

@@ -41,10 +41,27 @@ const watcher = new ResizeObserver((entries) => {
     if (eq) mark(eq);
   }
 });
-export function markScrollable(root = document) {
+/** The documents and shadow roots whose formulas are watched (a panel's leaves with the panel). */
+const roots = new Set();
+function markAll(root) {
   for (const el of root.querySelectorAll('.eq')) {
     mark(el);
     watcher.observe(el);
     for (const k of el.querySelectorAll('.katex')) watcher.observe(k);
   }
 }
+export function markScrollable(root = document) {
+  roots.add(root);
+  markAll(root);
+}
+/** Every watched root again: a rotation, or KaTeX's fonts arriving, can change any formula's width. */
+function markEverywhere() {
+  for (const r of roots) {
+    if (r.host && !r.host.isConnected) roots.delete(r);
+    else markAll(r);
+  }
+}
+addEventListener('resize', markEverywhere);
+// an inline formula's box is not one a ResizeObserver reports, so fonts arriving are watched here
+document.fonts.addEventListener('loadingdone', markEverywhere);
+document.fonts.ready.then(markEverywhere);

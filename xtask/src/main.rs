@@ -26,7 +26,7 @@ fn main() {
         Some("install-test-packages") => install_test_packages(),
         Some("bench") => bench(),
         _ => Err(
-            "usage: cargo xtask serve [--port N] | cargo xtask test | cargo xtask bench | cargo xtask install-test-packages"
+            "usage: cargo xtask serve [--port N] [--host ADDRESS] | cargo xtask test | cargo xtask bench | cargo xtask install-test-packages"
                 .into(),
         ),
     };
@@ -178,17 +178,27 @@ fn trunk_build() -> Result<(), String> {
 fn serve(args: &[String]) -> Result<(), String> {
     let mut port = "8080".to_string();
     let mut it = args.iter();
+    let mut host = "127.0.0.1".to_string();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--port" => port = it.next().ok_or("--port needs a number")?.clone(),
+            // 0.0.0.0: every address of this machine, so a classroom on the same network can open it
+            "--host" => host = it.next().ok_or("--host needs an address, e.g. 0.0.0.0")?.clone(),
             other => return Err(format!("unknown option {other}")),
         }
     }
     port.parse::<u16>()
         .map_err(|_| format!("--port {port} is not a port number"))?;
+    host.parse::<std::net::IpAddr>()
+        .map_err(|_| format!("--host {host} is not an IP address (0.0.0.0 for every address of this machine)"))?;
     install_build_tools()?;
-    eprintln!("xtask: building and serving the lesson on http://127.0.0.1:{port}");
-    run(Command::new("trunk").args(["serve", "--release", "--address", "127.0.0.1", "--port", &port]))
+    let shown = if host == "0.0.0.0" {
+        "every address of this machine".to_string()
+    } else {
+        host.clone()
+    };
+    eprintln!("xtask: building and serving the lesson on {shown}, port {port} (http://{host}:{port}/, embedding script /ptheta-widgets.js)");
+    run(Command::new("trunk").args(["serve", "--release", "--address", &host, "--port", &port]))
 }
 
 /// One test step: its name, the (passed, failed) counts it reported, and how long it ran.

@@ -1,5 +1,5 @@
-// The base of the lesson's panels: custom elements in the light DOM (so the page's KaTeX styles
-// reach their formulas) that re-render their texts on `ptheta-lang`, redraw their canvases in the
+// The base of the lesson's panels: custom elements that render into their own shadow root (with
+// pθ's colours, KaTeX's styles and widgets/panel.css: see sheets.js), re-render their texts on `ptheta-lang`, redraw their canvases in the
 // theme's colours on `ptheta-theme` (those that define `redraw()`), and, when linked to a chain
 // with for="id", follow its `ptheta-step` events (those that define `update()`). They never touch
 // the wasm chain except through the element's backend.js chain object.
@@ -9,9 +9,16 @@
 // `ptheta-error`; the rest of the page goes on.
 import { t as msg } from '../i18n.js';
 import { h } from '../dom.js';
+import { shadow } from '../sheets.js';
 
 export class Panel extends HTMLElement {
   #renders = 0;
+
+  constructor() {
+    super();
+    /** Where the panel renders. */
+    this.root = shadow(this, 'katex', 'panel');
+  }
 
   connectedCallback() {
     this.onLang = () => this.refresh();
@@ -19,7 +26,9 @@ export class Panel extends HTMLElement {
     this.onTheme = () => this.redraw?.();
     document.addEventListener('ptheta-theme', this.onTheme);
     const id = this.getAttribute('for');
-    const target = id === null ? null : document.getElementById(id);
+    // the chain is looked up in the tree the panel is in (a page, or a component's shadow root)
+    const scope = this.getRootNode();
+    const target = id === null ? null : (scope.getElementById?.(id) ?? document.getElementById(id));
     this.chainEl = target?.localName === 'ptheta-chain' ? target : null;
     if (this.chainEl) {
       this.onStep = (e) => { this.step = e.detail; this.update?.(); };
@@ -50,7 +59,7 @@ export class Panel extends HTMLElement {
   /** Replaces the panel's content with the message of `e`, as an alert. */
   showError(e) {
     const message = e instanceof Error ? e.message : String(e);
-    this.replaceChildren(h('p', { class: 'error', role: 'alert' }, msg('panel.error', { element: this.localName, message })));
+    this.root.replaceChildren(h('p', { class: 'error', role: 'alert' }, msg('panel.error', { element: this.localName, message })));
     this.dataset.error = message;
     emit(this, 'ptheta-error', { message });
   }

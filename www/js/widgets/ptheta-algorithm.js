@@ -3,10 +3,11 @@
 import { t as msg } from '../i18n.js';
 import { rich, escapeHtml } from '../tex.js';
 import { Panel } from './panel.js';
+import { define } from '../dom.js';
 
 class PthetaAlgorithm extends Panel {
   render() {
-    this.innerHTML = `<figure class="algorithm"><figcaption>${escapeHtml(msg('alg.caption'))}</figcaption>
+    this.root.innerHTML = `<figure class="algorithm"><figcaption>${escapeHtml(msg('alg.caption'))}</figcaption>
       <ol>
         <li data-line="1"></li>
         <li data-line="2"></li>
@@ -18,7 +19,7 @@ class PthetaAlgorithm extends Panel {
   }
 
   update() {
-    const ol = this.querySelector('ol');
+    const ol = this.root.querySelector('ol');
     if (!ol) return;
     const step = this.step;
     // At t = T only x_T has been drawn; below it, line 4 of iteration t + 1 just produced x_t;
@@ -40,4 +41,4 @@ class PthetaAlgorithm extends Panel {
   }
 }
 
-customElements.define('ptheta-algorithm', PthetaAlgorithm);
+define('ptheta-algorithm', PthetaAlgorithm);

@@ -4,7 +4,7 @@
 // each of the catalog's variances (the API's refusal is shown where a model cannot sample with
 // one); and the respacing experiment: a model that cannot skip steps, run respaced and in full.
 import { t as msg, num } from '../i18n.js';
-import { h } from '../dom.js';
+import { h, define } from '../dom.js';
 import { lessonApi, catalog, shippedFor, modelFor, parameterizationOf, weightsUrl, fetchWeights, compareDataset, figuresFor } from '../lesson-wasm.js';
 import { createChain } from '../backend.js';
 import { cssVar } from '../draw.js';
@@ -39,7 +39,7 @@ class PthetaCompare extends Panel {
     const few = cat.respacingExperimentSteps;
     const run = h('button', { type: 'button', class: 'cmp-run' }, msg('cmp.run'));
     const row = (name, minis) => h('div', { class: 'minis', dataset: { row: name } }, ...minis);
-    this.replaceChildren(
+    this.root.replaceChildren(
       h('div', { class: 'bar' }, run),
       h('p', { class: 'note' }, msg('cmp.evalNote', { samples, T })),
       row('params', shipped.map((p) => this.#mini(p.name, p.defaultVariance, p.defaultSteps))),
@@ -52,7 +52,7 @@ class PthetaCompare extends Panel {
       ] : []),
     );
     run.addEventListener('click', () => this.run().catch((e) => this.showError(e)));
-    for (const fig of this.querySelectorAll('.mini')) {
+    for (const fig of this.root.querySelectorAll('.mini')) {
       const model = modelFor(cat, dataset, fig.dataset.param);
       fig.querySelector('.figs').textContent = ` · ${figuresText(model, fig.dataset.variance, Number(fig.dataset.steps))}`;
     }
@@ -109,7 +109,7 @@ class PthetaCompare extends Panel {
     const { seed, samples } = this.#config(api, cat);
     const dataHist = api.histogram(api.datasetSamples(dataset, referencePoints, REFERENCE_SEED), bins, half);
     const color = cssVar(this, '--ink');
-    for (const fig of this.querySelectorAll('.mini')) {
+    for (const fig of this.root.querySelectorAll('.mini')) {
       const out = fig.querySelector('.result');
       const stage = fig.querySelector('.mini-stage');
       stage.replaceChildren();
@@ -159,4 +159,4 @@ class PthetaCompare extends Panel {
   }
 }
 
-customElements.define('ptheta-compare', PthetaCompare);
+define('ptheta-compare', PthetaCompare);

@@ -4,7 +4,7 @@
 // `ptheta-param`; the page rebuilds the chain with that model from the same seed and t.
 import { t as msg } from '../i18n.js';
 import { markScrollable } from '../tex.js';
-import { h, richNodes, texNodes } from '../dom.js';
+import { h, richNodes, texNodes, define } from '../dom.js';
 import { catalog, shippedFor } from '../lesson-wasm.js';
 import { Panel, emit, oneOf } from './panel.js';
 
@@ -47,12 +47,12 @@ class PthetaEquations extends Panel {
       });
       parts.push(h('fieldset', { class: 'params' }, h('legend', {}, msg('eq.params')), ...cards));
     }
-    this.replaceChildren(...parts);
-    markScrollable(this);
-    for (const input of this.querySelectorAll('input[type=radio]')) {
+    this.root.replaceChildren(...parts);
+    markScrollable(this.root);
+    for (const input of this.root.querySelectorAll('input[type=radio]')) {
       input.addEventListener('change', () => emit(this, 'ptheta-param', { param: input.value }));
     }
   }
 }
 
-customElements.define('ptheta-equations', PthetaEquations);
+define('ptheta-equations', PthetaEquations);

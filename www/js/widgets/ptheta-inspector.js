@@ -8,6 +8,7 @@ import { tex, rich, escapeHtml, markScrollable } from '../tex.js';
 import { catalog, parameterizationOf } from '../lesson-wasm.js';
 import { TERMS, TERM_MESSAGES } from '../chain/overlay.js';
 import { Panel } from './panel.js';
+import { define } from '../dom.js';
 
 /** A number as the equations show it: 3 decimals, no negative zero. */
 export const fmt = (x) => (Math.abs(x) < 5e-4 ? 0 : x).toFixed(3);
@@ -45,14 +46,14 @@ function posteriorMean(ins, c) {
 
 class PthetaInspector extends Panel {
   render() {
-    this.innerHTML = `
+    this.root.innerHTML = `
       <h3>${escapeHtml(msg('insp.title'))}</h3>
       <p>${rich(msg('insp.help'))}</p>
       <div class="legend" role="group" aria-label="${escapeHtml(msg('insp.legend'))}">
         ${TERMS.map((k) => `<button type="button" class="term-btn term-${k}" data-term="${k}"><span class="swatch" aria-hidden="true"></span>${escapeHtml(msg(TERM_MESSAGES[k]))}</button>`).join('')}
       </div>
       <div class="insp-body"></div>`;
-    for (const el of this.querySelectorAll('[data-term]')) {
+    for (const el of this.root.querySelectorAll('[data-term]')) {
       const on = () => this.#highlight(el.dataset.term);
       const off = () => this.#highlight(null);
       el.addEventListener('mouseenter', on);
@@ -76,12 +77,12 @@ class PthetaInspector extends Panel {
 
   #highlight(name, toChain = true) {
     if (toChain) this.chainEl?.setHighlight(name);
-    for (const el of this.querySelectorAll('.term')) el.classList.toggle('hl', !!name && el.classList.contains(`term-${name}`));
-    for (const el of this.querySelectorAll('.term-btn')) el.classList.toggle('hl', el.dataset.term === name);
+    for (const el of this.root.querySelectorAll('.term')) el.classList.toggle('hl', !!name && el.classList.contains(`term-${name}`));
+    for (const el of this.root.querySelectorAll('.term-btn')) el.classList.toggle('hl', el.dataset.term === name);
   }
 
   async update() {
-    const body = this.querySelector('.insp-body');
+    const body = this.root.querySelector('.insp-body');
     if (!body || !this.step) return;
     const { inspection: ins, info, t } = this.step;
     // a play frame between readouts carries an inspection from an earlier t: show its own t
@@ -109,10 +110,10 @@ class PthetaInspector extends Panel {
       el.addEventListener('mouseenter', () => this.#highlight(name));
       el.addEventListener('mouseleave', () => this.#highlight(null));
     }
-    markScrollable(this);
+    markScrollable(this.root);
     this.dataset.sample = String(ins.sample);
     this.dataset.t = String(ins.t);
   }
 }
 
-customElements.define('ptheta-inspector', PthetaInspector);
+define('ptheta-inspector', PthetaInspector);

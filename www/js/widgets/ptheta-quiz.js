@@ -1,7 +1,7 @@
 // <ptheta-quiz question="q1" answer="a">: a multiple-choice question; `question` names its
 // messages (quiz.q1.q, quiz.q1.a …), `answer` the right choice. Fires `ptheta-answer`.
 import { t as msg, MESSAGES, LANGS } from '../i18n.js';
-import { h, richNodes } from '../dom.js';
+import { h, richNodes, define } from '../dom.js';
 import { Panel, emit, oneOf } from './panel.js';
 
 const CHOICES = ['a', 'b', 'c'];
@@ -18,7 +18,7 @@ class PthetaQuiz extends Panel {
     const choices = CHOICES.map((k) => h('label', { class: 'choice' },
       h('input', { type: 'radio', name, value: k }), ' ', h('span', {}, richNodes(msg(`quiz.${q}.${k}`)))));
     const fieldset = h('fieldset', {}, h('legend', {}, richNodes(msg(`quiz.${q}.q`))), ...choices, check, feedback);
-    this.replaceChildren(fieldset);
+    this.root.replaceChildren(fieldset);
     check.addEventListener('click', () => {
       const chosen = fieldset.querySelector('input:checked')?.value;
       if (!chosen) { feedback.textContent = msg('quiz.pick'); return; }
@@ -30,4 +30,4 @@ class PthetaQuiz extends Panel {
   }
 }
 
-customElements.define('ptheta-quiz', PthetaQuiz);
+define('ptheta-quiz', PthetaQuiz);

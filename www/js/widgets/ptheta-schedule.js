@@ -7,6 +7,7 @@ import { escapeHtml } from '../tex.js';
 import { lessonApi, catalog } from '../lesson-wasm.js';
 import { sizeCanvas, drawPoints, cssVar } from '../draw.js';
 import { Panel, emit, oneOf } from './panel.js';
+import { define } from '../dom.js';
 
 /** Seeds of the data sample and of the forward noise. */
 const DATA_SEED = 3;
@@ -51,7 +52,7 @@ class PthetaSchedule extends Panel {
     this.x0 ??= api.datasetSamples(ds, backgroundPoints, DATA_SEED);
     const noise = api.forwardSamples(0, this.x0, NOISE_SEED);
     this.noiseHist = api.histogram(noise, bins, half);
-    this.innerHTML = `
+    this.root.innerHTML = `
       <div class="bar">
         <label>${escapeHtml(msg('sch.kind'))} <select class="kind">${cat.plotSchedules.map((k) => `<option value="${k}"${k === kind ? ' selected' : ''}>${escapeHtml(msg(`sch.${k}`))}</option>`).join('')}</select></label>
         <label>${escapeHtml(msg('sch.T'))} <input type="number" class="T" min="${limit.min}" max="${limit.max}" step="1" value="${T}"></label>
@@ -63,18 +64,18 @@ class PthetaSchedule extends Panel {
         <input type="range" class="fwd" min="0" max="${T}" step="1" value="${this.fwdT}"></label>
       <div class="fwd-stage"><canvas class="fwd-canvas" role="img"></canvas></div>
       <p class="fwd-match"></p>`;
-    this.querySelector('.kind').addEventListener('change', (e) => emit(this, 'ptheta-schedule', { schedule: e.target.value }));
-    this.querySelector('.T').addEventListener('change', (e) => {
+    this.root.querySelector('.kind').addEventListener('change', (e) => emit(this, 'ptheta-schedule', { schedule: e.target.value }));
+    this.root.querySelector('.T').addEventListener('change', (e) => {
       const n = Number(e.target.value);
       if (Number.isInteger(n) && n >= limit.min && n <= limit.max) { this.T = n; this.refresh(); } else e.target.value = String(T);
     });
-    this.querySelector('.fwd').addEventListener('input', (e) => { this.fwdT = Number(e.target.value); this.drawForward(api, cat); });
+    this.root.querySelector('.fwd').addEventListener('input', (e) => { this.fwdT = Number(e.target.value); this.drawForward(api, cat); });
     this.drawForward(api, cat);
   }
 
   /** Redraws the forward samples in the theme's colours. */
   redraw() {
-    if (this.drawn && this.querySelector('.fwd-canvas')) this.drawForward(...this.drawn);
+    if (this.drawn && this.root.querySelector('.fwd-canvas')) this.drawForward(...this.drawn);
   }
 
   drawForward(api, cat) {
@@ -82,17 +83,17 @@ class PthetaSchedule extends Panel {
     const { half, bins } = cat.view;
     const t = this.fwdT;
     const { beta, alphaBar, snr } = this.table;
-    this.querySelector('.plots').innerHTML = [
+    this.root.querySelector('.plots').innerHTML = [
       plot(beta, { label: msg('sch.beta'), mark: t || null }),
       plot(alphaBar, { label: msg('sch.alphaBar'), mark: t || null }),
       plot(snr, { label: msg('sch.snr'), mark: t || null, log: true }),
     ].join('');
-    this.querySelector('.fwd-t').textContent = String(t);
+    this.root.querySelector('.fwd-t').textContent = String(t);
     const ab = t === 0 ? 1 : alphaBar[t - 1];
     const xt = api.forwardSamples(Math.min(1, Math.max(0, ab)), this.x0, NOISE_SEED);
     const js = api.jsDivergence(api.histogram(xt, bins, half), this.noiseHist);
-    this.querySelector('.fwd-match').textContent = msg('sch.fwdMatch', { js: num(js, 3) });
-    const c = this.querySelector('.fwd-canvas');
+    this.root.querySelector('.fwd-match').textContent = msg('sch.fwdMatch', { js: num(js, 3) });
+    const c = this.root.querySelector('.fwd-canvas');
     c.setAttribute('aria-label', msg('sch.fwdCanvas', { t }));
     const w = sizeCanvas(c);
     const ctx = c.getContext('2d');
@@ -104,4 +105,4 @@ class PthetaSchedule extends Panel {
   }
 }
 
-customElements.define('ptheta-schedule', PthetaSchedule);
+define('ptheta-schedule', PthetaSchedule);

@@ -1,0 +1,153 @@
+// pθ's widgets on pages pθ did not write (issue 11): a course page on one origin loading
+// ptheta-widgets.js from another origin and a sub-path, the same page under a hostile stylesheet,
+// the script loaded twice and a widget removed and added again, and embed.html in an iframe
+// talking to its parent by messages. Part of the `lesson` project:
+// `npx playwright test tests/e2e/embed.spec.mjs --project lesson`.
+import { test as base } from './fixtures.mjs';
+import { assert, screenInk } from './helpers.mjs';
+import { serveDir } from './serve.mjs';
+
+const SUB = '/courses/pθ-widgets/';
+
+/** dist/ on 127.0.0.1 under a sub-path, with CORS; the course pages on localhost (another origin). */
+const test = base.extend({
+  origins: [async ({}, use) => {
+    const widgets = await serveDir('dist', { prefix: SUB, cors: true });
+    const widgetsBase = `http://127.0.0.1:${widgets.address().port}${encodeURI(SUB)}`;
+    const copy = await serveDir('dist', { prefix: '/copy/', cors: true });
+    const copyBase = `http://127.0.0.1:${copy.address().port}/copy/`;
+    const hosts = await serveDir('tests/e2e/hosts', { host: 'localhost', fill: { WIDGETS: widgetsBase } });
+    await use({ widgets: widgetsBase, copy: copyBase, host: `http://localhost:${hosts.address().port}/` });
+    await Promise.all([widgets, copy, hosts].map((s) => new Promise((resolve) => { s.close(resolve); })));
+  }, { scope: 'worker' }],
+});
+
+const ready = (page, id) => page.waitForSelector(`ptheta-chain#${id}[data-state="ready"]`, { timeout: 120000 });
+
+async function openCourse(page, origins) {
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  await page.goto(`${origins.host}course.html`);
+  await ready(page, 'moons');
+  await ready(page, 'board');
+  return fetched;
+}
+
+test('a course page on another origin loads the widgets from a sub-path; two chains run to t = 0, the inspector follows, the quiz answers', async ({ page, origins }) => {
+  const fetched = await openCourse(page, origins);
+  const wasm = fetched.filter((u) => u.endsWith('.wasm'));
+  assert(wasm.length === 1 && wasm[0].startsWith(origins.widgets), `the wasm came from the widgets' sub-path: ${wasm}`);
+  const weights = fetched.filter((u) => u.endsWith('.safetensors'));
+  assert(weights.length === 2 && weights.every((u) => u.startsWith(`${origins.widgets}weights/`)), `the weights too: ${weights}`);
+  // both chains to x_0 through their methods; ptheta-done fires once each
+  const done = await page.evaluate(async () => {
+    const seen = [];
+    document.addEventListener('ptheta-done', (e) => seen.push(e.target.id));
+    const ts = await Promise.all(['moons', 'board'].map((id) => document.getElementById(id).goTo(0)));
+    await new Promise((r) => { setTimeout(r, 200); });
+    return { ts, seen };
+  });
+  assert(done.ts.every((t) => t === 0) && done.seen.sort().join() === 'board,moons', JSON.stringify(done));
+  // the checkerboard shows only the controls it asked for
+  const shown = await page.$eval('#board', (el) => [...el.shadowRoot.querySelectorAll('[data-control]')].filter((c) => !c.hidden).map((c) => c.dataset.control));
+  assert(shown.join() === 'play,scrub', `controls="play scrub": ${shown}`);
+  // the inspector, linked by for="moons", shows the sample at the t the chain is at
+  await page.$eval('#moons', (el) => el.stepBack());
+  await page.waitForSelector('ptheta-inspector[data-t="1"]');
+  assert(await screenInk(page, '#moons') > 200, 'the moons chain drew its samples');
+  // the quiz answers
+  const answer = await page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener('ptheta-answer', (e) => resolve(e.detail), { once: true });
+    const quiz = document.getElementById('check').shadowRoot;
+    quiz.querySelector('input[type=radio]').click();
+    quiz.querySelector('button.check').click();
+  }));
+  assert(typeof answer.correct === 'boolean', JSON.stringify(answer));
+});
+
+test('a hostile stylesheet on the page leaves the widgets as they were, and their styles stay inside', async ({ page, origins }) => {
+  // as wide as the course's column, so that the page losing its layout leaves the widget's width
+  await page.setViewportSize({ width: 704, height: 1100 });
+  await openCourse(page, origins);
+  const hostButton = () => page.$eval('button.host', (b) => { const s = getComputedStyle(b); return `${s.fontSize} ${s.minHeight} ${s.color}`; });
+  const before = { box: await page.locator('#moons').boundingBox(), ink: await screenInk(page, '#moons'), button: await hostButton() };
+  assert(before.button.startsWith('12px') && !before.button.includes('44px'), `pθ's button styles do not reach the page's: ${before.button}`);
+  const pageRules = await page.evaluate(() => document.adoptedStyleSheets.flatMap((s) => [...s.cssRules]).filter((r) => !(r instanceof CSSFontFaceRule)).length);
+  assert(pageRules === 0, `the page gains font faces only, not ${pageRules} rules`);
+  await page.addStyleTag({ content: '* { all: unset !important; } canvas { display: none !important; } html, body, p, div { font-size: 48px !important; } ptheta-chain { color: red !important; }' });
+  await page.waitForTimeout(500);
+  const box = await page.locator('#moons').boundingBox();
+  const ink = await screenInk(page, '#moons');
+  assert(Math.abs(box.width - before.box.width) < 2, `width ${before.box.width} → ${box.width}`);
+  assert(Math.abs(box.height - before.box.height) < 40, `height ${before.box.height} → ${box.height}`);
+  assert(Math.abs(ink - before.ink) <= 0.05 * before.ink, `ink on the stage ${before.ink} → ${ink}`);
+  const play = page.locator('#moons').getByRole('button', { name: 'Play', exact: true });
+  assert(await play.isVisible(), 'the controls are still there');
+  const fontSize = await page.$eval('#moons', (el) => getComputedStyle(el.shadowRoot.querySelector('button')).fontSize);
+  assert(fontSize === '16px', `the widget keeps its font size: ${fontSize}`);
+  await page.locator('#moons').screenshot({ path: 'test-artifacts/embed-hostile.png' });
+});
+
+test('the script loaded twice (and from a second copy) is harmless; a widget removed and added again works', async ({ page, origins }) => {
+  await openCourse(page, origins);
+  await page.evaluate((copy) => {
+    for (const src of [document.querySelector('script[type=module]').src, `${copy}ptheta-widgets.js`]) {
+      const s = document.createElement('script');
+      s.type = 'module';
+      s.src = src;
+      document.body.append(s);
+    }
+  }, origins.copy);
+  await page.waitForResponse((r) => r.url() === `${origins.copy}js/widgets.js`);
+  await page.waitForTimeout(1000);
+  const again = await page.evaluate(async () => {
+    const el = document.getElementById('moons');
+    const parent = el.parentNode;
+    const next = el.nextSibling;
+    el.remove();
+    const freed = el.chain === null;
+    parent.insertBefore(el, next);
+    await el.loading;
+    const t = await el.step(3);
+    const added = document.createElement('ptheta-chain');
+    added.id = 'late';
+    added.setAttribute('dataset', 'swiss-roll');
+    added.setAttribute('samples', '64');
+    added.setAttribute('steps', '20');
+    added.setAttribute('backend', 'cpu');
+    document.body.append(added);
+    await added.loading;
+    return { freed, t, steps: el.chain.steps, late: added.dataset.state };
+  });
+  assert(again.freed && again.t === again.steps - 3 && again.late === 'ready', JSON.stringify(again));
+});
+
+test('embed.html in an iframe on another origin: resize and events out, only the documented commands in', async ({ page, origins }) => {
+  await page.goto(`${origins.host}iframe.html`);
+  const frame = page.frameLocator('#ptheta');
+  await frame.locator('ptheta-chain[data-state="ready"]').waitFor({ timeout: 120000 });
+  const received = () => page.evaluate(() => window.received);
+  await page.waitForFunction(() => window.received.some((m) => m.type === 'ptheta-resize' && m.height > 300));
+  const height = await page.$eval('#ptheta', (f) => f.getBoundingClientRect().height);
+  assert(height > 300, `the page sized the frame from the message: ${height}`);
+  assert((await received()).some((m) => m.type === 'ptheta-event' && m.name === 'ptheta-ready' && m.detail.dataset === 'moons'), 'ptheta-ready arrived');
+  assert(await frame.getByRole('button', { name: 'Reproducir', exact: true }).isVisible(), 'lang=es: the controls speak Spanish');
+  const t = () => frame.locator('ptheta-chain').evaluate((el) => el.chain.t);
+  // malformed, unknown or extended messages change nothing
+  await page.evaluate(() => {
+    const w = document.getElementById('ptheta').contentWindow;
+    for (const m of ['goTo', null, { type: 'ptheta-command', command: 'free' }, { type: 'ptheta-command', command: 'goTo', t: '0' },
+      { type: 'ptheta-command', command: 'goTo', t: 0, then: 'free' }, { type: 'ptheta-command', command: 'constructor' },
+      { type: 'ptheta-command', command: 'step', n: 2.5 }, { type: 'command', command: 'reset' }]) w.postMessage(m, '*');
+  });
+  await page.waitForTimeout(1000);
+  assert(await t() === 20, `still at x_T: ${await t()}`);
+  // the documented ones work
+  await page.evaluate(() => document.getElementById('ptheta').contentWindow.postMessage({ type: 'ptheta-command', command: 'goTo', t: 5 }, '*'));
+  await frame.locator('ptheta-chain[data-t="5"]').waitFor();
+  await page.evaluate(() => document.getElementById('ptheta').contentWindow.postMessage({ type: 'ptheta-command', command: 'step', n: 5 }, '*'));
+  await page.waitForFunction(() => window.received.some((m) => m.name === 'ptheta-done'));
+  const steps = (await received()).filter((m) => m.name === 'ptheta-step').map((m) => m.detail.t);
+  assert(steps.includes(5) && steps.at(-1) === 0, `ptheta-step events followed the chain: ${steps}`);
+  await page.screenshot({ path: 'test-artifacts/embed-iframe.png' });
+});
