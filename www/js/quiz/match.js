@@ -1,18 +1,19 @@
 // A matching question: for each left entry, a group of radio buttons, one per right entry (so
 // entries with maths stay typeset and every choice is reachable by keyboard: Tab into a group,
 // arrows within it). Same interface as single.js.
-import { h } from '../dom.js';
+import { h, mathOnlyName } from '../dom.js';
 
 export function build(q, ctx) {
   const groups = q.left.map((l, i) => {
     const inputs = q.right.map((r, k) => {
       const id = `${ctx.uid}-m${i}-${k}`;
-      return { input: h('input', { type: 'radio', id, name: `${ctx.uid}-m${i}`, value: r.id }), id, r };
+      const label = h('label', { for: id }, ctx.text(r.text));
+      return { input: h('input', { type: 'radio', id, name: `${ctx.uid}-m${i}`, value: r.id, 'aria-label': mathOnlyName(label) }), label };
     });
     const el = h('fieldset', { class: 'match-row', dataset: { left: l.id } },
       h('legend', {}, ctx.text(l.text)),
       h('div', { class: 'match-options' },
-        ...inputs.map(({ input, id, r }) => h('div', { class: 'choice' }, input, h('label', { for: id }, ctx.text(r.text))))));
+        ...inputs.map(({ input, label }) => h('div', { class: 'choice' }, input, label))));
     return { left: l.id, el, inputs: inputs.map((x) => x.input) };
   });
   const all = () => groups.flatMap((g) => g.inputs);

@@ -40,8 +40,9 @@ export function build(q, ctx) {
   function drag(e, li) {
     if (locked || e.button !== 0 || e.target.closest('button')) return;
     e.preventDefault();
-    li.setPointerCapture(e.pointerId);
     li.classList.add('dragging');
+    // on the window, not captured by the item: moving the item in the list releases a capture
+    const win = li.ownerDocument.defaultView;
     const onMove = (ev) => {
       // the item goes before the first other item whose middle lies below the pointer
       const others = [...list.children].filter((x) => x !== li);
@@ -50,15 +51,15 @@ export function build(q, ctx) {
     };
     const onUp = () => {
       li.classList.remove('dragging');
-      li.removeEventListener('pointermove', onMove);
-      li.removeEventListener('pointerup', onUp);
-      li.removeEventListener('pointercancel', onUp);
+      win.removeEventListener('pointermove', onMove);
+      win.removeEventListener('pointerup', onUp);
+      win.removeEventListener('pointercancel', onUp);
       announce(li);
       ctx.changed();
     };
-    li.addEventListener('pointermove', onMove);
-    li.addEventListener('pointerup', onUp);
-    li.addEventListener('pointercancel', onUp);
+    win.addEventListener('pointermove', onMove);
+    win.addEventListener('pointerup', onUp);
+    win.addEventListener('pointercancel', onUp);
   }
   const arrange = (ids) => { for (const id of ids) if (items.has(id)) list.append(items.get(id)); };
   return {

@@ -3,17 +3,17 @@
 //   { el, response() → the value to grade or null, restore(value), lock(on), solve(solution),
 //     marks(graded) → nodes of feedback for what was picked }.
 // `ctx`: { uid (a unique prefix for ids and names), text(s) → nodes of an author's text, msg }.
-import { h } from '../dom.js';
+import { h, mathOnlyName } from '../dom.js';
 
 /** Radio buttons or check boxes for `q.choices`; shared by single.js and multiple.js. */
 export function buildChoices(q, ctx, type) {
   const inputs = [];
   const rows = q.choices.map((c, k) => {
     const id = `${ctx.uid}-c${k}`;
-    const input = h('input', { type, id, name: `${ctx.uid}-choice`, value: c.id });
+    const label = h('label', { for: id }, ctx.text(c.text));
+    const input = h('input', { type, id, name: `${ctx.uid}-choice`, value: c.id, 'aria-label': mathOnlyName(label) });
     inputs.push(input);
-    return h('div', { class: 'choice', dataset: { choice: c.id } },
-      input, h('label', { for: id }, ctx.text(c.text)));
+    return h('div', { class: 'choice', dataset: { choice: c.id } }, input, label);
   });
   const el = h('div', { class: 'choices' }, ...rows);
   const byId = (id) => inputs.find((i) => i.value === id);

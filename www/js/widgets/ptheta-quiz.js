@@ -154,12 +154,24 @@ class PthetaQuiz extends Panel {
       hint, result);
     const section = h('section', { class: 'q-wrap' }, fieldset);
 
-    const show = (entry) => {
+    // Focus never falls to the page: before a focused control is hidden or locked, it moves to
+    // the button that replaces it (Try again after an answer, the first input after Try again).
+    const show = (entry, moveFocus = false) => {
       const solved = entry?.solved;
       const graded = entry?.graded;
-      part.lock(Boolean(graded || solved));
-      check.hidden = Boolean(graded || solved);
-      retry.hidden = !(graded || solved);
+      const done = Boolean(graded || solved);
+      const focusInside = fieldset.contains(document.activeElement);
+      if (done) {
+        retry.hidden = false;
+        if (focusInside) retry.focus();
+        part.lock(true);
+        check.hidden = true;
+      } else {
+        check.hidden = false;
+        part.lock(false);
+        if (moveFocus) (part.el.querySelector('input:not([disabled]), button:not([disabled])') ?? check).focus();
+        retry.hidden = true;
+      }
       const out = [];
       if (graded) {
         out.push(h('p', { class: `verdict ${graded.correct ? 'right' : 'wrong'}` }, msg(graded.correct ? 'quiz.right' : 'quiz.wrong')));
@@ -197,7 +209,6 @@ class PthetaQuiz extends Panel {
       this.#drafts.delete(q.id);
       show(entry);
       this.#updateScore();
-      retry.focus();
       g.statement.timestamp = new Date().toISOString();
       emit(this, 'ptheta-answer', {
         quiz: this.#quiz.id, question: q.id, response: g.value, correct: g.correct,
@@ -210,11 +221,10 @@ class PthetaQuiz extends Panel {
       delete entry.solved;
       delete entry.response;
       this.#save();
-      show(null);
+      show(null, true);
       this.#updateScore();
-      part.el.querySelector('input:not([disabled]), button:not([disabled])')?.focus();
     });
-    solve.addEventListener('click', () => { this.#solve(q, show); retry.focus(); });
+    solve.addEventListener('click', () => this.#solve(q, show));
     // Enter in the number box checks, as a form would
     part.el.addEventListener('keydown', (e) => { if (e.key === 'Enter' && e.target.matches('input[type=text]')) { e.preventDefault(); check.click(); } });
     hintButton?.addEventListener('click', () => {
