@@ -46,7 +46,8 @@ class PthetaQuiz extends Panel {
 
   static get observedAttributes() { return ['src']; }
   attributeChangedCallback(_name, oldValue, newValue) {
-    if (oldValue === newValue) return;
+    // the first value, seen as the element is upgraded, is read by the first render
+    if (oldValue === newValue || (oldValue === null && this.#opening === null)) return;
     this.#forget();
     if (this.isConnected) this.refresh();
   }
@@ -59,6 +60,7 @@ class PthetaQuiz extends Panel {
   #forget() {
     this.#quiz?.free();
     this.#quiz = null;
+    this.#opening = null;
     this.#text = null;
     this.#instances.clear();
     this.#drafts.clear();
@@ -93,18 +95,23 @@ class PthetaQuiz extends Panel {
     try { localStorage.setItem(this.#storageKey, JSON.stringify(this.#state)); } catch { /* no storage: progress lasts the visit */ }
   }
 
-  async render() {
+  /** Reads and checks the file once, however many renders ask at the same time. */
+  #opening = null;
+  async #open() {
     const api = await lessonApi();
-    if (!this.#quiz) {
-      this.#text ??= await this.#source();
-      const src = this.getAttribute('src');
-      try {
-        this.#quiz = new api.Quiz(this.#text);
-      } catch (e) {
-        throw new Error(src === null ? e.message : msg('quiz.badFile', { src, problem: e.message }));
-      }
-      this.#state = this.#load();
+    this.#text ??= await this.#source();
+    const src = this.getAttribute('src');
+    try {
+      this.#quiz = new api.Quiz(this.#text);
+    } catch (e) {
+      throw new Error(src === null ? e.message : msg('quiz.badFile', { src, problem: e.message }));
     }
+    this.#state = this.#load();
+  }
+
+  async render() {
+    this.#opening ??= this.#open();
+    await this.#opening;
     for (const [id, part] of this.#parts) this.#drafts.set(id, part.response());
     this.#parts.clear();
     this.dataset.state = 'loading';
@@ -169,7 +176,8 @@ class PthetaQuiz extends Panel {
       } else {
         check.hidden = false;
         part.lock(false);
-        if (moveFocus) (part.el.querySelector('input:not([disabled]), button:not([disabled])') ?? check).focus();
+        // as Tab into a radio group would: its checked button, else the first control
+        if (moveFocus) (part.el.querySelector('input:checked:not([disabled])') ?? part.el.querySelector('input:not([disabled]), button:not([disabled])') ?? check).focus();
         retry.hidden = true;
       }
       const out = [];
