@@ -15,8 +15,8 @@ pub mod gpu;
 pub mod histogram;
 pub mod lesson;
 pub mod model;
-pub mod quiz;
 mod names;
+pub mod quiz;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 #[cfg(target_arch = "wasm32")]

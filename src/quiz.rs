@@ -137,7 +137,10 @@ impl Text {
 
 /// A whole quiz file.
 #[derive(Serialize, JsonSchema)]
-#[schemars(title = "pθ quiz", description = "A quiz for <ptheta-quiz> (src/quiz.rs). Unknown fields are ignored.")]
+#[schemars(
+    title = "pθ quiz",
+    description = "A quiz for <ptheta-quiz> (src/quiz.rs). Unknown fields are ignored."
+)]
 pub struct QuizFile {
     /// Names the quiz: its results and its saved progress. Letters, digits, '.', '_' or '-', at most 64.
     pub id: String,
@@ -514,7 +517,10 @@ impl Quiz {
 }
 
 fn check_id(field: &str, id: &str) -> Result<(), FieldError> {
-    if id.is_empty() || id.chars().count() > MAX_ID || !id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+    if id.is_empty()
+        || id.chars().count() > MAX_ID
+        || !id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
         return Err(FieldError::new(
             field,
             format!("\"{id}\" must be 1 to {MAX_ID} letters, digits, '.', '_' or '-'"),
@@ -670,7 +676,10 @@ fn check_body(body: &Body) -> Result<(), FieldError> {
 /// the chain, and a question that is not the network's own output.
 pub fn resolve_generate(g: &Generate) -> Result<GenSpec, FieldError> {
     let f = |name: &str| format!("generate.{name}");
-    let dataset: Dataset = g.dataset.parse().map_err(|m: String| FieldError::new(f("dataset"), m))?;
+    let dataset: Dataset = g
+        .dataset
+        .parse()
+        .map_err(|m: String| FieldError::new(f("dataset"), m))?;
     let parameterization: Parameterization = g
         .parameterization
         .parse()
@@ -679,7 +688,10 @@ pub fn resolve_generate(g: &Generate) -> Result<GenSpec, FieldError> {
         .iter()
         .find(|m| m.dataset == dataset && m.parameterization == parameterization)
         .ok_or_else(|| {
-            let shipped: Vec<String> = catalog::shipped_parameterizations(dataset).iter().map(|p| p.to_string()).collect();
+            let shipped: Vec<String> = catalog::shipped_parameterizations(dataset)
+                .iter()
+                .map(|p| p.to_string())
+                .collect();
             FieldError::new(
                 f("parameterization"),
                 format!(
@@ -706,10 +718,13 @@ pub fn resolve_generate(g: &Generate) -> Result<GenSpec, FieldError> {
             ))
         }
     } as usize;
-    if g.t < 2 || g.t > steps as u64 {
+    if !(2..=steps as u64).contains(&g.t) {
         return Err(FieldError::new(
             f("t"),
-            format!("{} must be a step of the chain from 2 to {steps} (at t = 1 no noise is added)", g.t),
+            format!(
+                "{} must be a step of the chain from 2 to {steps} (at t = 1 no noise is added)",
+                g.t
+            ),
         ));
     }
     let own = match parameterization {
@@ -733,11 +748,14 @@ pub fn resolve_generate(g: &Generate) -> Result<GenSpec, FieldError> {
         ));
     }
     let coordinate = g.coordinate.unwrap_or(1);
-    if coordinate < 1 || coordinate > DIM as u64 {
-        return Err(FieldError::new(f("coordinate"), format!("{coordinate} must be from 1 to {DIM}")));
+    if !(1..=DIM as u64).contains(&coordinate) {
+        return Err(FieldError::new(
+            f("coordinate"),
+            format!("{coordinate} must be from 1 to {DIM}"),
+        ));
     }
     let digits = g.digits.unwrap_or(DIGITS.2);
-    if digits < DIGITS.0 || digits > DIGITS.1 {
+    if !(DIGITS.0..=DIGITS.1).contains(&digits) {
         return Err(FieldError::new(
             f("digits"),
             format!("{digits} must be from {} to {}", DIGITS.0, DIGITS.1),
@@ -779,7 +797,7 @@ fn check_question(value: &Value, seen: &BTreeSet<String>) -> Result<Checked, Fie
         check_link(l)?;
     }
     if let Some(p) = common.points {
-        if p < 1 || p > MAX_POINTS {
+        if !(1..=MAX_POINTS).contains(&p) {
             return Err(FieldError::new("points", format!("{p} must be from 1 to {MAX_POINTS}")));
         }
     }
@@ -822,7 +840,9 @@ pub fn parse(text: &str) -> Result<Quiz, QuizError> {
         return Err(qe("", format!("is larger than {MAX_BYTES} bytes")));
     }
     let value: Value = serde_json::from_str(text).map_err(|e| qe("", format!("is not JSON: {e}")))?;
-    let object = value.as_object().ok_or_else(|| qe("", "must be a JSON object".into()))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| qe("", "must be a JSON object".into()))?;
     let id = match object.get("id") {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(qe("id", "must be a string".into())),
@@ -875,9 +895,13 @@ pub fn shown_order(quiz_id: &str, q: &Checked) -> Vec<String> {
     // FNV-1a of the ids, then a linear congruential Fisher–Yates
     let mut state = format!("{quiz_id}/{}", q.id())
         .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+        });
     for k in (1..ids.len()).rev() {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let j = ((state >> 33) % (k as u64 + 1)) as usize;
         ids.swap(k, j);
     }
@@ -1037,7 +1061,11 @@ fn str_list(v: &Value, what: &str) -> Result<Vec<String>, String> {
     v.as_array()
         .ok_or_else(|| format!("the response must be a list of {what} ids"))?
         .iter()
-        .map(|x| x.as_str().map(str::to_string).ok_or_else(|| format!("the response must be a list of {what} ids")))
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("the response must be a list of {what} ids"))
+        })
         .collect()
 }
 
@@ -1078,7 +1106,9 @@ pub fn grade(q: &Checked, response: &Value, instance: Option<&Instance>) -> Resu
             (got == b.answer, got.join("[,]"), json!(got), Vec::new())
         }
         Body::Match(b) => {
-            let map = response.as_object().ok_or("the response must be an object of left id → right id")?;
+            let map = response
+                .as_object()
+                .ok_or("the response must be an object of left id → right id")?;
             let right: Vec<String> = b.right.iter().map(|c| c.id.clone()).collect();
             let mut pairs = Vec::new();
             let mut out = Map::new();
@@ -1089,7 +1119,10 @@ pub fn grade(q: &Checked, response: &Value, instance: Option<&Instance>) -> Resu
                     out.insert(l.id.clone(), json!(r));
                 }
             }
-            let correct = b.left.iter().all(|l| map.get(&l.id).and_then(Value::as_str) == b.answer.get(&l.id).map(String::as_str));
+            let correct = b
+                .left
+                .iter()
+                .all(|l| map.get(&l.id).and_then(Value::as_str) == b.answer.get(&l.id).map(String::as_str));
             (correct, pairs.join("[,]"), Value::Object(out), Vec::new())
         }
         Body::Numeric(b) => {
@@ -1158,10 +1191,21 @@ pub fn activity_id(base: &str, quiz: &str, question: Option<&str>) -> String {
 
 /// The xAPI "answered" statement of one graded answer (no actor: the course tool that collects
 /// it knows the learner; no timestamp: the widget adds the time).
-pub fn statement(quiz: &Quiz, q: &Checked, graded: &Graded, instance: Option<&Instance>, base: &str, lang: Language) -> Value {
+pub fn statement(
+    quiz: &Quiz,
+    q: &Checked,
+    graded: &Graded,
+    instance: Option<&Instance>,
+    base: &str,
+    lang: Language,
+) -> Value {
     let body = &q.question.body;
     let component = |items: &mut dyn Iterator<Item = (&String, &Text)>| -> Value {
-        Value::Array(items.map(|(id, text)| json!({ "id": id, "description": text.language_map() })).collect())
+        Value::Array(
+            items
+                .map(|(id, text)| json!({ "id": id, "description": text.language_map() }))
+                .collect(),
+        )
     };
     let mut definition = json!({
         "type": XAPI_INTERACTION,

@@ -54,7 +54,10 @@ impl QuizHandle {
     /// seed wins); returns what the student sees.
     pub fn generate(&mut self, index: usize, weights: &[u8], seed: u32) -> Result<JsValue, JsError> {
         let q = self.quiz.question(index).map_err(err)?;
-        let spec = q.generate.as_ref().ok_or_else(|| err("this question is not generated"))?;
+        let spec = q
+            .generate
+            .as_ref()
+            .ok_or_else(|| err("this question is not generated"))?;
         let quiz::Body::Numeric(b) = &q.question.body else {
             return Err(err("this question is not numeric"));
         };

@@ -80,14 +80,17 @@ fn texts(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
 
 #[test]
 fn the_lessons_quiz_covers_the_syllabus_in_every_language() {
-    let raw: Value = serde_json::from_str(&std::fs::read_to_string(root().join("www/quiz/lesson.json")).unwrap()).unwrap();
+    let raw: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("www/quiz/lesson.json")).unwrap()).unwrap();
     let mut all = Vec::new();
     texts(&raw, String::new(), &mut all);
     assert!(all.len() > 50, "found the texts");
     for (path, t) in &all {
         for l in Language::ALL {
             assert!(
-                t.get(l.name()).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty()),
+                t.get(l.name())
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.trim().is_empty()),
                 "{path} has no {l} text"
             );
         }
@@ -96,7 +99,10 @@ fn the_lessons_quiz_covers_the_syllabus_in_every_language() {
             .iter()
             .map(|l| t[l.name()].as_str().unwrap().matches('$').count())
             .collect();
-        assert!(dollars.windows(2).all(|w| w[0] == w[1]) && dollars[0] % 2 == 0, "{path}: $ counts {dollars:?}");
+        assert!(
+            dollars.windows(2).all(|w| w[0] == w[1]) && dollars[0].is_multiple_of(2),
+            "{path}: $ counts {dollars:?}"
+        );
     }
     let q = lesson();
     let ok = usable(&q);
@@ -104,20 +110,40 @@ fn the_lessons_quiz_covers_the_syllabus_in_every_language() {
     for t in quiz::TYPES {
         assert!(ok.iter().any(|c| c.question.body.type_name() == t), "no {t} question");
     }
-    assert!(ok.iter().filter(|c| c.generate.is_some()).count() >= 2, "two generated questions at least");
-    assert!(ok.iter().filter(|c| matches!(c.question.body, Body::Match(_))).count() >= 2, "parameterizations matched to outputs and to the mean");
+    assert!(
+        ok.iter().filter(|c| c.generate.is_some()).count() >= 2,
+        "two generated questions at least"
+    );
+    assert!(
+        ok.iter().filter(|c| matches!(c.question.body, Body::Match(_))).count() >= 2,
+        "parameterizations matched to outputs and to the mean"
+    );
     // the source lesson's question, with distractors for each misconception
-    let sp = ok.iter().find(|c| c.id() == "sampling-procedure").expect("the sampling-procedure question");
-    let Body::Single(b) = &sp.question.body else { panic!("single choice") };
+    let sp = ok
+        .iter()
+        .find(|c| c.id() == "sampling-procedure")
+        .expect("the sampling-procedure question");
+    let Body::Single(b) = &sp.question.body else {
+        panic!("single choice")
+    };
     let ids: Vec<&str> = b.choices.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["noise-down", "upward", "from-q", "one-jump", "from-data"]);
     assert_eq!(b.answer, "noise-down");
-    assert!(b.choices.iter().skip(1).all(|c| c.feedback.is_some()), "every distractor explains itself");
+    assert!(
+        b.choices.iter().skip(1).all(|c| c.feedback.is_some()),
+        "every distractor explains itself"
+    );
     // the ordering question is the algorithm's lines
     let order = ok.iter().find(|c| matches!(c.question.body, Body::Order(_))).unwrap();
-    let Body::Order(o) = &order.question.body else { unreachable!() };
+    let Body::Order(o) = &order.question.body else {
+        unreachable!()
+    };
     assert_eq!(o.answer, ["prior", "loop", "noise", "step", "return"]);
-    assert_ne!(quiz::shown_order(&q.id, order), o.answer, "never shown in the right order");
+    assert_ne!(
+        quiz::shown_order(&q.id, order),
+        o.answer,
+        "never shown in the right order"
+    );
 }
 
 #[test]
@@ -181,37 +207,145 @@ fn a_broken_question_names_its_number_id_and_field_and_the_others_still_work() {
     let cases: Vec<(usize, &str, Option<Value>, &str, &str)> = vec![
         (0, "/prompt", None, "prompt", "is missing"),
         (0, "/prompt", Some(json!(3)), "prompt", "must be a text"),
-        (0, "/prompt", Some(json!({ "fr": "Bonjour" })), "prompt", "no text in any of the languages en, es"),
-        (0, "/explanation", Some(json!({ "en": "E", "es": " " })), "explanation.es", "is empty"),
-        (0, "/type", Some(json!("essay")), "type", "must be one of single, multiple, order, match, numeric"),
+        (
+            0,
+            "/prompt",
+            Some(json!({ "fr": "Bonjour" })),
+            "prompt",
+            "no text in any of the languages en, es",
+        ),
+        (
+            0,
+            "/explanation",
+            Some(json!({ "en": "E", "es": " " })),
+            "explanation.es",
+            "is empty",
+        ),
+        (
+            0,
+            "/type",
+            Some(json!("essay")),
+            "type",
+            "must be one of single, multiple, order, match, numeric",
+        ),
         (0, "/type", None, "type", "is missing"),
         (0, "/id", Some(json!("has space")), "id", "letters, digits"),
         (1, "/id", Some(json!("s")), "id", "earlier question"),
         (0, "/choices/1/text", None, "choices[1].text", "is missing"),
-        (0, "/choices/1/id", Some(json!("a")), "choices[1].id", "repeats the id \"a\""),
-        (0, "/choices/0/feedback", Some(json!([])), "choices[0].feedback", "must be a text"),
-        (0, "/answer", Some(json!("d")), "answer", "\"d\" is not the id of a choice (a, b)"),
-        (0, "/choices", Some(json!([{ "id": "a", "text": "A" }])), "choices", "needs 2 to 26"),
-        (1, "/answer/1", Some(json!("q")), "answer[1]", "\"q\" is not the id of a choice"),
+        (
+            0,
+            "/choices/1/id",
+            Some(json!("a")),
+            "choices[1].id",
+            "repeats the id \"a\"",
+        ),
+        (
+            0,
+            "/choices/0/feedback",
+            Some(json!([])),
+            "choices[0].feedback",
+            "must be a text",
+        ),
+        (
+            0,
+            "/answer",
+            Some(json!("d")),
+            "answer",
+            "\"d\" is not the id of a choice (a, b)",
+        ),
+        (
+            0,
+            "/choices",
+            Some(json!([{ "id": "a", "text": "A" }])),
+            "choices",
+            "needs 2 to 26",
+        ),
+        (
+            1,
+            "/answer/1",
+            Some(json!("q")),
+            "answer[1]",
+            "\"q\" is not the id of a choice",
+        ),
         (1, "/answer", Some(json!([])), "answer", "names no choice"),
-        (2, "/answer", Some(json!(["x", "y"])), "answer", "leaves out the item \"z\""),
+        (
+            2,
+            "/answer",
+            Some(json!(["x", "y"])),
+            "answer",
+            "leaves out the item \"z\"",
+        ),
         (2, "/answer/2", Some(json!("x")), "answer[2]", "names \"x\" twice"),
-        (2, "/items/2/text", Some(json!({ "en": "" })), "items[2].text.en", "is empty"),
+        (
+            2,
+            "/items/2/text",
+            Some(json!({ "en": "" })),
+            "items[2].text.en",
+            "is empty",
+        ),
         (3, "/answer/l2", None, "answer", "no match for the left entry \"l2\""),
-        (3, "/answer/l2", Some(json!("r9")), "answer.l2", "\"r9\" is not the id of a right entry"),
-        (3, "/answer/l9", Some(json!("r1")), "answer.l9", "\"l9\" is not the id of a left entry"),
+        (
+            3,
+            "/answer/l2",
+            Some(json!("r9")),
+            "answer.l2",
+            "\"r9\" is not the id of a right entry",
+        ),
+        (
+            3,
+            "/answer/l9",
+            Some(json!("r1")),
+            "answer.l9",
+            "\"l9\" is not the id of a left entry",
+        ),
         (4, "/tolerance", Some(json!(-1)), "tolerance", "must be above 0"),
         (4, "/tolerance", Some(json!("small")), "tolerance", "invalid type"),
         (4, "/answer", None, "answer", "is missing (or give \"generate\")"),
-        (4, "/link", Some(json!("javascript:alert(1)")), "link", "relative address or an http(s) one"),
+        (
+            4,
+            "/link",
+            Some(json!("javascript:alert(1)")),
+            "link",
+            "relative address or an http(s) one",
+        ),
         (4, "/points", Some(json!(0)), "points", "from 1 to 100"),
-        (5, "/generate/dataset", Some(json!("mars")), "generate.dataset", "unknown dataset 'mars'"),
-        (5, "/generate/parameterization", Some(json!("x0")), "generate.parameterization", "no 'x0' model is shipped for 'swiss-roll' (shipped: epsilon)"),
+        (
+            5,
+            "/generate/dataset",
+            Some(json!("mars")),
+            "generate.dataset",
+            "unknown dataset 'mars'",
+        ),
+        (
+            5,
+            "/generate/parameterization",
+            Some(json!("x0")),
+            "generate.parameterization",
+            "no 'x0' model is shipped for 'swiss-roll' (shipped: epsilon)",
+        ),
         (5, "/generate/t", Some(json!(1)), "generate.t", "from 2 to 200"),
         (5, "/generate/t", Some(json!(201)), "generate.t", "from 2 to 200"),
-        (5, "/generate/variance", Some(json!("learned")), "generate.variance", "needs a model that predicts its variance"),
-        (5, "/generate/ask", Some(json!("mu")), "generate.ask", "unknown variant `mu`"),
-        (5, "/generate/coordinate", Some(json!(3)), "generate.coordinate", "from 1 to 2"),
+        (
+            5,
+            "/generate/variance",
+            Some(json!("learned")),
+            "generate.variance",
+            "needs a model that predicts its variance",
+        ),
+        (
+            5,
+            "/generate/ask",
+            Some(json!("mu")),
+            "generate.ask",
+            "unknown variant `mu`",
+        ),
+        (
+            5,
+            "/generate/coordinate",
+            Some(json!(3)),
+            "generate.coordinate",
+            "from 1 to 2",
+        ),
         (5, "/generate/steps", Some(json!(0)), "generate.steps", "must be"),
         (5, "/generate/digits", Some(json!(2)), "generate.digits", "from 3 to 10"),
         (5, "/answer", Some(json!(1.0)), "generate", "not both"),
@@ -235,17 +369,27 @@ fn a_broken_question_names_its_number_id_and_field_and_the_others_still_work() {
         assert_eq!(errors.len(), 1, "{pointer} of question {index}: {errors:?}");
         let e = errors[0];
         assert_eq!((e.index, e.field.as_str()), (index, field), "{pointer}: {e}");
-        assert!(e.message.contains(words), "{pointer}: \"{}\" lacks \"{words}\"", e.message);
+        assert!(
+            e.message.contains(words),
+            "{pointer}: \"{}\" lacks \"{words}\"",
+            e.message
+        );
         let text = e.to_string();
-        assert!(text.starts_with(&format!("question {}", index + 1)) && text.contains(&format!("field \"{field}\"")), "{text}");
+        assert!(
+            text.starts_with(&format!("question {}", index + 1)) && text.contains(&format!("field \"{field}\"")),
+            "{text}"
+        );
         assert_eq!(usable(&q).len(), 5, "{pointer}: the other questions still work");
     }
     // the mean model's own output is not a question; sigma needs a fixed variance
     let mut v = base();
     v["questions"][5]["generate"] = json!({ "dataset": "moons", "parameterization": "mean", "t": 20, "ask": "mean" });
     assert_eq!(quiz::parse(&v.to_string()).unwrap().errors()[0].field, "generate.ask");
-    v["questions"][5]["generate"] = json!({ "dataset": "moons", "parameterization": "mean-variance", "t": 20, "ask": "sigma" });
-    assert!(quiz::parse(&v.to_string()).unwrap().errors()[0].message.contains("fixed variance"));
+    v["questions"][5]["generate"] =
+        json!({ "dataset": "moons", "parameterization": "mean-variance", "t": 20, "ask": "sigma" });
+    assert!(quiz::parse(&v.to_string()).unwrap().errors()[0]
+        .message
+        .contains("fixed variance"));
 }
 
 #[test]
@@ -254,11 +398,27 @@ fn a_file_that_is_no_quiz_says_which_field() {
         ("{ not json".into(), "", "is not JSON"),
         ("[]".into(), "", "must be a JSON object"),
         (json!({ "title": "T", "questions": [] }).to_string(), "id", "is missing"),
-        (json!({ "id": "a b", "title": "T", "questions": [] }).to_string(), "id", "letters, digits"),
+        (
+            json!({ "id": "a b", "title": "T", "questions": [] }).to_string(),
+            "id",
+            "letters, digits",
+        ),
         (json!({ "id": "q", "questions": [] }).to_string(), "title", "is missing"),
-        (json!({ "id": "q", "title": "T" }).to_string(), "questions", "is missing"),
-        (json!({ "id": "q", "title": "T", "questions": {} }).to_string(), "questions", "must be a list"),
-        (json!({ "id": "q", "title": "T", "questions": [] }).to_string(), "questions", "1 to 200"),
+        (
+            json!({ "id": "q", "title": "T" }).to_string(),
+            "questions",
+            "is missing",
+        ),
+        (
+            json!({ "id": "q", "title": "T", "questions": {} }).to_string(),
+            "questions",
+            "must be a list",
+        ),
+        (
+            json!({ "id": "q", "title": "T", "questions": [] }).to_string(),
+            "questions",
+            "1 to 200",
+        ),
         (" ".repeat(quiz::MAX_BYTES + 1), "", "larger than"),
     ];
     for (text, field, words) in cases {
@@ -270,7 +430,10 @@ fn a_file_that_is_no_quiz_says_which_field() {
     let mut v = base();
     v["questions"][2] = json!("just text");
     let q = quiz::parse(&v.to_string()).unwrap();
-    assert_eq!((q.errors()[0].index, q.errors()[0].message.as_str()), (2, "must be an object"));
+    assert_eq!(
+        (q.errors()[0].index, q.errors()[0].message.as_str()),
+        (2, "must be an object")
+    );
 }
 
 fn graded(q: &Quiz, index: usize, response: Value) -> quiz::Graded {
@@ -303,17 +466,30 @@ fn every_type_grades_right_and_wrong_answers() {
         assert_eq!((g.score, g.max_score), (if want { 1 } else { 0 }, 1));
     }
     assert_eq!(graded(&q, 1, json!(["c", "a"])).response, "a[,]c");
-    assert_eq!(graded(&q, 3, json!({ "l2": "r1", "l1": "r2" })).response, "l1[.]r2[,]l2[.]r1");
+    assert_eq!(
+        graded(&q, 3, json!({ "l2": "r1", "l1": "r2" })).response,
+        "l1[.]r2[,]l2[.]r1"
+    );
     // responses the question does not know are refused, not graded
     let Slot::Ok(c) = &q.slots[0] else { panic!() };
     assert!(quiz::grade(c, &json!("z"), None).is_err());
     let Slot::Ok(c) = &q.slots[2] else { panic!() };
     assert!(quiz::grade(c, &json!(["x", "x", "z"]), None).is_err());
     let Slot::Ok(c) = &q.slots[4] else { panic!() };
-    assert!(quiz::grade(c, &json!("abc"), None).unwrap_err().contains("not a number"));
+    assert!(quiz::grade(c, &json!("abc"), None)
+        .unwrap_err()
+        .contains("not a number"));
     let Slot::Ok(c) = &q.slots[5] else { panic!() };
-    assert!(quiz::grade(c, &json!(1.0), None).unwrap_err().contains("not been generated"));
-    for (text, want) in [("−1,5", Some(-1.5)), (" 2e-3 ", Some(0.002)), ("1,000.5", None), ("inf", None), ("", None)] {
+    assert!(quiz::grade(c, &json!(1.0), None)
+        .unwrap_err()
+        .contains("not been generated"));
+    for (text, want) in [
+        ("−1,5", Some(-1.5)),
+        (" 2e-3 ", Some(0.002)),
+        ("1,000.5", None),
+        ("inf", None),
+        ("", None),
+    ] {
         assert_eq!(quiz::parse_number(text).ok(), want, "{text}");
     }
 }
@@ -333,29 +509,51 @@ fn the_xapi_statement_has_what_course_tools_read() {
         let g = quiz::grade(c, &response, None).unwrap();
         let s = quiz::statement(&q, c, &g, None, base_url, Language::Es);
         assert_eq!(s["verb"]["id"], "http://adlnet.gov/expapi/verbs/answered");
-        assert_eq!(s["object"]["id"], format!("https://example.org/course/page.html#ptheta-quiz/probe/{}", c.id()));
+        assert_eq!(
+            s["object"]["id"],
+            format!("https://example.org/course/page.html#ptheta-quiz/probe/{}", c.id())
+        );
         let d = &s["object"]["definition"];
         assert_eq!(d["type"], "http://adlnet.gov/expapi/activities/cmi.interaction");
         assert_eq!(d["interactionType"], kind);
         assert_eq!(d["correctResponsesPattern"], json!([pattern]), "{kind}");
         assert_eq!(s["result"]["success"], g.correct);
         assert_eq!(s["result"]["response"], g.response);
-        assert_eq!(s["result"]["score"], json!({ "raw": g.score, "min": 0, "max": 1, "scaled": g.score as f64 }));
+        assert_eq!(
+            s["result"]["score"],
+            json!({ "raw": g.score, "min": 0, "max": 1, "scaled": g.score as f64 })
+        );
         assert_eq!(s["context"]["language"], "es");
-        assert_eq!(s["context"]["contextActivities"]["parent"][0]["id"], "https://example.org/course/page.html#ptheta-quiz/probe");
-        assert_eq!(s["context"]["contextActivities"]["parent"][0]["definition"]["name"], json!({ "en": "Probe", "es": "Sonda" }));
+        assert_eq!(
+            s["context"]["contextActivities"]["parent"][0]["id"],
+            "https://example.org/course/page.html#ptheta-quiz/probe"
+        );
+        assert_eq!(
+            s["context"]["contextActivities"]["parent"][0]["definition"]["name"],
+            json!({ "en": "Probe", "es": "Sonda" })
+        );
     }
     let Slot::Ok(c) = &q.slots[3] else { panic!() };
     let g = quiz::grade(c, &json!({ "l1": "r2", "l2": "r1" }), None).unwrap();
     let s = quiz::statement(&q, c, &g, None, base_url, Language::En);
-    assert_eq!(s["object"]["definition"]["source"][1], json!({ "id": "l2", "description": { "und": "L2" } }));
+    assert_eq!(
+        s["object"]["definition"]["source"][1],
+        json!({ "id": "l2", "description": { "und": "L2" } })
+    );
     assert_eq!(s["object"]["definition"]["target"].as_array().unwrap().len(), 2);
 }
 
 /// What a student computes by hand from the numbers shown, with the DDPM formulas written out
 /// here (not the crate's): the check that the question can be answered from what it shows.
 fn by_hand(spec: &GenSpec, i: &Instance) -> f64 {
-    let get = |sym: &str| i.shown.iter().find(|s| s.symbol == sym).unwrap_or_else(|| panic!("{sym} shown")).values.clone();
+    let get = |sym: &str| {
+        i.shown
+            .iter()
+            .find(|s| s.symbol == sym)
+            .unwrap_or_else(|| panic!("{sym} shown"))
+            .values
+            .clone()
+    };
     let k = spec.coordinate - 1;
     let x = get("x_t")[k];
     let (beta, ab, ab_prev) = (get(r"\beta_t")[0], get(r"\bar\alpha_t")[0], get(r"\bar\alpha_{t-1}")[0]);
@@ -371,7 +569,9 @@ fn by_hand(spec: &GenSpec, i: &Instance) -> f64 {
     match spec.ask {
         quiz::Ask::X0 => x0,
         quiz::Ask::Mean => match spec.parameterization {
-            Parameterization::Epsilon | Parameterization::EpsilonVariance => (x - beta / (1.0 - ab).sqrt() * r) / (1.0 - beta).sqrt(),
+            Parameterization::Epsilon | Parameterization::EpsilonVariance => {
+                (x - beta / (1.0 - ab).sqrt() * r) / (1.0 - beta).sqrt()
+            }
             _ => c1 * x0 + c2 * x,
         },
         quiz::Ask::Sigma => match spec.variance {
@@ -407,7 +607,8 @@ fn sampler_step(spec: &GenSpec, seed: u32) -> (f64, f64, f64, Schedule, Vec<f32>
     let x_t = chain.positions()[k] as f64;
     let raw = {
         let m = Denoiser::from_safetensors(&weights(&spec.weights)).unwrap();
-        m.forward_slice(chain.positions(), schedule.timestep_map[spec.t - 1]).unwrap()
+        m.forward_slice(chain.positions(), schedule.timestep_map[spec.t - 1])
+            .unwrap()
     };
     chain.step().unwrap();
     let x_prev = chain.positions()[k] as f64;
@@ -418,7 +619,10 @@ fn sampler_step(spec: &GenSpec, seed: u32) -> (f64, f64, f64, Schedule, Vec<f32>
 #[test]
 fn generated_questions_ask_what_the_sampler_computes_for_every_parameterization() {
     let mut covered = Vec::new();
-    for model in catalog::models().iter().filter(|m| m.dataset == ptheta::data::Dataset::Moons) {
+    for model in catalog::models()
+        .iter()
+        .filter(|m| m.dataset == ptheta::data::Dataset::Moons)
+    {
         let p = model.parameterization;
         let steps = catalog::default_steps(p);
         for ask in [quiz::Ask::Mean, quiz::Ask::X0, quiz::Ask::Sigma] {
@@ -451,25 +655,46 @@ fn generated_questions_ask_what_the_sampler_computes_for_every_parameterization(
                     let expected = match ask {
                         quiz::Ask::Mean => sample_prev(i, inst.answer, lv, z),
                         quiz::Ask::X0 => {
-                            let mean = if p.skips_steps() { schedule.posterior_mean(i, x_t, inst.answer) } else { raw[k] as f64 };
+                            let mean = if p.skips_steps() {
+                                schedule.posterior_mean(i, x_t, inst.answer)
+                            } else {
+                                raw[k] as f64
+                            };
                             sample_prev(i, mean, lv, z)
                         }
                         quiz::Ask::Sigma => sampled_mean + inst.answer * z,
                     };
                     let what = format!("{p}, {variance}, ask {}, seed {seed}", ask.name());
-                    assert!((expected - x_prev).abs() <= 1e-5 * (1.0 + x_prev.abs()), "{what}: the answer gives x_(t-1) = {expected}, the sampler {x_prev}");
+                    assert!(
+                        (expected - x_prev).abs() <= 1e-5 * (1.0 + x_prev.abs()),
+                        "{what}: the answer gives x_(t-1) = {expected}, the sampler {x_prev}"
+                    );
                     if ask == quiz::Ask::X0 && p.skips_steps() {
                         // and x̂_0 is the one the posterior mean was built from
-                        let back = (sampled_mean - schedule.posterior_mean_coef2[i] * x_t) / schedule.posterior_mean_coef1[i];
-                        assert!((back - inst.answer).abs() <= 1e-3, "{what}: x̂_0 {} vs {back}", inst.answer);
+                        let back =
+                            (sampled_mean - schedule.posterior_mean_coef2[i] * x_t) / schedule.posterior_mean_coef1[i];
+                        assert!(
+                            (back - inst.answer).abs() <= 1e-3,
+                            "{what}: x̂_0 {} vs {back}",
+                            inst.answer
+                        );
                     }
                     // a student who computes from the numbers shown is right; off by more than the tolerance, wrong
                     let hand = by_hand(&spec, &inst);
-                    assert!((hand - inst.answer).abs() <= tolerance / 10.0, "{what}: by hand {hand}, answer {}", inst.answer);
+                    assert!(
+                        (hand - inst.answer).abs() <= tolerance / 10.0,
+                        "{what}: by hand {hand}, answer {}",
+                        inst.answer
+                    );
                     let checked = Checked {
                         question: quiz::Question {
-                            common: serde_json::from_value(json!({ "id": "g", "prompt": "P", "explanation": "E" })).unwrap(),
-                            body: Body::Numeric(quiz::NumericBody { answer: None, tolerance, generate: Some(g.clone()) }),
+                            common: serde_json::from_value(json!({ "id": "g", "prompt": "P", "explanation": "E" }))
+                                .unwrap(),
+                            body: Body::Numeric(quiz::NumericBody {
+                                answer: None,
+                                tolerance,
+                                generate: Some(g.clone()),
+                            }),
                         },
                         generate: Some(spec.clone()),
                     };
@@ -496,13 +721,24 @@ fn the_lessons_generated_questions_are_answerable_from_what_they_show() {
     let q = lesson();
     for c in usable(&q).into_iter().filter(|c| c.generate.is_some()) {
         let spec = c.generate.as_ref().unwrap();
-        let Body::Numeric(b) = &c.question.body else { unreachable!() };
+        let Body::Numeric(b) = &c.question.body else {
+            unreachable!()
+        };
         for seed in [1u32, 2, 3] {
             let inst = quiz::generate(spec, b.tolerance, &weights(&spec.weights), seed).unwrap();
             let hand = by_hand(spec, &inst);
-            assert!((hand - inst.answer).abs() <= b.tolerance / 5.0, "{}: by hand {hand}, answer {}", c.id(), inst.answer);
+            assert!(
+                (hand - inst.answer).abs() <= b.tolerance / 5.0,
+                "{}: by hand {hand}, answer {}",
+                c.id(),
+                inst.answer
+            );
             assert!(quiz::grade(c, &json!(hand), Some(&inst)).unwrap().correct);
-            assert!(!quiz::grade(c, &json!(hand + 2.0 * b.tolerance), Some(&inst)).unwrap().correct);
+            assert!(
+                !quiz::grade(c, &json!(hand + 2.0 * b.tolerance), Some(&inst))
+                    .unwrap()
+                    .correct
+            );
         }
     }
 }
@@ -511,7 +747,13 @@ fn the_lessons_generated_questions_are_answerable_from_what_they_show() {
 fn generation_refuses_weights_of_another_model() {
     let q = quiz::parse(&base().to_string()).unwrap();
     let Slot::Ok(c) = &q.slots[5] else { panic!() };
-    let e = quiz::generate(c.generate.as_ref().unwrap(), 0.01, &weights("moons-epsilon.safetensors"), 0).unwrap_err();
+    let e = quiz::generate(
+        c.generate.as_ref().unwrap(),
+        0.01,
+        &weights("moons-epsilon.safetensors"),
+        0,
+    )
+    .unwrap_err();
     assert!(e.contains("'epsilon' model of 'moons'"), "{e}");
     assert!(quiz::generate(c.generate.as_ref().unwrap(), 0.01, b"not weights", 0).is_err());
 }
