@@ -188,7 +188,7 @@ class PthetaQuiz extends Panel {
       }
       if (solved) {
         part.solve(entry.solution);
-        out.push(h('p', { class: 'note' }, msg('quiz.solutionShown')));
+        if (!graded) out.push(h('p', { class: 'note' }, msg('quiz.solutionShown')));
       }
       if (graded || solved) {
         out.push(h('div', { class: 'explanation' }, authorNodes(q.explanation)));
