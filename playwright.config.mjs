@@ -30,9 +30,10 @@ export default defineConfig({
       // the lesson page, shipped weights and real wasm (was tests/e2e/lesson.mjs), the page
       // against the catalog it is built from (catalog.spec.mjs), and against hostile or unlucky
       // input: far links, bad attributes, removal mid-load, failed downloads (hardening.spec.mjs),
-      // and the widgets on course pages pθ did not write (embed.spec.mjs)
+      // the widgets on course pages pθ did not write (embed.spec.mjs), and <ptheta-quiz> on a
+      // course page that is not the lesson (quiz.spec.mjs)
       name: 'lesson',
-      testMatch: ['e2e/lesson.spec.mjs', 'e2e/catalog.spec.mjs', 'e2e/hardening.spec.mjs', 'e2e/embed.spec.mjs'],
+      testMatch: ['e2e/lesson.spec.mjs', 'e2e/catalog.spec.mjs', 'e2e/hardening.spec.mjs', 'e2e/embed.spec.mjs', 'e2e/quiz.spec.mjs'],
       timeout: 300_000,
       use: { viewport: { width: 1280, height: 1000 }, locale: 'en-US' },
     },

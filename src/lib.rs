@@ -2,8 +2,8 @@
 //!
 //! `diffusion` is the math, `model` the denoiser, `data` the 2-D worlds, `chain` the reverse
 //! Markov chain on the CPU, `gpu` the same chain in WebGPU buffers, `lesson` the numbers the
-//! lesson page plots; `train` and `eval` are native-only; `wasm` and `wasm_lesson` are the thin
-//! browser bindings.
+//! lesson page plots; `quiz` the quiz format, its grading and its generated questions; `train`
+//! and `eval` are native-only; `wasm`, `wasm_lesson` and `wasm_quiz` are the thin browser bindings.
 
 pub mod catalog;
 pub mod chain;
@@ -16,6 +16,7 @@ pub mod histogram;
 pub mod lesson;
 pub mod model;
 mod names;
+pub mod quiz;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 #[cfg(target_arch = "wasm32")]
@@ -24,3 +25,5 @@ pub mod wasm;
 pub mod wasm_catalog;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_lesson;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_quiz;

@@ -55,14 +55,15 @@ test('a course page on another origin loads the widgets from a sub-path; two cha
   await page.$eval('#moons', (el) => el.stepBack());
   await page.waitForSelector('ptheta-inspector[data-t="1"]');
   assert(await screenInk(page, '#moons') > 200, 'the moons chain drew its samples');
-  // the quiz answers
+  // the instructor's own question, inline in the page, answers
+  await page.waitForSelector('#check[data-state="ready"]');
   const answer = await page.evaluate(() => new Promise((resolve) => {
     document.addEventListener('ptheta-answer', (e) => resolve(e.detail), { once: true });
     const quiz = document.getElementById('check').shadowRoot;
     quiz.querySelector('input[type=radio]').click();
     quiz.querySelector('button.check').click();
   }));
-  assert(typeof answer.correct === 'boolean', JSON.stringify(answer));
+  assert(answer.question === 'start' && answer.correct === true && answer.statement.result.success === true, JSON.stringify(answer));
 });
 
 test('a hostile stylesheet on the page leaves the widgets as they were, and their styles stay inside', async ({ page, origins }) => {

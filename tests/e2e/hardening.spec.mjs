@@ -72,8 +72,7 @@ test('every panel names a bad attribute, its value and what it accepts; the page
     ['ptheta-compare', { param: 'nope' }, 'param="nope"', names(cat.parameterizations)],
     ['ptheta-compare', { seed: 'x' }, 'seed="x"', String(cat.limits.seed.max)],
     ['ptheta-compare', { samples: '0' }, 'samples="0"', String(cat.limits.samples.max)],
-    ['ptheta-quiz', { question: 'q9' }, 'question="q9"', 'q1, q2'],
-    ['ptheta-quiz', { answer: 'd' }, 'answer="d"', 'a, b, c'],
+    ['ptheta-quiz', { src: 'i18n/en.json' }, 'src="i18n/en.json"', 'field "id" is missing'],
     ['ptheta-inspector', { for: 'nowhere' }, 'for="nowhere"', '<ptheta-chain>'],
     ['ptheta-algorithm', { for: 'schedule' }, 'for="schedule"', '<ptheta-chain>'],
   ];
@@ -275,10 +274,15 @@ test('ids and attributes written as HTML stay text', async ({ page }) => {
   const ID = '"><img src=x onerror=window.__pwned=1>';
   const result = await page.evaluate(async (id) => {
     const made = [];
-    for (const [tag, attrs] of [['ptheta-quiz', {}], ['ptheta-equations', { show: 'params' }], ['ptheta-inspector', { for: id }], ['ptheta-quiz', { question: id }]]) {
+    const quiz = { id: 'q', title: id, questions: [
+      { id, type: 'single', prompt: id, explanation: id, choices: [{ id: 'a', text: id }, { id: 'b', text: 'b' }], answer: 'a' },
+      { id: 'ok', type: 'single', prompt: id, explanation: id, choices: [{ id: 'a', text: id }, { id: 'b', text: 'b' }], answer: 'a' },
+    ] };
+    for (const [tag, attrs] of [['ptheta-equations', { show: 'params' }], ['ptheta-inspector', { for: id }], ['ptheta-quiz', {}]]) {
       const el = document.createElement(tag);
       el.id = `${id}${made.length}`;
       for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+      if (tag === 'ptheta-quiz') el.append(Object.assign(document.createElement('script'), { type: 'application/json', textContent: JSON.stringify(quiz) }));
       document.querySelector('main').append(el);
       made.push(el);
     }
@@ -286,15 +290,16 @@ test('ids and attributes written as HTML stay text', async ({ page }) => {
     const out = {
       pwned: window.__pwned,
       images: made.reduce((n, el) => n + el.shadowRoot.querySelectorAll('img').length, 0),
-      quizName: made[0].shadowRoot.querySelector('input[type=radio]')?.name,
-      eqName: made[1].shadowRoot.querySelector('input[type=radio]')?.name,
-      errors: [made[2].dataset.error, made[3].dataset.error],
-      errorText: [made[2].shadowRoot.querySelector('.error')?.textContent, made[3].shadowRoot.querySelector('.error')?.textContent],
+      eqName: made[0].shadowRoot.querySelector('input[type=radio]')?.name,
+      errors: [made[1].dataset.error],
+      errorText: [made[1].shadowRoot.querySelector('.error')?.textContent, made[2].shadowRoot.querySelector('.q-error')?.textContent],
+      quizText: [made[2].shadowRoot.querySelector('.quiz-title')?.textContent, made[2].shadowRoot.querySelector('.choice label')?.textContent],
     };
     for (const el of made) el.remove();
     return out;
   }, ID);
   assert(result.pwned === undefined && result.images === 0, JSON.stringify(result));
-  assert(result.quizName === `quiz-${ID}0` && result.eqName === `eq-param-${ID}1`, `the ids are the inputs' names, verbatim: ${JSON.stringify(result)}`);
+  assert(result.eqName === `eq-param-${ID}0`, `the ids are the inputs' names, verbatim: ${JSON.stringify(result)}`);
   assert(result.errorText.every((t) => t?.includes(ID)), `the bad values are shown as text: ${JSON.stringify(result.errorText)}`);
+  assert(result.quizText.every((t) => t === ID), `a quiz's texts are shown as text: ${JSON.stringify(result.quizText)}`);
 });

@@ -502,26 +502,30 @@ for (const scheme of ['light', 'dark']) {
   });
 }
 
-test('the check questions grade answers and explain wrong ones', async ({ page }) => {
+test('the lesson quiz grades the sampling-procedure question and explains wrong answers', async ({ page }) => {
   await open(page);
   await page.evaluate(() => {
     window.answers = [];
     document.addEventListener('ptheta-answer', (e) => window.answers.push(e.detail));
   });
-  const q1 = page.locator('#quiz1');
-  await q1.getByRole('button', { name: 'Check' }).click();
-  assert((await q1.locator('.feedback').textContent()) === 'Pick an answer first.', 'asks for an answer');
-  await q1.locator('input[value="b"]').check();
-  await q1.getByRole('button', { name: 'Check' }).click();
-  assert((await q1.locator('.feedback').textContent()).includes('forward (noising) process'), 'explains the wrong answer');
-  await q1.locator('input[value="a"]').check();
-  await q1.getByRole('button', { name: 'Check' }).click();
-  assert((await q1.locator('.feedback').textContent()).startsWith('Right'), 'accepts the sampling procedure');
-  const q2 = page.locator('#quiz2');
-  await q2.locator('input[value="b"]').check();
-  await q2.getByRole('button', { name: 'Check' }).click();
-  const answers = await page.evaluate(() => window.answers.map((a) => `${a.question}:${a.choice}:${a.correct}`).join());
-  assert(answers === 'q1:b:false,q1:a:true,q2:b:true', answers);
+  await page.waitForSelector('#quiz[data-state="ready"]', { timeout: 120000 });
+  assert(await page.locator('#quiz fieldset.q').count() >= 12 && await page.locator('#quiz .q-error').count() === 0, 'the lesson quiz: twelve valid questions at least');
+  const q = page.locator('#quiz fieldset.q[data-question="sampling-procedure"]');
+  await q.getByRole('button', { name: 'Check' }).click();
+  assert((await q.locator('.result').textContent()) === 'Give an answer first.', 'asks for an answer');
+  await q.locator('.choice[data-choice="from-data"] label').click();
+  await q.getByRole('button', { name: 'Check' }).click();
+  assert((await q.locator('.choice-feedback').textContent()).includes('needs no data point'), 'explains the wrong answer');
+  assert(await q.locator('.result .link a').getAttribute('href') === '#s5', 'links to the section on sampling');
+  await q.getByRole('button', { name: 'Try again' }).click();
+  await q.locator('.choice[data-choice="noise-down"] label').click();
+  await q.getByRole('button', { name: 'Check' }).click();
+  assert((await q.locator('.result .verdict').textContent()) === 'Right.', 'accepts the sampling procedure');
+  const prior = page.locator('#quiz fieldset.q[data-question="prior"]');
+  await prior.locator('.choice[data-choice="forward-end"] label').click();
+  await prior.getByRole('button', { name: 'Check' }).click();
+  const answers = await page.evaluate(() => window.answers.map((a) => `${a.question}:${a.response}:${a.correct}`).join());
+  assert(answers === 'sampling-procedure:from-data:false,sampling-procedure:noise-down:true,prior:forward-end:true', answers);
 });
 
 test('nothing is loaded from another origin', async ({ page, base }) => {

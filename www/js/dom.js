@@ -1,7 +1,7 @@
 // DOM construction for the widgets. Values that come from attributes, ids, the address or the
 // network go in as text nodes and attribute values, never as markup: the only markup inserted is
 // KaTeX's and our own messages' (tex.js), which escape their text.
-import { tex, rich } from './tex.js';
+import { tex, rich, authorRich } from './tex.js';
 
 /**
  * A new element: `attrs` become attributes (true: present and empty; false, null or undefined:
@@ -27,6 +27,24 @@ function nodes(markup) {
 
 /** A message as nodes: its text escaped, its $…$ maths typeset. */
 export const richNodes = (message) => nodes(rich(message));
+
+/** A text from a quiz file (or any other author) as nodes: see tex.js's `authorRich`. */
+export const authorNodes = (text) => nodes(authorRich(text));
+
+/**
+ * The words a screen reader should hear for `el` when its text is only maths (KaTeX's MathML,
+ * which some checkers do not read as a name): its text with each formula as its MathML's
+ * characters (no TeX annotation). Null when `el` has text of its own.
+ */
+export function mathOnlyName(el) {
+  const copy = el.cloneNode(true);
+  for (const k of copy.querySelectorAll('.katex')) k.remove();
+  if (copy.textContent.trim() !== '') return null;
+  const clone = el.cloneNode(true);
+  for (const a of clone.querySelectorAll('annotation')) a.remove();
+  for (const k of clone.querySelectorAll('.katex-html')) k.remove();
+  return clone.textContent.replace(/\s+/g, ' ').trim() || null;
+}
 
 /** A formula as nodes (one of ours: see tex.js). */
 export const texNodes = (src, displayMode = false) => nodes(tex(src, displayMode));

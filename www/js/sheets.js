@@ -8,6 +8,7 @@ const FILES = {
   host: './host.css',
   chain: './chain/ptheta-chain.css',
   panel: './widgets/panel.css',
+  quiz: './quiz/quiz.css',
   katex: '../katex/katex.min.css',
 };
 
@@ -23,7 +24,7 @@ async function load(path) {
   return sheet;
 }
 
-/** The sheets by name: theme (colours), host (every element's box), chain, panel, katex. */
+/** The sheets by name: theme (colours), host (every element's box), chain, panel, quiz, katex. */
 export const SHEETS = Object.freeze(Object.fromEntries(await Promise.all(Object.entries(FILES).map(async ([k, p]) => [k, await load(p)]))));
 
 if (!document.adoptedStyleSheets.some((s) => s.ptheta === 'fonts')) {

@@ -27,6 +27,21 @@ export function rich(msg, allowHtml = false) {
 }
 
 /**
+ * HTML for a text written by someone else (a quiz file): every character outside $…$ is escaped,
+ * and the maths between $…$ is typeset by KaTeX with nothing trusted (no \href, \html…, no
+ * classes or data) and errors shown as the source in red instead of thrown. KaTeX escapes the
+ * maths' own text, so nothing in the text becomes markup.
+ */
+export function authorRich(text) {
+  return String(text)
+    .split(/(\$[^$]+\$)/)
+    .map((part) => (part.startsWith('$') && part.endsWith('$') && part.length > 1
+      ? katex.renderToString(part.slice(1, -1), { throwOnError: false, trust: false, strict: 'ignore', maxExpand: 200, maxSize: 10 })
+      : escapeHtml(part)))
+    .join('');
+}
+
+/**
  * Wide formulas scroll sideways on small screens; a scrolling region must be reachable by
  * keyboard, so each .eq that overflows becomes focusable (and stops being so when it fits).
  * The check reruns whenever a formula or its box changes size (fonts arriving, a rotation).

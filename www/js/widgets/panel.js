@@ -14,10 +14,13 @@ import { shadow } from '../sheets.js';
 export class Panel extends HTMLElement {
   #renders = 0;
 
+  /** The styles of its shadow root, by their names in sheets.js (a panel may add its own). */
+  static sheets = ['katex', 'panel'];
+
   constructor() {
     super();
     /** Where the panel renders. */
-    this.root = shadow(this, 'katex', 'panel');
+    this.root = shadow(this, ...this.constructor.sheets);
   }
 
   connectedCallback() {
