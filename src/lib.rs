@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod chain;
+pub mod cpu_mlp;
 pub mod data;
 pub mod diffusion;
 pub mod engine;
