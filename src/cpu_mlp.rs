@@ -479,7 +479,7 @@ const C3: f32 = 4.166_664_6e-2;
 /// Whether sin a and cos a come from libm rather than [`sincos_poly`] (NaN included).
 #[inline(always)]
 fn sincos_far(a: f32) -> bool {
-    !(a.abs() <= SINCOS_LIMIT)
+    a.is_nan() || a.abs() > SINCOS_LIMIT
 }
 
 /// sin a and cos a, within 2 ulp for |a| ≤ [`SINCOS_LIMIT`]; libm's beyond it.
@@ -522,7 +522,7 @@ const E1: f32 = 1.398_2e-3;
 const E2: f32 = 8.333_452e-3;
 const E3: f32 = 4.166_579_6e-2;
 const E4: f32 = 1.666_666_5e-1;
-const E5: f32 = 5.000_000_1e-1;
+const E5: f32 = 0.5;
 /// eˣ is computed for x clamped to this range, where 2ⁿ stays a normal f32.
 const EXP_MIN: f32 = -87.0;
 const EXP_MAX: f32 = 88.0;
@@ -531,10 +531,10 @@ const EXP_MAX: f32 = 88.0;
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_CUBIC: f32 = 0.044_715;
 
-/// eˣ within 2 ulp on [−87, 88] (clamped outside).
+/// eˣ within 2 ulp on [−87, 88] (clamped outside; NaN stays NaN).
 #[inline(always)]
 fn exp_scalar(x: f32) -> f32 {
-    let x = x.max(EXP_MIN).min(EXP_MAX);
+    let x = x.clamp(EXP_MIN, EXP_MAX);
     let y = x * LOG2_E + ROUND;
     let n = (y.to_bits() as i32).wrapping_sub(ROUND_BITS);
     let j = y - ROUND;
@@ -762,5 +762,59 @@ impl PackedMlp {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Cody–Waite parts are exact where the reduction needs them to be: DP1 and LN2_HI have
+    /// few enough significant bits, and the parts sum to π/2 and ln 2.
+    #[test]
+    fn reduction_constants_are_what_the_reduction_assumes() {
+        let bits = |v: f32| 24 - v.to_bits().trailing_zeros().min(23);
+        assert!(bits(DP1) <= 8 && bits(DP2) <= 13 && bits(LN2_HI) <= 9);
+        let pio2 = DP1 as f64 + DP2 as f64 + DP3 as f64;
+        assert!((pio2 - std::f64::consts::FRAC_PI_2).abs() < 1e-14);
+        let ln2 = LN2_HI as f64 + LN2_LO as f64;
+        assert!((ln2 - std::f64::consts::LN_2).abs() < 1e-11);
+        assert_eq!(f32::from_bits(ROUND_BITS as u32), ROUND);
+    }
+
+    /// sin, cos, exp and GELU against f64, across the arguments the network meets.
+    #[test]
+    fn polynomials_are_within_a_few_ulp() {
+        let ulp = |want: f64| (want.abs().max(f32::MIN_POSITIVE as f64) as f32).to_bits();
+        let off = |got: f32, want: f64| {
+            let step = f32::from_bits(ulp(want) + 1) as f64 - f32::from_bits(ulp(want)) as f64;
+            (got as f64 - want).abs() / step
+        };
+        let (mut worst_trig, mut worst_exp, mut worst_gelu) = (0f64, 0f64, 0f64);
+        for i in -200_000..=200_000 {
+            let a = i as f32 * (SINCOS_LIMIT / 200_000.0);
+            let (s, c) = sincos_scalar(a);
+            // absolute error in units of 2^-24 (sin and cos are ≤ 1, near 0 relative ulps mislead)
+            let abs = |got: f32, want: f64| (got as f64 - want).abs() * (1u64 << 24) as f64;
+            worst_trig = worst_trig.max(abs(s, (a as f64).sin())).max(abs(c, (a as f64).cos()));
+            let x = i as f32 * (87.0 / 200_000.0);
+            worst_exp = worst_exp.max(off(exp_scalar(x), (x as f64).exp()));
+            let v = i as f32 * (12.0 / 200_000.0);
+            let vd = v as f64;
+            let want = 0.5 * vd * (1.0 + (0.797_884_560_802_865_4 * vd * (1.0 + 0.044715 * vd * vd)).tanh());
+            worst_gelu =
+                worst_gelu.max((gelu_scalar(v) as f64 - want).abs() / want.abs().max(1.0) * (1u64 << 24) as f64);
+        }
+        assert!(worst_trig <= 3.0, "sin/cos off by {worst_trig} × 2^-24");
+        assert!(worst_exp <= 2.0, "exp off by {worst_exp} ulp");
+        assert!(
+            worst_gelu <= 8.0,
+            "GELU off by {worst_gelu} × 2^-24 relative to max(1, |gelu|)"
+        );
+        // libm beyond the reduction's range, and NaN through
+        assert_eq!(sincos_scalar(3000.0), (3000f32.sin(), 3000f32.cos()));
+        assert!(sincos_scalar(f32::NAN).0.is_nan() && gelu_scalar(f32::NAN).is_nan());
+        assert!(gelu_scalar(-200.0).abs() < 1e-30);
+        assert_eq!(gelu_scalar(200.0), 200.0);
     }
 }

@@ -8,23 +8,9 @@ use ptheta::cpu_mlp::{Kernel, PackedMlp, Scratch, TILE};
 use ptheta::model::Denoiser;
 
 mod common;
-use common::worst_relative_difference;
+use common::{forward_points, forward_timesteps, worst_relative_difference, FORWARD_TOLERANCE};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// Largest difference of any output from candle's, relative to max(1, |candle's|), on one forward.
-///
-/// Both compute the same f32 network; they differ only in rounding: the matmuls sum in another
-/// order (gemm's blocked AVX order there, k = 0, 1, … here), sin and cos and the GELU's exp are
-/// polynomials here (≤ 2 ulp) where candle calls libm, and the GELU is written v / (1 + e^(−2u))
-/// instead of 0.5·v·(1 + tanh u). Each is ~1e-7 relative per operation; through five layers of
-/// sums of up to 384 terms the outputs of the shipped models differ by at most 1.6e-6 (measured
-/// natively, AVX2 gemm; the test prints the worst of each model). 1e-5 leaves that a factor of
-/// six for another platform's gemm order and libm (tests/web.rs checks the browser against the
-/// same bound), and stays far below what one wrong weight does: the negative control adds 0.05 to
-/// one packed weight (the shipped ones are ~0.1) and must move some output by more than ten
-/// times the tolerance (it moves them by 5e-4 to 1e-1).
-pub const FORWARD_TOLERANCE: f32 = 1e-5;
 
 /// The shipped models, from weights/manifest.json.
 fn shipped() -> Vec<(String, Denoiser)> {
@@ -41,29 +27,6 @@ fn shipped() -> Vec<(String, Denoiser)> {
         .collect()
 }
 
-/// 77 points (not a multiple of the tile, nor of the micro-tile): a grid over the view and past
-/// it, where the chain starts (x_T ~ N(0, I)) and where it ends, and one point far enough out that
-/// its largest sinusoid arguments go to libm (|25 · 100| > 2048).
-fn points() -> Vec<f32> {
-    let mut v = Vec::new();
-    for i in 0..8 {
-        for j in 0..9 {
-            v.push(-4.0 + i as f32 * 8.0 / 7.0);
-            v.push(-3.5 + j as f32 * 0.9);
-        }
-    }
-    v.extend([0.0, 0.0, 1e-3, -1e-3, 10.0, -10.0, 100.0, 0.5, -0.25, 60.0]);
-    assert_eq!(v.len() / 2, 77);
-    assert!(!(v.len() / 2).is_multiple_of(TILE));
-    v
-}
-
-/// Training timesteps to compare at: both ends, the middle, and two in between.
-fn timesteps(model: &Denoiser) -> Vec<usize> {
-    let last = model.config.timesteps - 1;
-    vec![0, 1, last / 3, last / 2, last - 1, last]
-}
-
 fn fast(packed: &PackedMlp, kernel: Kernel, x: &[f32], timestep: usize) -> Vec<f32> {
     let mut out = Vec::new();
     packed.forward(kernel, x, timestep, &mut Scratch::default(), &mut out);
@@ -72,9 +35,9 @@ fn fast(packed: &PackedMlp, kernel: Kernel, x: &[f32], timestep: usize) -> Vec<f
 
 /// The worst relative difference from candle over the points and timesteps, with `packed`.
 fn worst_against_candle(model: &Denoiser, packed: &PackedMlp, kernel: Kernel) -> f32 {
-    let x = points();
+    let x = forward_points();
     let mut worst = 0f32;
-    for t in timesteps(model) {
+    for t in forward_timesteps(&model.config) {
         let want = model.forward_slice(&x, t).unwrap();
         let ours = fast(packed, kernel, &x, t);
         worst = worst.max(worst_relative_difference(&ours, &want, &format!("t = {t}")));
@@ -112,10 +75,10 @@ fn a_wrong_packed_weight_is_caught() {
 
 #[test]
 fn every_kernel_gives_the_same_bits() {
-    let x = points();
+    let x = forward_points();
     for (file, model) in shipped() {
         let packed = model.packed().unwrap();
-        for t in timesteps(&model) {
+        for t in forward_timesteps(&model.config) {
             let portable = fast(packed, Kernel::Portable, &x, t);
             for kernel in Kernel::available() {
                 assert_eq!(fast(packed, kernel, &x, t), portable, "{file}, t = {t}, {kernel:?}");
@@ -128,7 +91,7 @@ fn every_kernel_gives_the_same_bits() {
 /// one-sample forward equals the chain's step bit for bit.
 #[test]
 fn a_sample_does_not_depend_on_its_batch() {
-    let x = points();
+    let x = forward_points();
     let (_, model) = shipped().swap_remove(0);
     let packed = model.packed().unwrap();
     let od = packed.output_dim();
