@@ -66,6 +66,7 @@ fn a_wrong_packed_weight_is_caught() {
         let mut packed = model.packed().unwrap().clone();
         packed.perturb_one_weight(0.05);
         let worst = worst_against_candle(&model, &packed, Kernel::best());
+        println!("{file}: one wrong weight moves the outputs by {worst:.1e}");
         assert!(
             worst > 10.0 * FORWARD_TOLERANCE,
             "{file}: one packed weight off by 0.05 moved the outputs by only {worst}"
