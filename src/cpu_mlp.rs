@@ -25,7 +25,7 @@ pub const NR: usize = 8;
 const MR: usize = 4;
 /// Samples per tile: their activations stay in the L1 cache through every layer.
 pub const TILE: usize = 16;
-/// Lanes of the sinusoid and output vectors (one simd128 vector).
+/// Lanes of the output layer (one simd128 vector): the outputs are padded to it.
 const LANES: usize = 4;
 
 /// Arguments of sin and cos beyond this go to the platform's libm: the reduction below is exact
@@ -129,7 +129,7 @@ pub struct PackedMlp {
     /// Hidden width, padded to [`NR`].
     hidden_padded: usize,
     input_scale: f32,
-    /// The sinusoids' frequencies, padded with zeros to a multiple of [`LANES`] (sin 0 = 0 and
+    /// The sinusoids' frequencies, padded with zeros to a multiple of [`NR`] (sin 0 = 0 and
     /// cos 0 = 1 there, met by zero weights).
     freqs: Vec<f32>,
     /// Features of one coordinate: sin then cos of every padded frequency.
@@ -196,7 +196,7 @@ impl PackedMlp {
         let out_dim = c.output_dim();
         let hidden_padded = round_up(hidden, NR);
         let half = emb / 2;
-        let half_padded = round_up(half, LANES);
+        let half_padded = round_up(half, NR);
         let per_coord = 2 * half_padded;
         let mut freqs = crate::model::frequencies(emb);
         freqs.resize(half_padded, 0.0);
@@ -291,7 +291,7 @@ impl PackedMlp {
         scratch.fit(self);
         self.step_bias(timestep, scratch);
         match kernel {
-            Kernel::Portable => self.tiles_portable(x, scratch, out),
+            Kernel::Portable => self.tiles::<Lane<NR>, 1>(x, scratch, out),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => {
                 assert!(std::arch::is_x86_feature_detected!("avx2"), "this CPU has no AVX2");
@@ -299,7 +299,7 @@ impl PackedMlp {
                 unsafe { self.tiles_avx2(x, scratch, out) }
             }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 => self.tiles_simd128(x, scratch, out),
+            Kernel::Simd128 => self.tiles::<core::arch::wasm32::v128, 2>(x, scratch, out),
         }
     }
 
@@ -333,130 +333,401 @@ impl PackedMlp {
         len / self.dim
     }
 
-    fn store_tile(&self, tile: usize, samples: usize, s: &Scratch, out: &mut [f32]) {
+    fn store_tile(&self, tile: usize, samples: usize, tile_out: &[f32], out: &mut [f32]) {
         for k in 0..samples {
-            let row = &s.out[k * self.out_padded..k * self.out_padded + self.out_dim];
+            let row = &tile_out[k * self.out_padded..k * self.out_padded + self.out_dim];
             let at = (tile * TILE + k) * self.out_dim;
             out[at..at + self.out_dim].copy_from_slice(row);
         }
     }
 
+    /// Every tile of `x` through the network, `V` vectors of lanes `L` per panel (V · L::N = NR).
+    /// Each kernel is this function with its lane type: the operations, and so the bits, are the
+    /// same in all.
     #[inline(always)]
-    fn tiles_portable(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
+    fn tiles<L: Lanes, const V: usize>(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
+        assert_eq!(V * L::N, NR);
+        let (hp, k_in) = (self.hidden_padded, self.input_x.k_len);
         let n = x.len() / self.dim;
         for tile in 0..n.div_ceil(TILE) {
             let samples = self.load_tile(x, tile, s);
-            self.embed_portable(s);
-            let (h0, h1) = s.h.split_at_mut(1);
-            let (mut cur, mut next) = (&mut h0[0], &mut h1[0]);
-            for p in 0..self.hidden_padded / NR {
+            self.embed::<L>(s);
+            let Scratch {
+                features,
+                h: [h0, h1],
+                step_bias,
+                out: tile_out,
+                ..
+            } = s;
+            let (mut cur, mut next) = (h0, h1);
+            assert!(features.len() == TILE * k_in && step_bias.len() == hp);
+            assert!(cur.len() == TILE * hp && next.len() == TILE * hp);
+            for p in 0..hp / NR {
                 let panel = self.input_x.panel(p);
-                for g in 0..TILE / MR {
-                    let acc = micro_portable(panel, &s.features, g * MR, self.input_x.k_len);
-                    for (r, acc) in acc.iter().enumerate() {
-                        let at = (g * MR + r) * self.hidden_padded + p * NR;
-                        let bias: &[f32; NR] = s.step_bias[p * NR..p * NR + NR].try_into().unwrap();
-                        let dst: &mut [f32; NR] = (&mut cur[at..at + NR]).try_into().unwrap();
-                        for j in 0..NR {
-                            dst[j] = gelu_scalar(acc[j] + bias[j]);
+                // SAFETY: every pointer below stays inside the buffer it comes from, whose length
+                // is asserted above (and `panel`'s by `Panels::panel`).
+                unsafe {
+                    let bias: [L; V] = std::array::from_fn(|v| L::load(step_bias.as_ptr().add(p * NR + v * L::N)));
+                    for g in 0..TILE / MR {
+                        let acc = micro::<L, V>(panel, features.as_ptr().add(g * MR * k_in), k_in);
+                        for (r, acc) in acc.iter().enumerate() {
+                            let dst = cur.as_mut_ptr().add((g * MR + r) * hp + p * NR);
+                            for v in 0..V {
+                                gelu(acc[v].add(bias[v])).store(dst.add(v * L::N));
+                            }
                         }
                     }
                 }
             }
             for block in &self.blocks {
-                for p in 0..self.hidden_padded / NR {
+                for p in 0..hp / NR {
                     let panel = block.panel(p);
-                    let bias: &[f32; NR] = block.b[p * NR..p * NR + NR].try_into().unwrap();
-                    for g in 0..TILE / MR {
-                        let acc = micro_portable(panel, cur, g * MR, self.hidden_padded);
-                        for (r, acc) in acc.iter().enumerate() {
-                            let at = (g * MR + r) * self.hidden_padded + p * NR;
-                            let src: &[f32; NR] = cur[at..at + NR].try_into().unwrap();
-                            let dst: &mut [f32; NR] = (&mut next[at..at + NR]).try_into().unwrap();
-                            for j in 0..NR {
-                                dst[j] = src[j] + gelu_scalar(acc[j] + bias[j]);
+                    // SAFETY: as above; `cur` and `next` are distinct buffers of TILE · hp.
+                    unsafe {
+                        let bias: [L; V] = std::array::from_fn(|v| L::load(block.b.as_ptr().add(p * NR + v * L::N)));
+                        for g in 0..TILE / MR {
+                            let acc = micro::<L, V>(panel, cur.as_ptr().add(g * MR * hp), hp);
+                            for (r, acc) in acc.iter().enumerate() {
+                                let at = (g * MR + r) * hp + p * NR;
+                                for v in 0..V {
+                                    let h = L::load(cur.as_ptr().add(at + v * L::N));
+                                    h.add(gelu(acc[v].add(bias[v])))
+                                        .store(next.as_mut_ptr().add(at + v * L::N));
+                                }
                             }
                         }
                     }
                 }
                 std::mem::swap(&mut cur, &mut next);
             }
-            self.output_portable(cur, &mut s.out);
-            self.store_tile(tile, samples, s, out);
+            self.output::<L::Out>(cur, tile_out);
+            self.store_tile(tile, samples, tile_out, out);
         }
     }
 
     /// The tile's input features: sin and cos of each scaled coordinate times each frequency.
     #[inline(always)]
-    fn embed_portable(&self, s: &mut Scratch) {
-        let k_len = self.input_x.k_len;
+    fn embed<L: Lanes>(&self, s: &mut Scratch) {
+        let k_in = self.input_x.k_len;
         let half = self.freqs.len();
+        assert!(
+            L::N <= NR && half.is_multiple_of(L::N) && s.features.len() == TILE * k_in && s.x.len() == TILE * self.dim
+        );
         for r in 0..TILE {
             for d in 0..self.dim {
                 let xs = s.x[r * self.dim + d] * self.input_scale;
-                let at = r * k_len + d * self.per_coord;
-                let (sin, cos) = s.features[at..at + self.per_coord].split_at_mut(half);
-                for i in 0..half {
-                    (sin[i], cos[i]) = sincos_poly(xs * self.freqs[i]);
-                }
-                // a second pass, so that the first stays free of branches
-                for i in 0..half {
-                    let a = xs * self.freqs[i];
-                    if sincos_far(a) {
-                        (sin[i], cos[i]) = (a.sin(), a.cos());
+                let at = r * k_in + d * self.per_coord;
+                for i in (0..half).step_by(L::N) {
+                    // SAFETY: `freqs` holds `half` floats, a multiple of L::N; the features row
+                    // holds `per_coord` = 2 · half from `at`.
+                    unsafe {
+                        let a = L::splat(xs).mul(L::load(self.freqs.as_ptr().add(i)));
+                        let (sin, cos) = if a.far() {
+                            // some lane beyond the reduction's range (rare): every lane through
+                            // sincos_scalar, which gives the other lanes the same bits
+                            let (mut args, mut sin, mut cos) = ([0f32; NR], [0f32; NR], [0f32; NR]);
+                            a.store(args.as_mut_ptr());
+                            for ((a, s), c) in args.iter().zip(&mut sin).zip(&mut cos).take(L::N) {
+                                (*s, *c) = sincos_scalar(*a);
+                            }
+                            (L::load(sin.as_ptr()), L::load(cos.as_ptr()))
+                        } else {
+                            sincos(a)
+                        };
+                        sin.store(s.features.as_mut_ptr().add(at + i));
+                        cos.store(s.features.as_mut_ptr().add(at + half + i));
                     }
                 }
             }
         }
     }
 
+    /// The output layer for the tile, with lanes `O` over the outputs.
     #[inline(always)]
-    fn output_portable(&self, h: &[f32], out: &mut [f32]) {
-        let hp = self.hidden_padded;
+    fn output<O: Lanes>(&self, h: &[f32], out: &mut [f32]) {
+        let (hp, op) = (self.hidden_padded, self.out_padded);
+        assert!(op.is_multiple_of(O::N) && h.len() == TILE * hp && out.len() == TILE * op);
+        assert!(self.output_w.len() == hp * op && self.output_b.len() == op);
         for r in 0..TILE {
-            let row = &h[r * hp..(r + 1) * hp];
-            for o in (0..self.out_padded).step_by(LANES) {
-                let mut acc = [0f32; LANES];
-                for (k, &a) in row.iter().enumerate() {
-                    let w = &self.output_w[k * self.out_padded + o..k * self.out_padded + o + LANES];
-                    for l in 0..LANES {
-                        acc[l] += w[l] * a;
+            for o in (0..op).step_by(O::N) {
+                // SAFETY: bounds asserted above.
+                unsafe {
+                    let mut acc = O::splat(0.0);
+                    for k in 0..hp {
+                        let w = O::load(self.output_w.as_ptr().add(k * op + o));
+                        acc = acc.add(w.mul(O::splat_load(h.as_ptr().add(r * hp + k))));
                     }
-                }
-                for l in 0..LANES {
-                    out[r * self.out_padded + o + l] = acc[l] + self.output_b[o + l];
+                    acc.add(O::load(self.output_b.as_ptr().add(o)))
+                        .store(out.as_mut_ptr().add(r * op + o));
                 }
             }
         }
     }
 
-    /// The portable code, compiled for AVX2.
+    /// The portable kernel, compiled for AVX2.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn tiles_avx2(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
-        self.tiles_portable(x, s, out)
+        self.tiles::<Lane<NR>, 1>(x, s, out)
     }
 }
 
-/// MR samples (rows `row0 …` of `a`, stride `lda`) times one panel: the MR × NR sums over k,
-/// each in order k = 0, 1, …
+/// MR samples (rows of `a`, `lda` apart) times one panel: the MR × NR sums over k, each in order
+/// k = 0, 1, …, multiply then add.
+///
+/// # Safety
+/// `a` points at MR rows of at least `panel.len() / NR` floats, `lda` apart.
 #[inline(always)]
-fn micro_portable(panel: &[f32], a: &[f32], row0: usize, lda: usize) -> [[f32; NR]; MR] {
-    let mut acc = [[0f32; NR]; MR];
-    let rows: [&[f32]; MR] = std::array::from_fn(|r| &a[(row0 + r) * lda..(row0 + r + 1) * lda]);
-    for (k, w) in panel.chunks_exact(NR).enumerate() {
-        let w: &[f32; NR] = w.try_into().unwrap();
-        for r in 0..MR {
-            let v = rows[r][k];
-            for j in 0..NR {
-                acc[r][j] += w[j] * v;
+unsafe fn micro<L: Lanes, const V: usize>(panel: &[f32], a: *const f32, lda: usize) -> [[L; V]; MR] {
+    let k_len = panel.len() / NR;
+    let w = panel.as_ptr();
+    let mut acc = [[L::splat(0.0); V]; MR];
+    for k in 0..k_len {
+        let wk: [L; V] = std::array::from_fn(|v| L::load(w.add(k * NR + v * L::N)));
+        for (r, acc) in acc.iter_mut().enumerate() {
+            let x = L::splat_load(a.add(r * lda + k));
+            for v in 0..V {
+                acc[v] = acc[v].add(wk[v].mul(x));
             }
         }
     }
     acc
 }
 
-// ---- sin, cos and exp: the same operations in every kernel ----
+// ---- the lanes: the few operations the kernels are written in ----
+
+/// A vector of f32 lanes (ints where the bit tricks need them), operated on lane by lane. Every
+/// operation is exact IEEE arithmetic or a bit operation, so any implementation gives the same
+/// bits per lane.
+trait Lanes: Copy {
+    const N: usize;
+    /// The lanes of the output layer (the outputs are padded to [`LANES`], a multiple of its N).
+    type Out: Lanes;
+    fn splat(v: f32) -> Self;
+    fn splat_int(v: i32) -> Self;
+    /// # Safety
+    /// `p` points at N readable floats.
+    unsafe fn load(p: *const f32) -> Self;
+    /// # Safety
+    /// `p` points at a readable float.
+    unsafe fn splat_load(p: *const f32) -> Self {
+        Self::splat(p.read())
+    }
+    /// # Safety
+    /// `p` points at N writable floats.
+    unsafe fn store(self, p: *mut f32);
+    fn add(self, o: Self) -> Self;
+    fn sub(self, o: Self) -> Self;
+    fn mul(self, o: Self) -> Self;
+    fn div(self, o: Self) -> Self;
+    /// Clamped to [lo, hi]; NaN where the lane is NaN.
+    fn clamp(self, lo: f32, hi: f32) -> Self;
+    /// Integer lanes: wrapping add and subtract, and, xor, shift left, negate.
+    fn int_add(self, o: Self) -> Self;
+    fn int_sub(self, o: Self) -> Self;
+    fn and(self, o: Self) -> Self;
+    fn xor(self, o: Self) -> Self;
+    fn shl(self, n: u32) -> Self;
+    fn int_neg(self) -> Self;
+    /// The bits of `a` where `mask`'s are set, else `b`'s.
+    fn select(mask: Self, a: Self, b: Self) -> Self;
+    /// Whether any lane is NaN or beyond ±[`SINCOS_LIMIT`].
+    fn far(self) -> bool;
+}
+
+/// N lanes in plain Rust (held as bits, so integer lanes are never taken for floats): the
+/// portable kernel. The compiler turns the loops into the target's vectors.
+#[derive(Clone, Copy)]
+struct Lane<const N: usize>([u32; N]);
+
+impl<const N: usize> Lane<N> {
+    #[inline(always)]
+    fn float(self, o: Self, f: impl Fn(f32, f32) -> f32) -> Self {
+        let mut r = self.0;
+        for (r, b) in r.iter_mut().zip(o.0) {
+            *r = f(f32::from_bits(*r), f32::from_bits(b)).to_bits();
+        }
+        Lane(r)
+    }
+    #[inline(always)]
+    fn int(self, o: Self, f: impl Fn(i32, i32) -> i32) -> Self {
+        let mut r = self.0;
+        for (r, b) in r.iter_mut().zip(o.0) {
+            *r = f(*r as i32, b as i32) as u32;
+        }
+        Lane(r)
+    }
+    #[inline(always)]
+    fn first(self) -> f32 {
+        f32::from_bits(self.0[0])
+    }
+}
+
+impl<const N: usize> Lanes for Lane<N> {
+    const N: usize = N;
+    type Out = Lane<{ LANES }>;
+    #[inline(always)]
+    fn splat(v: f32) -> Self {
+        Lane([v.to_bits(); N])
+    }
+    #[inline(always)]
+    fn splat_int(v: i32) -> Self {
+        Lane([v as u32; N])
+    }
+    #[inline(always)]
+    unsafe fn load(p: *const f32) -> Self {
+        Lane((p as *const [u32; N]).read_unaligned())
+    }
+    #[inline(always)]
+    unsafe fn store(self, p: *mut f32) {
+        (p as *mut [u32; N]).write_unaligned(self.0)
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.float(o, |a, b| a + b)
+    }
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.float(o, |a, b| a - b)
+    }
+    #[inline(always)]
+    fn mul(self, o: Self) -> Self {
+        self.float(o, |a, b| a * b)
+    }
+    #[inline(always)]
+    fn div(self, o: Self) -> Self {
+        self.float(o, |a, b| a / b)
+    }
+    #[inline(always)]
+    fn clamp(self, lo: f32, hi: f32) -> Self {
+        self.float(self, |a, _| a.clamp(lo, hi))
+    }
+    #[inline(always)]
+    fn int_add(self, o: Self) -> Self {
+        self.int(o, i32::wrapping_add)
+    }
+    #[inline(always)]
+    fn int_sub(self, o: Self) -> Self {
+        self.int(o, i32::wrapping_sub)
+    }
+    #[inline(always)]
+    fn and(self, o: Self) -> Self {
+        self.int(o, |a, b| a & b)
+    }
+    #[inline(always)]
+    fn xor(self, o: Self) -> Self {
+        self.int(o, |a, b| a ^ b)
+    }
+    #[inline(always)]
+    fn shl(self, n: u32) -> Self {
+        self.int(self, |a, _| a << n)
+    }
+    #[inline(always)]
+    fn int_neg(self) -> Self {
+        self.int(self, |a, _| a.wrapping_neg())
+    }
+    #[inline(always)]
+    fn select(mask: Self, a: Self, b: Self) -> Self {
+        let mut r = b.0;
+        for ((r, a), m) in r.iter_mut().zip(a.0).zip(mask.0) {
+            *r = (a & m) | (*r & !m);
+        }
+        Lane(r)
+    }
+    #[inline(always)]
+    fn far(self) -> bool {
+        self.0.iter().any(|&b| sincos_far(f32::from_bits(b)))
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    //! Four lanes of wasm simd128: the browser's kernel.
+    use super::{Lanes, SINCOS_LIMIT};
+    use core::arch::wasm32::*;
+
+    impl Lanes for v128 {
+        const N: usize = 4;
+        type Out = v128;
+        #[inline(always)]
+        fn splat(v: f32) -> Self {
+            f32x4_splat(v)
+        }
+        #[inline(always)]
+        fn splat_int(v: i32) -> Self {
+            i32x4_splat(v)
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            v128_load(p as *const v128)
+        }
+        #[inline(always)]
+        unsafe fn splat_load(p: *const f32) -> Self {
+            v128_load32_splat(p as *const u32)
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            v128_store(p as *mut v128, self)
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            f32x4_add(self, o)
+        }
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            f32x4_sub(self, o)
+        }
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            f32x4_mul(self, o)
+        }
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            f32x4_div(self, o)
+        }
+        #[inline(always)]
+        fn clamp(self, lo: f32, hi: f32) -> Self {
+            // f32x4_max and f32x4_min propagate NaN, as f32::clamp does
+            f32x4_min(f32x4_max(self, f32x4_splat(lo)), f32x4_splat(hi))
+        }
+        #[inline(always)]
+        fn int_add(self, o: Self) -> Self {
+            i32x4_add(self, o)
+        }
+        #[inline(always)]
+        fn int_sub(self, o: Self) -> Self {
+            i32x4_sub(self, o)
+        }
+        #[inline(always)]
+        fn and(self, o: Self) -> Self {
+            v128_and(self, o)
+        }
+        #[inline(always)]
+        fn xor(self, o: Self) -> Self {
+            v128_xor(self, o)
+        }
+        #[inline(always)]
+        fn shl(self, n: u32) -> Self {
+            i32x4_shl(self, n)
+        }
+        #[inline(always)]
+        fn int_neg(self) -> Self {
+            i32x4_neg(self)
+        }
+        #[inline(always)]
+        fn select(mask: Self, a: Self, b: Self) -> Self {
+            v128_bitselect(a, b, mask)
+        }
+        #[inline(always)]
+        fn far(self) -> bool {
+            let beyond = f32x4_gt(f32x4_abs(self), f32x4_splat(SINCOS_LIMIT));
+            let nan = f32x4_ne(self, self);
+            v128_any_true(v128_or(beyond, nan))
+        }
+    }
+}
+
+// ---- sin, cos, exp and GELU, written once for every lane type ----
 
 /// 1.5 · 2²³: adding it rounds an f32 of magnitude below 2²² to the nearest integer (ties to
 /// even), which then sits in the low bits of the sum.
@@ -476,40 +747,45 @@ const C1: f32 = 2.443_315_7e-5;
 const C2: f32 = -1.388_731_6e-3;
 const C3: f32 = 4.166_664_6e-2;
 
-/// Whether sin a and cos a come from libm rather than [`sincos_poly`] (NaN included).
+/// Whether sin a and cos a come from libm rather than [`sincos`] (NaN included).
 #[inline(always)]
 fn sincos_far(a: f32) -> bool {
     a.is_nan() || a.abs() > SINCOS_LIMIT
 }
 
-/// sin a and cos a, within 2 ulp for |a| ≤ [`SINCOS_LIMIT`]; libm's beyond it.
+/// sin a and cos a, within 1.3 · 2⁻²⁴ for |a| ≤ [`SINCOS_LIMIT`]; libm's beyond it.
 #[inline(always)]
 fn sincos_scalar(a: f32) -> (f32, f32) {
     if sincos_far(a) {
         (a.sin(), a.cos())
     } else {
-        sincos_poly(a)
+        let (s, c) = sincos(Lane::<1>::splat(a));
+        (s.first(), c.first())
     }
 }
 
-/// sin a and cos a for |a| ≤ [`SINCOS_LIMIT`], without a branch (so loops of it vectorize).
+/// sin a and cos a on every lane, for |a| ≤ [`SINCOS_LIMIT`].
 #[inline(always)]
-fn sincos_poly(a: f32) -> (f32, f32) {
-    let y = a * FRAC_2_PI + ROUND;
-    let q = (y.to_bits() as i32).wrapping_sub(ROUND_BITS);
-    let j = y - ROUND;
-    let r = a - j * DP1 - j * DP2 - j * DP3;
-    let z = r * r;
-    let sin_r = ((S1 * z + S2) * z + S3) * z * r + r;
-    let cos_r = ((C1 * z + C2) * z + C3) * z * z - 0.5 * z + 1.0;
+fn sincos<L: Lanes>(a: L) -> (L, L) {
+    let y = a.mul(L::splat(FRAC_2_PI)).add(L::splat(ROUND));
+    let q = y.int_sub(L::splat_int(ROUND_BITS));
+    let j = y.sub(L::splat(ROUND));
+    let r = a
+        .sub(j.mul(L::splat(DP1)))
+        .sub(j.mul(L::splat(DP2)))
+        .sub(j.mul(L::splat(DP3)));
+    let z = r.mul(r);
+    let sp = L::splat(S1).mul(z).add(L::splat(S2)).mul(z).add(L::splat(S3));
+    let sin_r = sp.mul(z).mul(r).add(r);
+    let cp = L::splat(C1).mul(z).add(L::splat(C2)).mul(z).add(L::splat(C3));
+    let cos_r = cp.mul(z).mul(z).sub(L::splat(0.5).mul(z)).add(L::splat(1.0));
     // quadrant q mod 4: sin = (s, c, −s, −c), cos = (c, −s, −c, s)
-    let swap = 0u32.wrapping_sub((q & 1) as u32);
-    let (sb, cb) = (sin_r.to_bits(), cos_r.to_bits());
-    let sin = (cb & swap) | (sb & !swap);
-    let cos = (sb & swap) | (cb & !swap);
-    let sin_sign = ((q & 2) as u32) << 30;
-    let cos_sign = ((q.wrapping_add(1) & 2) as u32) << 30;
-    (f32::from_bits(sin ^ sin_sign), f32::from_bits(cos ^ cos_sign))
+    let swap = q.and(L::splat_int(1)).int_neg();
+    let sin = L::select(swap, cos_r, sin_r);
+    let cos = L::select(swap, sin_r, cos_r);
+    let sin_sign = q.and(L::splat_int(2)).shl(30);
+    let cos_sign = q.int_add(L::splat_int(1)).and(L::splat_int(2)).shl(30);
+    (sin.xor(sin_sign), cos.xor(cos_sign))
 }
 
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
@@ -531,243 +807,42 @@ const EXP_MAX: f32 = 88.0;
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const GELU_CUBIC: f32 = 0.044_715;
 
-/// eˣ within 2 ulp on [−87, 88] (clamped outside; NaN stays NaN).
+/// eˣ within 1 ulp on [−87, 88] (clamped outside; NaN stays NaN).
 #[inline(always)]
-fn exp_scalar(x: f32) -> f32 {
+fn exp<L: Lanes>(x: L) -> L {
     let x = x.clamp(EXP_MIN, EXP_MAX);
-    let y = x * LOG2_E + ROUND;
-    let n = (y.to_bits() as i32).wrapping_sub(ROUND_BITS);
-    let j = y - ROUND;
-    let r = x - j * LN2_HI - j * LN2_LO;
-    let p = ((((E0 * r + E1) * r + E2) * r + E3) * r + E4) * r + E5;
-    let e = p * (r * r) + r + 1.0;
-    e * f32::from_bits(((n + 127) << 23) as u32)
+    let y = x.mul(L::splat(LOG2_E)).add(L::splat(ROUND));
+    let n = y.int_sub(L::splat_int(ROUND_BITS));
+    let j = y.sub(L::splat(ROUND));
+    let r = x.sub(j.mul(L::splat(LN2_HI))).sub(j.mul(L::splat(LN2_LO)));
+    let mut p = L::splat(E0).mul(r).add(L::splat(E1));
+    for c in [E2, E3, E4, E5] {
+        p = p.mul(r).add(L::splat(c));
+    }
+    let e = p.mul(r.mul(r)).add(r).add(L::splat(1.0));
+    e.mul(n.int_add(L::splat_int(127)).shl(23))
 }
 
-/// Candle's GELU, 0.5·v·(1 + tanh u) with u = √(2/π)·v·(1 + 0.044715·v²), written as
-/// v / (1 + e^(−2u)) (the same function; no cancellation where tanh u ≈ −1).
+/// Candle's GELU, 0.5·v·(1 + tanh u) with u = √(2/π)·v·(1 + 0.044715·v²) (its evaluation order),
+/// written as v / (1 + e^(−2u)): the same function, without the cancellation where tanh u ≈ −1.
 #[inline(always)]
-fn gelu_scalar(v: f32) -> f32 {
-    let u = SQRT_2_OVER_PI * v * (1.0 + GELU_CUBIC * v * v);
-    v / (1.0 + exp_scalar(-2.0 * u))
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-mod simd128 {
-    //! The wasm simd128 kernel: the portable kernel's operations, four lanes at a time.
-    use super::*;
-    use core::arch::wasm32::*;
-
-    #[inline(always)]
-    fn splat(v: f32) -> v128 {
-        f32x4_splat(v)
-    }
-
-    /// [`sincos_scalar`] on four lanes.
-    #[inline(always)]
-    pub(super) fn sincos(a: v128) -> (v128, v128) {
-        let y = f32x4_add(f32x4_mul(a, splat(FRAC_2_PI)), splat(ROUND));
-        let q = i32x4_sub(y, i32x4_splat(ROUND_BITS));
-        let j = f32x4_sub(y, splat(ROUND));
-        let r = f32x4_sub(
-            f32x4_sub(f32x4_sub(a, f32x4_mul(j, splat(DP1))), f32x4_mul(j, splat(DP2))),
-            f32x4_mul(j, splat(DP3)),
-        );
-        let z = f32x4_mul(r, r);
-        let sp = f32x4_add(f32x4_mul(f32x4_add(f32x4_mul(splat(S1), z), splat(S2)), z), splat(S3));
-        let sin_r = f32x4_add(f32x4_mul(f32x4_mul(sp, z), r), r);
-        let cp = f32x4_add(f32x4_mul(f32x4_add(f32x4_mul(splat(C1), z), splat(C2)), z), splat(C3));
-        let cos_r = f32x4_add(
-            f32x4_sub(f32x4_mul(f32x4_mul(cp, z), z), f32x4_mul(splat(0.5), z)),
-            splat(1.0),
-        );
-        let swap = i32x4_neg(v128_and(q, i32x4_splat(1)));
-        let sin = v128_bitselect(cos_r, sin_r, swap);
-        let cos = v128_bitselect(sin_r, cos_r, swap);
-        let sin_sign = i32x4_shl(v128_and(q, i32x4_splat(2)), 30);
-        let cos_sign = i32x4_shl(v128_and(i32x4_add(q, i32x4_splat(1)), i32x4_splat(2)), 30);
-        (v128_xor(sin, sin_sign), v128_xor(cos, cos_sign))
-    }
-
-    /// [`exp_scalar`] on four lanes.
-    #[inline(always)]
-    fn exp(x: v128) -> v128 {
-        let x = f32x4_min(f32x4_max(x, splat(EXP_MIN)), splat(EXP_MAX));
-        let y = f32x4_add(f32x4_mul(x, splat(LOG2_E)), splat(ROUND));
-        let n = i32x4_sub(y, i32x4_splat(ROUND_BITS));
-        let j = f32x4_sub(y, splat(ROUND));
-        let r = f32x4_sub(f32x4_sub(x, f32x4_mul(j, splat(LN2_HI))), f32x4_mul(j, splat(LN2_LO)));
-        let mut p = f32x4_add(f32x4_mul(splat(E0), r), splat(E1));
-        p = f32x4_add(f32x4_mul(p, r), splat(E2));
-        p = f32x4_add(f32x4_mul(p, r), splat(E3));
-        p = f32x4_add(f32x4_mul(p, r), splat(E4));
-        p = f32x4_add(f32x4_mul(p, r), splat(E5));
-        let e = f32x4_add(f32x4_add(f32x4_mul(p, f32x4_mul(r, r)), r), splat(1.0));
-        f32x4_mul(e, i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23))
-    }
-
-    /// [`gelu_scalar`] on four lanes.
-    #[inline(always)]
-    pub(super) fn gelu(v: v128) -> v128 {
-        let inner = f32x4_add(splat(1.0), f32x4_mul(f32x4_mul(splat(GELU_CUBIC), v), v));
-        let u = f32x4_mul(f32x4_mul(splat(SQRT_2_OVER_PI), v), inner);
-        f32x4_div(v, f32x4_add(splat(1.0), exp(f32x4_mul(splat(-2.0), u))))
-    }
-
-    /// [`micro_portable`] on simd128: MR samples × two vectors of outputs.
-    ///
-    /// # Safety
-    /// `panel` holds `k_len · NR` floats; `a` holds rows `row0 … row0 + MR − 1` of `lda ≥ k_len`.
-    #[inline(always)]
-    pub(super) unsafe fn micro(
-        panel: *const f32,
-        a: *const f32,
-        row0: usize,
-        lda: usize,
-        k_len: usize,
-    ) -> [[v128; 2]; MR] {
-        let z = f32x4_splat(0.0);
-        let mut acc = [[z; 2]; MR];
-        let rows: [*const f32; MR] = std::array::from_fn(|r| a.add((row0 + r) * lda));
-        for k in 0..k_len {
-            let w0 = v128_load(panel.add(k * NR) as *const v128);
-            let w1 = v128_load(panel.add(k * NR + 4) as *const v128);
-            for r in 0..MR {
-                let v = v128_load32_splat(rows[r].add(k) as *const u32);
-                acc[r][0] = f32x4_add(acc[r][0], f32x4_mul(w0, v));
-                acc[r][1] = f32x4_add(acc[r][1], f32x4_mul(w1, v));
-            }
-        }
-        acc
-    }
-}
-
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-impl PackedMlp {
-    fn tiles_simd128(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
-        use core::arch::wasm32::*;
-        let n = x.len() / self.dim;
-        let hp = self.hidden_padded;
-        for tile in 0..n.div_ceil(TILE) {
-            let samples = self.load_tile(x, tile, s);
-            self.embed_simd128(s);
-            let (h0, h1) = s.h.split_at_mut(1);
-            let (mut cur, mut next) = (&mut h0[0], &mut h1[0]);
-            let k_len = self.input_x.k_len;
-            assert!(s.features.len() >= TILE * k_len && cur.len() >= TILE * hp && next.len() >= TILE * hp);
-            for p in 0..hp / NR {
-                let panel = self.input_x.panel(p);
-                let bias = &s.step_bias[p * NR..p * NR + NR];
-                // SAFETY: the slices hold what they are read at (asserted above and by `panel`).
-                unsafe {
-                    let b = [
-                        v128_load(bias.as_ptr() as *const v128),
-                        v128_load(bias.as_ptr().add(4) as *const v128),
-                    ];
-                    for g in 0..TILE / MR {
-                        let acc = simd128::micro(panel.as_ptr(), s.features.as_ptr(), g * MR, k_len, k_len);
-                        for (r, acc) in acc.iter().enumerate() {
-                            let dst = cur.as_mut_ptr().add((g * MR + r) * hp + p * NR);
-                            for (l, acc) in acc.iter().enumerate() {
-                                v128_store(dst.add(4 * l) as *mut v128, simd128::gelu(f32x4_add(*acc, b[l])));
-                            }
-                        }
-                    }
-                }
-            }
-            for block in &self.blocks {
-                for p in 0..hp / NR {
-                    let panel = block.panel(p);
-                    let bias = &block.b[p * NR..p * NR + NR];
-                    // SAFETY: as above; `cur` and `next` are distinct buffers of TILE · hp.
-                    unsafe {
-                        let b = [
-                            v128_load(bias.as_ptr() as *const v128),
-                            v128_load(bias.as_ptr().add(4) as *const v128),
-                        ];
-                        for g in 0..TILE / MR {
-                            let acc = simd128::micro(panel.as_ptr(), cur.as_ptr(), g * MR, hp, hp);
-                            for (r, acc) in acc.iter().enumerate() {
-                                let at = (g * MR + r) * hp + p * NR;
-                                let src = cur.as_ptr().add(at);
-                                let dst = next.as_mut_ptr().add(at);
-                                for (l, acc) in acc.iter().enumerate() {
-                                    let g = simd128::gelu(f32x4_add(*acc, b[l]));
-                                    let h = v128_load(src.add(4 * l) as *const v128);
-                                    v128_store(dst.add(4 * l) as *mut v128, f32x4_add(h, g));
-                                }
-                            }
-                        }
-                    }
-                }
-                std::mem::swap(&mut cur, &mut next);
-            }
-            self.output_simd128(cur, &mut s.out);
-            self.store_tile(tile, samples, s, out);
-        }
-    }
-
-    fn embed_simd128(&self, s: &mut Scratch) {
-        use core::arch::wasm32::*;
-        let k_len = self.input_x.k_len;
-        let half = self.freqs.len();
-        assert!(s.features.len() >= TILE * k_len && s.x.len() >= TILE * self.dim);
-        for r in 0..TILE {
-            for d in 0..self.dim {
-                let xs = f32x4_splat(s.x[r * self.dim + d] * self.input_scale);
-                let at = r * k_len + d * self.per_coord;
-                for i in (0..half).step_by(LANES) {
-                    // SAFETY: freqs holds `half`, a multiple of LANES; the features row holds
-                    // `per_coord` = 2 · half from `at`.
-                    unsafe {
-                        let a = f32x4_mul(xs, v128_load(self.freqs.as_ptr().add(i) as *const v128));
-                        let (mut sin, mut cos) = simd128::sincos(a);
-                        let far = f32x4_gt(f32x4_abs(a), f32x4_splat(SINCOS_LIMIT));
-                        let nan = f32x4_ne(a, a);
-                        if v128_any_true(v128_or(far, nan)) {
-                            let mut lanes = [0f32; LANES];
-                            v128_store(lanes.as_mut_ptr() as *mut v128, a);
-                            let (mut sl, mut cl) = ([0f32; LANES], [0f32; LANES]);
-                            for l in 0..LANES {
-                                (sl[l], cl[l]) = sincos_scalar(lanes[l]);
-                            }
-                            sin = v128_load(sl.as_ptr() as *const v128);
-                            cos = v128_load(cl.as_ptr() as *const v128);
-                        }
-                        v128_store(s.features.as_mut_ptr().add(at + i) as *mut v128, sin);
-                        v128_store(s.features.as_mut_ptr().add(at + half + i) as *mut v128, cos);
-                    }
-                }
-            }
-        }
-    }
-
-    fn output_simd128(&self, h: &[f32], out: &mut [f32]) {
-        use core::arch::wasm32::*;
-        let hp = self.hidden_padded;
-        let op = self.out_padded;
-        assert!(h.len() >= TILE * hp && out.len() >= TILE * op && self.output_w.len() == hp * op);
-        for r in 0..TILE {
-            for o in (0..op).step_by(LANES) {
-                // SAFETY: bounds asserted above.
-                unsafe {
-                    let mut acc = f32x4_splat(0.0);
-                    for k in 0..hp {
-                        let w = v128_load(self.output_w.as_ptr().add(k * op + o) as *const v128);
-                        let v = v128_load32_splat(h.as_ptr().add(r * hp + k) as *const u32);
-                        acc = f32x4_add(acc, f32x4_mul(w, v));
-                    }
-                    let b = v128_load(self.output_b.as_ptr().add(o) as *const v128);
-                    v128_store(out.as_mut_ptr().add(r * op + o) as *mut v128, f32x4_add(acc, b));
-                }
-            }
-        }
-    }
+fn gelu<L: Lanes>(v: L) -> L {
+    let inner = L::splat(1.0).add(L::splat(GELU_CUBIC).mul(v).mul(v));
+    let u = L::splat(SQRT_2_OVER_PI).mul(v).mul(inner);
+    v.div(L::splat(1.0).add(exp(u.mul(L::splat(-2.0)))))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn exp_scalar(x: f32) -> f32 {
+        exp(Lane::<1>::splat(x)).first()
+    }
+
+    fn gelu_scalar(v: f32) -> f32 {
+        gelu(Lane::<1>::splat(v)).first()
+    }
 
     /// The Cody–Waite parts are exact where the reduction needs them to be: DP1 and LN2_HI have
     /// few enough significant bits, and the parts sum to π/2 and ln 2.
