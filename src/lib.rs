@@ -1,9 +1,9 @@
 //! pθ: the reverse process of diffusion models, as an interactive lesson.
 //!
 //! `diffusion` is the math, `model` the denoiser, `data` the 2-D worlds, `chain` the reverse
-//! Markov chain on the CPU, `gpu` the same chain in WebGPU buffers, `lesson` the numbers the
-//! lesson page plots; `train` and `eval` are native-only; `wasm` and `wasm_lesson` are the thin
-//! browser bindings.
+//! Markov chain on the CPU, `cpu_mlp` the fused network forward it runs, `gpu` the same chain in
+//! WebGPU buffers, `lesson` the numbers the lesson page plots; `train` and `eval` are
+//! native-only; `wasm` and `wasm_lesson` are the thin browser bindings.
 
 pub mod catalog;
 pub mod chain;
