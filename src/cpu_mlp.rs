@@ -21,8 +21,17 @@ use crate::model::Denoiser;
 
 /// Output neurons per weight panel: two simd128 vectors, one AVX2 vector.
 pub const NR: usize = 8;
-/// Samples per micro-tile: the accumulators of MR × NR outputs stay in registers.
+/// Samples per micro-tile, where there are vector registers: the accumulators of MR × NR
+/// outputs stay in them. The blocking changes no sum (each runs over k in order whatever is
+/// computed beside it), so kernels may block differently and still agree bit for bit.
 const MR: usize = 4;
+/// The portable kernel's: one sample where it compiles to scalar code (wasm without simd128),
+/// whose 16 registers could not hold 4 × 8 accumulators.
+const PORTABLE_MR: usize = if cfg!(all(target_arch = "wasm32", not(target_feature = "simd128"))) {
+    1
+} else {
+    MR
+};
 /// Samples per tile: their activations stay in the L1 cache through every layer.
 pub const TILE: usize = 16;
 /// Lanes of the output layer (one simd128 vector): the outputs are padded to it.
@@ -35,10 +44,13 @@ const SINCOS_LIMIT: f32 = 2048.0;
 /// Which instructions compute the forward. All give the same bits (see the module's comment).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
-    /// Plain Rust over lane arrays: the scalar build (wasm without simd128), and natively what
-    /// the compiler vectorizes it to for the target's baseline.
+    /// Plain Rust over lane arrays: the scalar build (wasm without simd128), and elsewhere what
+    /// the compiler vectorizes it to (at opt-level 2 or more).
     Portable,
-    /// The portable code compiled for AVX2, chosen at run time where the CPU has it.
+    /// SSE2 intrinsics, four lanes: every x86-64 CPU.
+    #[cfg(target_arch = "x86_64")]
+    Sse2,
+    /// AVX2 intrinsics, eight lanes, chosen at run time where the CPU has AVX2.
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// Hand-written wasm simd128 (the shipped wasm build).
@@ -55,7 +67,7 @@ impl Kernel {
         let best = if std::arch::is_x86_feature_detected!("avx2") {
             Kernel::Avx2
         } else {
-            Kernel::Portable
+            Kernel::Sse2
         };
         #[cfg(not(any(target_arch = "x86_64", all(target_arch = "wasm32", target_feature = "simd128"))))]
         let best = Kernel::Portable;
@@ -64,7 +76,10 @@ impl Kernel {
 
     /// Every kernel this build and this CPU can run (for the tests that compare them).
     pub fn available() -> Vec<Kernel> {
-        let mut v = vec![Kernel::Portable];
+        let mut v = Vec::with_capacity(3);
+        v.push(Kernel::Portable);
+        #[cfg(target_arch = "x86_64")]
+        v.push(Kernel::Sse2);
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") {
             v.push(Kernel::Avx2);
@@ -291,7 +306,9 @@ impl PackedMlp {
         scratch.fit(self);
         self.step_bias(timestep, scratch);
         match kernel {
-            Kernel::Portable => self.tiles::<Lane<NR>, 1>(x, scratch, out),
+            Kernel::Portable => self.tiles::<Lane<NR>, 1, PORTABLE_MR>(x, scratch, out),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Sse2 => self.tiles::<std::arch::x86_64::__m128, 2, MR>(x, scratch, out),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2 => {
                 assert!(std::arch::is_x86_feature_detected!("avx2"), "this CPU has no AVX2");
@@ -299,7 +316,7 @@ impl PackedMlp {
                 unsafe { self.tiles_avx2(x, scratch, out) }
             }
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 => self.tiles::<core::arch::wasm32::v128, 2>(x, scratch, out),
+            Kernel::Simd128 => self.tiles::<core::arch::wasm32::v128, 2, MR>(x, scratch, out),
         }
     }
 
@@ -341,12 +358,13 @@ impl PackedMlp {
         }
     }
 
-    /// Every tile of `x` through the network, `V` vectors of lanes `L` per panel (V · L::N = NR).
+    /// Every tile of `x` through the network, `V` vectors of lanes `L` per panel (V · L::N = NR),
+    /// `M` samples per micro-tile.
     /// Each kernel is this function with its lane type: the operations, and so the bits, are the
     /// same in all.
     #[inline(always)]
-    fn tiles<L: Lanes, const V: usize>(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
-        assert_eq!(V * L::N, NR);
+    fn tiles<L: Lanes, const V: usize, const M: usize>(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
+        assert!(V * L::N == NR && TILE.is_multiple_of(M));
         let (hp, k_in) = (self.hidden_padded, self.input_x.k_len);
         let n = x.len() / self.dim;
         for tile in 0..n.div_ceil(TILE) {
@@ -368,10 +386,10 @@ impl PackedMlp {
                 // is asserted above (and `panel`'s by `Panels::panel`).
                 unsafe {
                     let bias: [L; V] = std::array::from_fn(|v| L::load(step_bias.as_ptr().add(p * NR + v * L::N)));
-                    for g in 0..TILE / MR {
-                        let acc = micro::<L, V>(panel, features.as_ptr().add(g * MR * k_in), k_in);
+                    for g in 0..TILE / M {
+                        let acc = micro::<L, V, M>(panel, features.as_ptr().add(g * M * k_in), k_in);
                         for (r, acc) in acc.iter().enumerate() {
-                            let dst = cur.as_mut_ptr().add((g * MR + r) * hp + p * NR);
+                            let dst = cur.as_mut_ptr().add((g * M + r) * hp + p * NR);
                             for v in 0..V {
                                 gelu(acc[v].add(bias[v])).store(dst.add(v * L::N));
                             }
@@ -385,10 +403,10 @@ impl PackedMlp {
                     // SAFETY: as above; `cur` and `next` are distinct buffers of TILE · hp.
                     unsafe {
                         let bias: [L; V] = std::array::from_fn(|v| L::load(block.b.as_ptr().add(p * NR + v * L::N)));
-                        for g in 0..TILE / MR {
-                            let acc = micro::<L, V>(panel, cur.as_ptr().add(g * MR * hp), hp);
+                        for g in 0..TILE / M {
+                            let acc = micro::<L, V, M>(panel, cur.as_ptr().add(g * M * hp), hp);
                             for (r, acc) in acc.iter().enumerate() {
-                                let at = (g * MR + r) * hp + p * NR;
+                                let at = (g * M + r) * hp + p * NR;
                                 for v in 0..V {
                                     let h = L::load(cur.as_ptr().add(at + v * L::N));
                                     h.add(gelu(acc[v].add(bias[v])))
@@ -464,24 +482,24 @@ impl PackedMlp {
         }
     }
 
-    /// The portable kernel, compiled for AVX2.
+    /// The AVX2 kernel: the one place the AVX2 lanes are used.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn tiles_avx2(&self, x: &[f32], s: &mut Scratch, out: &mut [f32]) {
-        self.tiles::<Lane<NR>, 1>(x, s, out)
+        self.tiles::<std::arch::x86_64::__m256, 1, MR>(x, s, out)
     }
 }
 
-/// MR samples (rows of `a`, `lda` apart) times one panel: the MR × NR sums over k, each in order
+/// M samples (rows of `a`, `lda` apart) times one panel: the M × NR sums over k, each in order
 /// k = 0, 1, …, multiply then add.
 ///
 /// # Safety
-/// `a` points at MR rows of at least `panel.len() / NR` floats, `lda` apart.
+/// `a` points at M rows of at least `panel.len() / NR` floats, `lda` apart.
 #[inline(always)]
-unsafe fn micro<L: Lanes, const V: usize>(panel: &[f32], a: *const f32, lda: usize) -> [[L; V]; MR] {
+unsafe fn micro<L: Lanes, const V: usize, const M: usize>(panel: &[f32], a: *const f32, lda: usize) -> [[L; V]; M] {
     let k_len = panel.len() / NR;
     let w = panel.as_ptr();
-    let mut acc = [[L::splat(0.0); V]; MR];
+    let mut acc = [[L::splat(0.0); V]; M];
     for k in 0..k_len {
         let wk: [L; V] = std::array::from_fn(|v| L::load(w.add(k * NR + v * L::N)));
         for (r, acc) in acc.iter_mut().enumerate() {
@@ -535,31 +553,32 @@ trait Lanes: Copy {
     fn far(self) -> bool;
 }
 
-/// N lanes in plain Rust (held as bits, so integer lanes are never taken for floats): the
-/// portable kernel. The compiler turns the loops into the target's vectors.
+/// N lanes in plain Rust: the portable kernel. The compiler turns the loops into the target's
+/// vectors. Integer lanes live as the bits of f32 lanes (moves keep bits, and no arithmetic is
+/// done on them), so the scalar build keeps its numbers in float registers.
 #[derive(Clone, Copy)]
-struct Lane<const N: usize>([u32; N]);
+struct Lane<const N: usize>([f32; N]);
 
 impl<const N: usize> Lane<N> {
     #[inline(always)]
     fn float(self, o: Self, f: impl Fn(f32, f32) -> f32) -> Self {
         let mut r = self.0;
         for (r, b) in r.iter_mut().zip(o.0) {
-            *r = f(f32::from_bits(*r), f32::from_bits(b)).to_bits();
+            *r = f(*r, b);
         }
         Lane(r)
     }
     #[inline(always)]
-    fn int(self, o: Self, f: impl Fn(i32, i32) -> i32) -> Self {
+    fn int(self, o: Self, f: impl Fn(u32, u32) -> u32) -> Self {
         let mut r = self.0;
         for (r, b) in r.iter_mut().zip(o.0) {
-            *r = f(*r as i32, b as i32) as u32;
+            *r = f32::from_bits(f(r.to_bits(), b.to_bits()));
         }
         Lane(r)
     }
     #[inline(always)]
     fn first(self) -> f32 {
-        f32::from_bits(self.0[0])
+        self.0[0]
     }
 }
 
@@ -568,19 +587,19 @@ impl<const N: usize> Lanes for Lane<N> {
     type Out = Lane<{ LANES }>;
     #[inline(always)]
     fn splat(v: f32) -> Self {
-        Lane([v.to_bits(); N])
+        Lane([v; N])
     }
     #[inline(always)]
     fn splat_int(v: i32) -> Self {
-        Lane([v as u32; N])
+        Lane([f32::from_bits(v as u32); N])
     }
     #[inline(always)]
     unsafe fn load(p: *const f32) -> Self {
-        Lane((p as *const [u32; N]).read_unaligned())
+        Lane((p as *const [f32; N]).read_unaligned())
     }
     #[inline(always)]
     unsafe fn store(self, p: *mut f32) {
-        (p as *mut [u32; N]).write_unaligned(self.0)
+        (p as *mut [f32; N]).write_unaligned(self.0)
     }
     #[inline(always)]
     fn add(self, o: Self) -> Self {
@@ -604,11 +623,11 @@ impl<const N: usize> Lanes for Lane<N> {
     }
     #[inline(always)]
     fn int_add(self, o: Self) -> Self {
-        self.int(o, i32::wrapping_add)
+        self.int(o, u32::wrapping_add)
     }
     #[inline(always)]
     fn int_sub(self, o: Self) -> Self {
-        self.int(o, i32::wrapping_sub)
+        self.int(o, u32::wrapping_sub)
     }
     #[inline(always)]
     fn and(self, o: Self) -> Self {
@@ -630,13 +649,195 @@ impl<const N: usize> Lanes for Lane<N> {
     fn select(mask: Self, a: Self, b: Self) -> Self {
         let mut r = b.0;
         for ((r, a), m) in r.iter_mut().zip(a.0).zip(mask.0) {
-            *r = (a & m) | (*r & !m);
+            let m = m.to_bits();
+            *r = f32::from_bits((a.to_bits() & m) | (r.to_bits() & !m));
         }
         Lane(r)
     }
     #[inline(always)]
     fn far(self) -> bool {
-        self.0.iter().any(|&b| sincos_far(f32::from_bits(b)))
+        self.0.iter().any(|&a| sincos_far(a))
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    //! x86-64: four lanes of SSE2, which every x86-64 CPU has, and eight of AVX2, chosen at run
+    //! time. Written with intrinsics rather than left to the compiler, so that builds without
+    //! the vectorizer (the tests' opt-level 1) are fast too.
+    //!
+    //! SAFETY of the `unsafe` blocks: SSE2 is part of every x86-64 CPU; the AVX2 methods are only
+    //! ever inlined into `PackedMlp::tiles_avx2`, which runs after the CPU was checked for AVX2.
+    use super::{Lanes, SINCOS_LIMIT};
+    use std::arch::x86_64::*;
+
+    impl Lanes for __m128 {
+        const N: usize = 4;
+        type Out = __m128;
+        #[inline(always)]
+        fn splat(v: f32) -> Self {
+            unsafe { _mm_set1_ps(v) }
+        }
+        #[inline(always)]
+        fn splat_int(v: i32) -> Self {
+            unsafe { _mm_castsi128_ps(_mm_set1_epi32(v)) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            _mm_loadu_ps(p)
+        }
+        #[inline(always)]
+        unsafe fn splat_load(p: *const f32) -> Self {
+            _mm_load1_ps(p)
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            _mm_storeu_ps(p, self)
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            unsafe { _mm_add_ps(self, o) }
+        }
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            unsafe { _mm_sub_ps(self, o) }
+        }
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            unsafe { _mm_mul_ps(self, o) }
+        }
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            unsafe { _mm_div_ps(self, o) }
+        }
+        #[inline(always)]
+        fn clamp(self, lo: f32, hi: f32) -> Self {
+            unsafe {
+                // maxps and minps return their second operand where either is NaN: NaN stays NaN
+                _mm_min_ps(_mm_set1_ps(hi), _mm_max_ps(_mm_set1_ps(lo), self))
+            }
+        }
+        #[inline(always)]
+        fn int_add(self, o: Self) -> Self {
+            unsafe { _mm_castsi128_ps(_mm_add_epi32(_mm_castps_si128(self), _mm_castps_si128(o))) }
+        }
+        #[inline(always)]
+        fn int_sub(self, o: Self) -> Self {
+            unsafe { _mm_castsi128_ps(_mm_sub_epi32(_mm_castps_si128(self), _mm_castps_si128(o))) }
+        }
+        #[inline(always)]
+        fn and(self, o: Self) -> Self {
+            unsafe { _mm_and_ps(self, o) }
+        }
+        #[inline(always)]
+        fn xor(self, o: Self) -> Self {
+            unsafe { _mm_xor_ps(self, o) }
+        }
+        #[inline(always)]
+        fn shl(self, n: u32) -> Self {
+            unsafe { _mm_castsi128_ps(_mm_sll_epi32(_mm_castps_si128(self), _mm_cvtsi32_si128(n as i32))) }
+        }
+        #[inline(always)]
+        fn int_neg(self) -> Self {
+            unsafe { _mm_castsi128_ps(_mm_sub_epi32(_mm_setzero_si128(), _mm_castps_si128(self))) }
+        }
+        #[inline(always)]
+        fn select(mask: Self, a: Self, b: Self) -> Self {
+            unsafe { _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b)) }
+        }
+        #[inline(always)]
+        fn far(self) -> bool {
+            unsafe {
+                let abs = _mm_andnot_ps(_mm_set1_ps(-0.0), self);
+                let far = _mm_or_ps(
+                    _mm_cmpgt_ps(abs, _mm_set1_ps(SINCOS_LIMIT)),
+                    _mm_cmpunord_ps(self, self),
+                );
+                _mm_movemask_ps(far) != 0
+            }
+        }
+    }
+
+    impl Lanes for __m256 {
+        const N: usize = 8;
+        type Out = __m128;
+        #[inline(always)]
+        fn splat(v: f32) -> Self {
+            unsafe { _mm256_set1_ps(v) }
+        }
+        #[inline(always)]
+        fn splat_int(v: i32) -> Self {
+            unsafe { _mm256_castsi256_ps(_mm256_set1_epi32(v)) }
+        }
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> Self {
+            _mm256_loadu_ps(p)
+        }
+        #[inline(always)]
+        unsafe fn splat_load(p: *const f32) -> Self {
+            _mm256_broadcast_ss(&*p)
+        }
+        #[inline(always)]
+        unsafe fn store(self, p: *mut f32) {
+            _mm256_storeu_ps(p, self)
+        }
+        #[inline(always)]
+        fn add(self, o: Self) -> Self {
+            unsafe { _mm256_add_ps(self, o) }
+        }
+        #[inline(always)]
+        fn sub(self, o: Self) -> Self {
+            unsafe { _mm256_sub_ps(self, o) }
+        }
+        #[inline(always)]
+        fn mul(self, o: Self) -> Self {
+            unsafe { _mm256_mul_ps(self, o) }
+        }
+        #[inline(always)]
+        fn div(self, o: Self) -> Self {
+            unsafe { _mm256_div_ps(self, o) }
+        }
+        #[inline(always)]
+        fn clamp(self, lo: f32, hi: f32) -> Self {
+            unsafe { _mm256_min_ps(_mm256_set1_ps(hi), _mm256_max_ps(_mm256_set1_ps(lo), self)) }
+        }
+        #[inline(always)]
+        fn int_add(self, o: Self) -> Self {
+            unsafe { _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(self), _mm256_castps_si256(o))) }
+        }
+        #[inline(always)]
+        fn int_sub(self, o: Self) -> Self {
+            unsafe { _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_castps_si256(self), _mm256_castps_si256(o))) }
+        }
+        #[inline(always)]
+        fn and(self, o: Self) -> Self {
+            unsafe { _mm256_and_ps(self, o) }
+        }
+        #[inline(always)]
+        fn xor(self, o: Self) -> Self {
+            unsafe { _mm256_xor_ps(self, o) }
+        }
+        #[inline(always)]
+        fn shl(self, n: u32) -> Self {
+            unsafe { _mm256_castsi256_ps(_mm256_sll_epi32(_mm256_castps_si256(self), _mm_cvtsi32_si128(n as i32))) }
+        }
+        #[inline(always)]
+        fn int_neg(self) -> Self {
+            unsafe { _mm256_castsi256_ps(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_castps_si256(self))) }
+        }
+        #[inline(always)]
+        fn select(mask: Self, a: Self, b: Self) -> Self {
+            unsafe { _mm256_or_ps(_mm256_and_ps(mask, a), _mm256_andnot_ps(mask, b)) }
+        }
+        #[inline(always)]
+        fn far(self) -> bool {
+            unsafe {
+                let abs = _mm256_andnot_ps(_mm256_set1_ps(-0.0), self);
+                let beyond = _mm256_cmp_ps::<_CMP_GT_OQ>(abs, _mm256_set1_ps(SINCOS_LIMIT));
+                let nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(self, self);
+                _mm256_movemask_ps(_mm256_or_ps(beyond, nan)) != 0
+            }
+        }
     }
 }
 

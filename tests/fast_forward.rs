@@ -106,3 +106,33 @@ fn a_sample_does_not_depend_on_its_batch() {
         assert_eq!(one, all[od * k..od * (k + 1)], "sample {k}");
     }
 }
+
+/// Not a test: ms per forward of 4096 samples on each kernel and on candle, in the profile the
+/// tests build with (`cargo test --test fast_forward timing -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn timing() {
+    let (_, model) = shipped().swap_remove(0);
+    let packed = model.packed().unwrap();
+    let x: Vec<f32> = (0..8192).map(|i| ((i * 7919) % 1000) as f32 / 300.0 - 1.6).collect();
+    let mut scratch = Scratch::default();
+    let mut out = Vec::new();
+    for kernel in Kernel::available() {
+        let t0 = std::time::Instant::now();
+        for _ in 0..5 {
+            packed.forward(kernel, &x, 500, &mut scratch, &mut out);
+        }
+        println!(
+            "{kernel:?}: {:.1} ms per forward of 4096",
+            t0.elapsed().as_secs_f64() * 200.0
+        );
+    }
+    let t0 = std::time::Instant::now();
+    for _ in 0..5 {
+        model.forward_slice(&x, 500).unwrap();
+    }
+    println!(
+        "candle: {:.1} ms per forward of 4096",
+        t0.elapsed().as_secs_f64() * 200.0
+    );
+}
