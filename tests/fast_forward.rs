@@ -107,6 +107,54 @@ fn a_sample_does_not_depend_on_its_batch() {
     }
 }
 
+/// Shapes the catalog accepts besides the shipped one: hidden widths and embedding halves that
+/// are not multiples of the panel width (the packing pads them), no residual block, four outputs,
+/// a small T and another input scale. Random weights of the shipped models' scale.
+#[test]
+fn fused_forward_equals_candle_for_other_shapes() {
+    use candle_core::{Device, Tensor};
+    use ptheta::diffusion::{Parameterization, ScheduleKind};
+    use ptheta::model::{to_safetensors, ModelConfig};
+    let shapes = [
+        (4, 1, 0, Parameterization::Epsilon),
+        (6, 13, 1, Parameterization::MeanVariance),
+        (12, 6, 2, Parameterization::X0),
+        (20, 9, 0, Parameterization::EpsilonVariance),
+        (256, 256, 1, Parameterization::V),
+    ];
+    let x = forward_points();
+    for (k, (emb, hidden, blocks, p)) in shapes.into_iter().enumerate() {
+        let mut c = ModelConfig::standard(p, ScheduleKind::Cosine, 40);
+        (c.emb_size, c.hidden, c.blocks, c.input_scale) = (emb, hidden, blocks, 3.0 + k as f64);
+        let tensors: Vec<_> = c
+            .tensor_shapes()
+            .into_iter()
+            .map(|(name, shape)| {
+                let len: usize = shape.iter().product();
+                let fan_in = *shape.last().unwrap() as f32;
+                let v: Vec<f32> = (0..len)
+                    .map(|i| ((i as f32 * 0.618 + k as f32).sin() * 43758.5).fract() * 2.0 / fan_in.sqrt())
+                    .collect();
+                (name, Tensor::from_vec(v, shape.as_slice(), &Device::Cpu).unwrap())
+            })
+            .collect();
+        let model = Denoiser::from_safetensors(&to_safetensors(&c, &tensors).unwrap()).unwrap();
+        let packed = model.packed().unwrap();
+        assert_eq!(packed.output_dim(), p.output_dim(2));
+        for kernel in Kernel::available() {
+            let worst = worst_against_candle(&model, packed, kernel);
+            println!("emb {emb}, hidden {hidden}, {blocks} blocks, {p}, {kernel:?}: {worst:.2e}");
+            assert!(
+                worst < FORWARD_TOLERANCE,
+                "emb {emb}, hidden {hidden}, {blocks} blocks, {p}: {worst}"
+            );
+        }
+        let mut wrong = packed.clone();
+        wrong.perturb_one_weight(0.05);
+        assert!(worst_against_candle(&model, &wrong, Kernel::best()) > FORWARD_TOLERANCE);
+    }
+}
+
 /// Not a test: ms per forward of 4096 samples on each kernel and on candle, in the profile the
 /// tests build with (`cargo test --test fast_forward timing -- --ignored --nocapture`).
 #[test]
