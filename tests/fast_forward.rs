@@ -122,7 +122,6 @@ fn fused_forward_equals_candle_for_other_shapes() {
         (20, 9, 0, Parameterization::EpsilonVariance),
         (256, 256, 1, Parameterization::V),
     ];
-    let x = forward_points();
     for (k, (emb, hidden, blocks, p)) in shapes.into_iter().enumerate() {
         let mut c = ModelConfig::standard(p, ScheduleKind::Cosine, 40);
         (c.emb_size, c.hidden, c.blocks, c.input_scale) = (emb, hidden, blocks, 3.0 + k as f64);
