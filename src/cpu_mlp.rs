@@ -10,12 +10,14 @@
 //!   each layer's bias, GELU and residual are applied to the accumulators as they leave the matmul;
 //! - nothing is allocated per step: the buffers live in a [`Scratch`] the chain owns.
 //!
-//! Every kernel does the same f32 operations in the same order for every sample (each sum runs
-//! over k in order, multiply then add, never fused; sin, cos and exp are the polynomials below
-//! rather than the platform's libm), so the portable build, its AVX2 instance and the wasm
-//! simd128 kernel give bit-identical outputs, and one sample's output does not depend on how many
-//! others run beside it (the inspector's one-sample forward equals the chain's step). Against
-//! candle the outputs differ by rounding only: tests/fast_forward.rs states the tolerance.
+//! The kernel is written once, generic over a vector of lanes (the `Lanes` trait: wasm simd128, SSE2,
+//! AVX2, or plain Rust arrays for the scalar build), and does the same f32 operations in the same
+//! order for every sample: each sum runs over k in order, multiply then add, never fused; sin,
+//! cos and exp are the polynomials below rather than the platform's libm. So every kernel gives
+//! bit-identical outputs, natively and in the browser, and one sample's output does not depend on
+//! how many others run beside it (the inspector's one-sample forward equals the chain's step).
+//! Against candle the outputs differ by rounding only: tests/common/mod.rs states the tolerance
+//! (`FORWARD_TOLERANCE`), tests/fast_forward.rs and tests/web.rs hold the fused forward to it.
 
 use crate::model::Denoiser;
 
@@ -149,7 +151,7 @@ pub struct PackedMlp {
     freqs: Vec<f32>,
     /// Features of one coordinate: sin then cos of every padded frequency.
     per_coord: usize,
-    /// The input layer's part for the coordinates' features; its bias is not used (see `time`).
+    /// The input layer's part for the coordinates' features; its bias is unused (see `time_b`).
     input_x: Panels,
     /// The input layer's part for the time features, [hidden_padded, emb_size] row-major, and
     /// its bias: one bias vector per step.
