@@ -1,6 +1,7 @@
 //! The reverse Markov chain x_T → x_0 for many samples at once, with history so the page can
 //! step back, and inspection of one sample's numbers at one step.
 
+use crate::cpu_mlp::{Kernel, Scratch};
 use crate::diffusion::param::{self, check_combination, predict_scalar, sample_prev};
 use crate::diffusion::rng::{self, Stream};
 use crate::diffusion::schedule::StepCoefficients;
@@ -17,8 +18,23 @@ pub trait Denoise {
     fn parameterization(&self) -> Parameterization;
     /// `x`: row-major [n, dim]; returns row-major [n, parameterization.output_dim(dim)].
     fn denoise(&self, x: &[f32], timestep: usize) -> Result<Vec<f32>, String>;
+    /// The same into `out`, reusing its allocation and `scratch`'s: what the chain calls each
+    /// step, so that a step allocates nothing for the network.
+    fn denoise_into(
+        &self,
+        x: &[f32],
+        timestep: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<f32>,
+    ) -> Result<(), String> {
+        let _ = scratch;
+        *out = self.denoise(x, timestep)?;
+        Ok(())
+    }
 }
 
+/// A network loaded from a file runs the fused CPU forward ([`crate::cpu_mlp`]) with the best
+/// kernel of this CPU; one in training runs candle's.
 impl Denoise for Denoiser {
     fn dim(&self) -> usize {
         self.config.dim
@@ -27,7 +43,22 @@ impl Denoise for Denoiser {
         self.config.parameterization
     }
     fn denoise(&self, x: &[f32], timestep: usize) -> Result<Vec<f32>, String> {
-        self.forward_slice(x, timestep).map_err(|e| e.to_string())
+        let mut out = Vec::new();
+        self.denoise_into(x, timestep, &mut Scratch::default(), &mut out)?;
+        Ok(out)
+    }
+    fn denoise_into(
+        &self,
+        x: &[f32],
+        timestep: usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<f32>,
+    ) -> Result<(), String> {
+        match self.packed() {
+            Some(packed) => packed.forward(Kernel::best(), x, timestep, scratch, out),
+            None => *out = self.forward_slice(x, timestep).map_err(|e| e.to_string())?,
+        }
+        Ok(())
     }
 }
 
@@ -86,6 +117,11 @@ pub struct Chain<M: Denoise> {
     t: usize,
     /// States x_S … x_{t+1}, most recent last.
     history: Vec<Vec<f32>>,
+    /// The network's buffers and its raw output, reused by every step.
+    scratch: Scratch,
+    raw: Vec<f32>,
+    /// The state before the last step, reused for the next one when no history is kept.
+    spare: Vec<f32>,
 }
 
 impl<M: Denoise> Chain<M> {
@@ -117,6 +153,9 @@ impl<M: Denoise> Chain<M> {
             keep_history: options.keep_history,
             x,
             history: Vec::new(),
+            scratch: Scratch::default(),
+            raw: Vec::new(),
+            spare: Vec::new(),
         })
     }
 
@@ -175,8 +214,12 @@ impl<M: Denoise> Chain<M> {
         let (dim, p) = (self.dim(), self.model.parameterization());
         let od = p.output_dim(dim);
         // 1. the network's raw output at the training timestep this step stands for
-        let raw = self.model.denoise(&self.x, self.schedule.timestep_map[i])?;
-        let mut next = vec![0f32; self.x.len()];
+        let timestep = self.schedule.timestep_map[i];
+        self.model
+            .denoise_into(&self.x, timestep, &mut self.scratch, &mut self.raw)?;
+        let raw = &self.raw;
+        let mut next = std::mem::take(&mut self.spare);
+        next.resize(self.x.len(), 0.0);
         for k in 0..self.samples {
             for d in 0..dim {
                 let x = self.x[k * dim + d] as f64;
@@ -191,6 +234,8 @@ impl<M: Denoise> Chain<M> {
         let prev = std::mem::replace(&mut self.x, next);
         if self.keep_history {
             self.history.push(prev);
+        } else {
+            self.spare = prev;
         }
         self.t -= 1;
         Ok(())

@@ -1,12 +1,14 @@
 //! pθ: the reverse process of diffusion models, as an interactive lesson.
 //!
 //! `diffusion` is the math, `model` the denoiser, `data` the 2-D worlds, `chain` the reverse
-//! Markov chain on the CPU, `gpu` the same chain in WebGPU buffers, `lesson` the numbers the
-//! lesson page plots; `quiz` the quiz format, its grading and its generated questions; `train`
-//! and `eval` are native-only; `wasm`, `wasm_lesson` and `wasm_quiz` are the thin browser bindings.
+//! Markov chain on the CPU, `cpu_mlp` the fused network forward it runs, `gpu` the same chain in
+//! WebGPU buffers, `lesson` the numbers the lesson page plots; `quiz` the quiz format, its
+//! grading and its generated questions; `train` and `eval` are native-only; `wasm`,
+//! `wasm_lesson` and `wasm_quiz` are the thin browser bindings.
 
 pub mod catalog;
 pub mod chain;
+pub mod cpu_mlp;
 pub mod data;
 pub mod diffusion;
 pub mod engine;

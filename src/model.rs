@@ -3,6 +3,7 @@
 //! weights travel as safetensors with the configuration in the file's metadata.
 
 use crate::catalog::{self, Limit};
+use crate::cpu_mlp::PackedMlp;
 use crate::diffusion::{Parameterization, ScheduleKind};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
@@ -285,6 +286,9 @@ pub struct Denoiser {
     input: Linear,
     blocks: Vec<Linear>,
     output: Linear,
+    /// The same weights packed for the CPU chain's fused forward ([`crate::cpu_mlp`]): only for a
+    /// network loaded from a file, whose weights never change (a network in training has none).
+    packed: Option<PackedMlp>,
 }
 
 impl Denoiser {
@@ -301,10 +305,18 @@ impl Denoiser {
             input,
             blocks,
             output,
+            packed: None,
         })
     }
 
+    /// The packed weights of the fused CPU forward, for a network loaded from a file.
+    pub fn packed(&self) -> Option<&PackedMlp> {
+        self.packed.as_ref()
+    }
+
     /// `x`: [n, dim] f32, `t`: [n] f32 training timestep indices (0-based). Returns [n, out].
+    /// The reference forward: training differentiates it; the CPU chain runs the fused
+    /// [`crate::cpu_mlp`] forward of a loaded network, tested against it.
     pub fn forward(&self, x: &Tensor, t: &Tensor) -> candle_core::Result<Tensor> {
         let c = &self.config;
         let mut feats = Vec::with_capacity(c.dim + 1);
@@ -401,8 +413,9 @@ impl Denoiser {
             map.insert(name.clone(), Tensor::from_vec(values, shape.as_slice(), &Device::Cpu)?);
         }
         let vb = VarBuilder::from_tensors(map, DType::F32, &Device::Cpu);
-        let model = Self::new(config, vb)?;
+        let mut model = Self::new(config, vb)?;
         model.probe()?;
+        model.packed = Some(PackedMlp::new(&model)?);
         Ok(model)
     }
 

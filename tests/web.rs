@@ -1,5 +1,6 @@
 //! Runs in headless Chromium (`wasm-pack test --headless --chrome -- --test web`): the browser's
-//! CPU chain, through the same wasm-bindgen API the page uses, reproduces the native chain.
+//! CPU chain, through the same wasm-bindgen API the page uses, reproduces the native chain; the
+//! fused forward's simd128 kernel gives the portable kernel's bits and candle's outputs.
 #![cfg(target_arch = "wasm32")]
 
 use ptheta::wasm::WasmChain;
@@ -7,7 +8,9 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{worst_abs_difference, TOLERANCE};
+use common::{
+    forward_points, forward_timesteps, worst_abs_difference, worst_relative_difference, FORWARD_TOLERANCE, TOLERANCE,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -105,6 +108,109 @@ async fn inspect_matches_the_step_it_describes() {
         assert!(
             (after[10 + d] as f64 - x_prev[d]).abs() < 1e-4,
             "inspect predicts the step"
+        );
+    }
+}
+
+/// Every shipped model, named as in weights/manifest.json (checked against it below).
+const SHIPPED: [(&str, &[u8]); 11] = [
+    (
+        "moons-epsilon.safetensors",
+        include_bytes!("../weights/moons-epsilon.safetensors"),
+    ),
+    (
+        "swiss-roll-epsilon.safetensors",
+        include_bytes!("../weights/swiss-roll-epsilon.safetensors"),
+    ),
+    (
+        "checkerboard-epsilon.safetensors",
+        include_bytes!("../weights/checkerboard-epsilon.safetensors"),
+    ),
+    (
+        "circles-epsilon.safetensors",
+        include_bytes!("../weights/circles-epsilon.safetensors"),
+    ),
+    (
+        "letters-epsilon.safetensors",
+        include_bytes!("../weights/letters-epsilon.safetensors"),
+    ),
+    (
+        "eight-gaussians-epsilon.safetensors",
+        include_bytes!("../weights/eight-gaussians-epsilon.safetensors"),
+    ),
+    (
+        "moons-x0.safetensors",
+        include_bytes!("../weights/moons-x0.safetensors"),
+    ),
+    ("moons-v.safetensors", include_bytes!("../weights/moons-v.safetensors")),
+    (
+        "moons-mean.safetensors",
+        include_bytes!("../weights/moons-mean.safetensors"),
+    ),
+    (
+        "moons-mean-variance.safetensors",
+        include_bytes!("../weights/moons-mean-variance.safetensors"),
+    ),
+    (
+        "moons-epsilon-variance.safetensors",
+        include_bytes!("../weights/moons-epsilon-variance.safetensors"),
+    ),
+];
+
+/// The shipped build has simd128, so the browser's CPU chain runs the simd128 kernel; it gives
+/// the portable kernel's bits (the scalar build runs the portable code) and candle's outputs
+/// within the forward tolerance, for every shipped model.
+#[wasm_bindgen_test]
+fn simd128_kernel_equals_portable_and_candle_for_every_shipped_model() {
+    use ptheta::cpu_mlp::{Kernel, Scratch};
+    use ptheta::model::Denoiser;
+    // Kernel::Simd128 exists only in a simd128 build: without it this does not compile
+    assert_eq!(Kernel::best(), Kernel::Simd128);
+    let manifest: serde_json::Value = serde_json::from_str(include_str!("../weights/manifest.json")).unwrap();
+    let mut listed: Vec<&str> = manifest
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["file"].as_str().unwrap())
+        .collect();
+    let mut ours: Vec<&str> = SHIPPED.iter().map(|(f, _)| *f).collect();
+    listed.sort();
+    ours.sort();
+    assert_eq!(ours, listed, "SHIPPED lists the manifest's models");
+    let x = forward_points();
+    let mut scratch = Scratch::default();
+    let run = |packed: &ptheta::cpu_mlp::PackedMlp, kernel, t, scratch: &mut Scratch| {
+        let mut out = Vec::new();
+        packed.forward(kernel, &x, t, scratch, &mut out);
+        out
+    };
+    for (file, bytes) in SHIPPED {
+        let model = Denoiser::from_safetensors(bytes).unwrap();
+        let packed = model.packed().unwrap();
+        for t in forward_timesteps(&model.config) {
+            let simd = run(packed, Kernel::Simd128, t, &mut scratch);
+            let portable = run(packed, Kernel::Portable, t, &mut scratch);
+            assert_eq!(simd, portable, "{file}, t = {t}: simd128 and portable differ");
+            let candle = model.forward_slice(&x, t).unwrap();
+            let worst = worst_relative_difference(&simd, &candle, file);
+            assert!(
+                worst < FORWARD_TOLERANCE,
+                "{file}, t = {t}: simd128 differs from candle by {worst}"
+            );
+        }
+        // negative control: one wrong packed weight is seen (as in tests/fast_forward.rs)
+        let mut wrong = packed.clone();
+        wrong.perturb_one_weight(0.05);
+        let off = forward_timesteps(&model.config)
+            .into_iter()
+            .map(|t| {
+                let candle = model.forward_slice(&x, t).unwrap();
+                worst_relative_difference(&run(&wrong, Kernel::Simd128, t, &mut scratch), &candle, file)
+            })
+            .fold(0.0, f32::max);
+        assert!(
+            off > 10.0 * FORWARD_TOLERANCE,
+            "{file}: a wrong weight moved the outputs by only {off}"
         );
     }
 }

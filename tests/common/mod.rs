@@ -1,14 +1,17 @@
 //! Shared by the test crates that compare two chains (`mod common;`): cross.rs and web.rs (the
 //! native and the browser chain against one stored reference), gpu.rs and web_gpu.rs (the GPU
-//! chain against the CPU chain, natively and in the browser).
+//! chain against the CPU chain, natively and in the browser), fast_forward.rs and web.rs (the
+//! fused CPU forward against candle's).
 #![allow(dead_code)] // each crate uses the helpers it needs
 
 /// Largest allowed difference of any coordinate at any compared step, for every comparison of two
 /// chains that run the same f32 network with different instructions:
 ///
-/// - browser and native (cross.rs, web.rs): gemm's simd128 kernels sum in another order than its
-///   AVX ones, and wasm's sin/cos come from another libm. Those ~1e-6 differences pass through 50
-///   steps.
+/// - browser and native (cross.rs, web.rs): both chains run the fused forward of src/cpu_mlp.rs,
+///   which gives the same bits on every kernel, but the stored reference was recorded with
+///   candle's forward (it differs by [`FORWARD_TOLERANCE`]'s rounding), and the step's f64
+///   arithmetic calls another libm in wasm. Those ~1e-6 differences pass through 50 steps (the
+///   native chain is within 6.7e-6 of the reference).
 /// - GPU and CPU (gpu.rs, web_gpu.rs): the GPU sums the matmuls in another order, uses the
 ///   driver's exp/log/sqrt and trig.wgsl's sin/cos, and does the step's arithmetic in f32 where
 ///   the CPU uses f64. Those are ~1e-6 relative per step and pass through the chain (the reverse
@@ -21,6 +24,43 @@
 /// 2e-3 on points of spread ~1 sits far below what a wrong formula, a wrong noise draw, a wrong
 /// weight or a wrong timestep gives (≥ 1e-1, checked by gpu.rs's `a_wrong_seed_is_caught`).
 pub const TOLERANCE: f32 = 2e-3;
+
+/// Largest difference of any output from candle's, relative to max(1, |candle's|), on one forward.
+///
+/// Both compute the same f32 network; they differ only in rounding: the matmuls sum in another
+/// order (gemm's blocked AVX order there, k = 0, 1, … here), sin and cos and the GELU's exp are
+/// polynomials here (≤ 2 ulp) where candle calls libm, and the GELU is written v / (1 + e^(−2u))
+/// instead of 0.5·v·(1 + tanh u). Each is ~1e-7 relative per operation; through five layers of
+/// sums of up to 384 terms the outputs of the shipped models differ by at most 1.6e-6 (measured
+/// natively, AVX2 gemm; the test prints the worst of each model). 1e-5 leaves that a factor of
+/// six for another platform's gemm order and libm (tests/web.rs checks the browser against the
+/// same bound), and stays far below what one wrong weight does: the negative control adds 0.05 to
+/// one packed weight and must move some output by more than ten times the tolerance (it moves
+/// them by 2.3e-4 to 8.2e-3, the test prints each).
+pub const FORWARD_TOLERANCE: f32 = 1e-5;
+
+/// 77 points (not a multiple of the tile, nor of the micro-tile): a grid over the view and past
+/// it, where the chain starts (x_T ~ N(0, I)) and where it ends, and one point far enough out that
+/// its largest sinusoid arguments go to libm (|25 · 100| > 2048).
+pub fn forward_points() -> Vec<f32> {
+    let mut v = Vec::new();
+    for i in 0..8 {
+        for j in 0..9 {
+            v.push(-4.0 + i as f32 * 8.0 / 7.0);
+            v.push(-3.5 + j as f32 * 0.9);
+        }
+    }
+    v.extend([0.0, 0.0, 1e-3, -1e-3, 10.0, -10.0, 100.0, 0.5, -0.25, 60.0]);
+    assert_eq!(v.len() / 2, 77);
+    assert!(!(v.len() / 2).is_multiple_of(ptheta::cpu_mlp::TILE));
+    v
+}
+
+/// Training timesteps to compare at: both ends, the middle, and two in between.
+pub fn forward_timesteps(config: &ptheta::model::ModelConfig) -> Vec<usize> {
+    let last = config.timesteps - 1;
+    vec![0, 1, last / 3, last / 2, last - 1, last]
+}
 
 /// Largest |a − b| over the coordinates of `ours` and `want` (same length, all finite: a NaN
 /// would otherwise hide in the maximum).
