@@ -193,6 +193,8 @@ pub enum Body {
     Match(MatchBody),
     /// A number within a tolerance: given, or generated from a shipped model's chain.
     Numeric(NumericBody),
+    /// A task done on a `<ptheta-chain>` of the same page, graded from that chain's state.
+    Chain(ChainBody),
 }
 
 impl Body {
@@ -203,12 +205,13 @@ impl Body {
             Body::Order(_) => "order",
             Body::Match(_) => "match",
             Body::Numeric(_) => "numeric",
+            Body::Chain(_) => "chain",
         }
     }
 }
 
 /// The question types, as `type` spells them.
-pub const TYPES: [&str; 5] = ["single", "multiple", "order", "match", "numeric"];
+pub const TYPES: [&str; 6] = ["single", "multiple", "order", "match", "numeric", "chain"];
 
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Choice {
@@ -269,6 +272,89 @@ pub struct NumericBody {
     /// Make the numbers from a real chain instead of giving `answer`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate: Option<Generate>,
+}
+
+/// What the student does on the chain widget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Scrub (or step) a chain of the moons to the first t, coming from x_T, at which the two
+    /// moons are separate ([`SEPARATE`] states the rule). The chain must show `moons`.
+    Separate,
+    /// Pick (click, or the sample box) the sample whose x̂_0 is furthest from its x_t at the
+    /// chain's current t > 0 ([`FURTHEST_TOLERANCE`]).
+    Furthest,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Separate => "separate",
+            Task::Furthest => "furthest",
+        }
+    }
+}
+
+/// A question answered by acting on a chain widget: the element names it like a panel does.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ChainBody {
+    /// The id of the `<ptheta-chain>` on the same page (as a panel's for="…").
+    #[serde(rename = "for")]
+    pub chain: String,
+    pub task: Task,
+}
+
+/// The rule of [`Task::Separate`]. A sample lies *on the moons* when it is within `radius` of
+/// one of the two arcs the moons are drawn along (the data's noise has s.d. 0.06). The moons
+/// are *separate* when at least `fraction` of the samples lie on them: what is left between
+/// and around them is a thin haze. The first such t is graded from the state the chain shows:
+/// an answer is right when that share is at least `fraction` and below `fraction + band` — the
+/// share grows as t falls, so a t far past the first one (more samples on the moons) is
+/// wrong, and so is one before it. With the shipped moons models at 200 steps the share is
+/// about 0.35 down to t ≈ 40, passes 0.9 at t ≈ 7–8 and grows about 0.025 a step there, so the
+/// band, wider than a step, always holds the first t and at most a step or two after it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SeparateRule {
+    pub radius: f64,
+    pub fraction: f64,
+    pub band: f64,
+}
+
+pub const SEPARATE: SeparateRule = SeparateRule {
+    radius: 0.25,
+    fraction: 0.9,
+    band: 0.05,
+};
+
+/// [`Task::Furthest`] is right when the picked sample's distance |x̂_0 − x_t| is at least
+/// (1 − this) times the largest one: a near tie counts.
+pub const FURTHEST_TOLERANCE: f64 = 0.02;
+
+/// The share of `points` ([x0, y0, x1, y1, …], the page's coordinates) within `radius` of the
+/// arcs of the moons dataset (`Dataset::Moons`): the upper arc of radius 1.6 about (−0.8, −0.4),
+/// above y = −0.4, and the lower arc of radius 1.6 about (0.8, 0.4), below y = 0.4.
+pub fn on_moons(points: &[f64], radius: f64) -> f64 {
+    const R: f64 = 1.6;
+    let arc = |x: f64, y: f64, cx: f64, cy: f64, upper: bool| -> f64 {
+        let (dx, dy) = (x - cx, y - cy);
+        if (upper && dy >= 0.0) || (!upper && dy <= 0.0) {
+            ((dx * dx + dy * dy).sqrt() - R).abs()
+        } else {
+            // nearest end of the half circle
+            let a = ((dx - R).powi(2) + dy * dy).sqrt();
+            let b = ((dx + R).powi(2) + dy * dy).sqrt();
+            a.min(b)
+        }
+    };
+    let n = points.len() / DIM;
+    if n == 0 {
+        return 0.0;
+    }
+    let on = points
+        .chunks_exact(DIM)
+        .filter(|p| arc(p[0], p[1], -0.8, -0.4, true).min(arc(p[0], p[1], 0.8, 0.4, false)) <= radius)
+        .count();
+    on as f64 / n as f64
 }
 
 /// What a generated question asks for, at the step x_t → x_{t−1} of one sample.
@@ -669,6 +755,7 @@ fn check_body(body: &Body) -> Result<(), FieldError> {
                 _ => Ok(()),
             }
         }
+        Body::Chain(b) => check_id("for", &b.chain),
     }
 }
 
@@ -816,6 +903,7 @@ fn check_question(value: &Value, seen: &BTreeSet<String>) -> Result<Checked, Fie
         "multiple" => Body::Multiple(de(value)?),
         "order" => Body::Order(de(value)?),
         "match" => Body::Match(de(value)?),
+        "chain" => Body::Chain(de(value)?),
         _ => Body::Numeric(de(value)?),
     };
     check_body(&body)?;
@@ -1138,6 +1226,12 @@ pub fn grade(q: &Checked, response: &Value, instance: Option<&Instance>) -> Resu
             };
             ((x - answer).abs() <= tolerance, format!("{x}"), json!(x), Vec::new())
         }
+        Body::Chain(b) => {
+            let state: ChainState = serde_json::from_value(response.clone())
+                .map_err(|e| format!("the chain's state is not readable: {e}"))?;
+            let (correct, text, value) = grade_chain(b.task, &state)?;
+            (correct, text, value, Vec::new())
+        }
     };
     let max_score = q.points();
     Ok(Graded {
@@ -1148,6 +1242,89 @@ pub fn grade(q: &Checked, response: &Value, instance: Option<&Instance>) -> Resu
         value,
         picked,
     })
+}
+
+/// What the widget reads from the chain for a [`Body::Chain`] question (the response it passes
+/// to [`grade`]): its t and steps, the dataset it shows, the selected sample, every sample's x_t
+/// (`positions`, [x0, y0, x1, y1, …]) and, for [`Task::Furthest`], every sample's x̂_0 (`x0`, the
+/// same layout, from the chain's own `inspect`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ChainState {
+    pub t: usize,
+    pub steps: usize,
+    pub dataset: String,
+    #[serde(default)]
+    pub selected: usize,
+    pub positions: Vec<f64>,
+    #[serde(default)]
+    pub x0: Option<Vec<f64>>,
+}
+
+/// Grades a chain task from the chain's state: (right, the xAPI response, what the widget keeps
+/// and shows: t, the measure, the best sample).
+pub fn grade_chain(task: Task, s: &ChainState) -> Result<(bool, String, Value), String> {
+    if s.positions.is_empty() || s.positions.len() % DIM != 0 || s.positions.iter().any(|v| !v.is_finite()) {
+        return Err("the chain's positions must be finite pairs".into());
+    }
+    if s.t > s.steps {
+        return Err(format!("t = {} is past the chain's {} steps", s.t, s.steps));
+    }
+    match task {
+        Task::Separate => {
+            if s.dataset != Dataset::Moons.name() {
+                return Err(format!(
+                    "this question needs a chain of the '{}' dataset, not '{}'",
+                    Dataset::Moons.name(),
+                    s.dataset
+                ));
+            }
+            let share = on_moons(&s.positions, SEPARATE.radius);
+            let correct = share >= SEPARATE.fraction && share < SEPARATE.fraction + SEPARATE.band;
+            let side = if share < SEPARATE.fraction {
+                "before"
+            } else if correct {
+                "first"
+            } else {
+                "after"
+            };
+            Ok((
+                correct,
+                format!("t={}", s.t),
+                json!({ "t": s.t, "share": share, "side": side }),
+            ))
+        }
+        Task::Furthest => {
+            if s.t == 0 {
+                return Err("at t = 0 there is no next step, so no x̂_0: go back to a t above 0".into());
+            }
+            let x0 = s.x0.as_ref().ok_or("the chain's x̂_0 of every sample is missing")?;
+            if x0.len() != s.positions.len() || x0.iter().any(|v| !v.is_finite()) {
+                return Err("the chain's x̂_0 must be one finite pair per sample".into());
+            }
+            let n = s.positions.len() / DIM;
+            if s.selected >= n {
+                return Err(format!("sample {} does not exist: the chain has {n}", s.selected));
+            }
+            let dist: Vec<f64> = s
+                .positions
+                .chunks_exact(DIM)
+                .zip(x0.chunks_exact(DIM))
+                .map(|(x, h)| x.iter().zip(h).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
+                .collect();
+            let (best, far) =
+                dist.iter().copied().enumerate().fold(
+                    (0, f64::NEG_INFINITY),
+                    |acc, (i, d)| if d > acc.1 { (i, d) } else { acc },
+                );
+            let mine = dist[s.selected];
+            let correct = mine >= (1.0 - FURTHEST_TOLERANCE) * far;
+            Ok((
+                correct,
+                format!("sample={}", s.selected),
+                json!({ "t": s.t, "sample": s.selected, "distance": mine, "best": best, "bestDistance": far }),
+            ))
+        }
+    }
 }
 
 /// The right answer: what "show solution" shows and what a course tool is told.
@@ -1162,6 +1339,9 @@ pub fn solution(q: &Checked, instance: Option<&Instance>) -> Value {
             (Some(_), None) => Value::Null,
             (None, _) => json!(b.answer),
         },
+        // it depends on the chain's state: the widget states the rule, and a graded answer
+        // carries the best sample
+        Body::Chain(_) => Value::Null,
     }
 }
 
@@ -1176,6 +1356,7 @@ pub fn interaction_type(body: &Body) -> &'static str {
         Body::Order(_) => "sequencing",
         Body::Match(_) => "matching",
         Body::Numeric(_) => "numeric",
+        Body::Chain(_) => "performance",
     }
 }
 
@@ -1215,39 +1396,47 @@ pub fn statement(
     let pattern = match body {
         Body::Single(b) => {
             definition["choices"] = component(&mut b.choices.iter().map(|c| (&c.id, &c.text)));
-            b.answer.clone()
+            Some(b.answer.clone())
         }
         Body::Multiple(b) => {
             definition["choices"] = component(&mut b.choices.iter().map(|c| (&c.id, &c.text)));
-            b.choices
-                .iter()
-                .filter(|c| b.answer.contains(&c.id))
-                .map(|c| c.id.clone())
-                .collect::<Vec<_>>()
-                .join("[,]")
+            Some(
+                b.choices
+                    .iter()
+                    .filter(|c| b.answer.contains(&c.id))
+                    .map(|c| c.id.clone())
+                    .collect::<Vec<_>>()
+                    .join("[,]"),
+            )
         }
         Body::Order(b) => {
             definition["choices"] = component(&mut b.items.iter().map(|c| (&c.id, &c.text)));
-            b.answer.join("[,]")
+            Some(b.answer.join("[,]"))
         }
         Body::Match(b) => {
             definition["source"] = component(&mut b.left.iter().map(|c| (&c.id, &c.text)));
             definition["target"] = component(&mut b.right.iter().map(|c| (&c.id, &c.text)));
-            b.left
-                .iter()
-                .map(|l| format!("{}[.]{}", l.id, b.answer[&l.id]))
-                .collect::<Vec<_>>()
-                .join("[,]")
+            Some(
+                b.left
+                    .iter()
+                    .map(|l| format!("{}[.]{}", l.id, b.answer[&l.id]))
+                    .collect::<Vec<_>>()
+                    .join("[,]"),
+            )
         }
         Body::Numeric(b) => {
             let (answer, tolerance) = match (&q.generate, instance) {
                 (Some(_), Some(i)) => (i.answer, i.tolerance),
                 _ => (b.answer.unwrap_or(f64::NAN), b.tolerance),
             };
-            format!("{}[:]{}", answer - tolerance, answer + tolerance)
+            Some(format!("{}[:]{}", answer - tolerance, answer + tolerance))
         }
+        // the right response depends on the chain the student acted on: no fixed pattern
+        Body::Chain(_) => None,
     };
-    definition["correctResponsesPattern"] = json!([pattern]);
+    if let Some(pattern) = pattern {
+        definition["correctResponsesPattern"] = json!([pattern]);
+    }
     json!({
         "verb": { "id": XAPI_ANSWERED, "display": { "en-US": "answered" } },
         "object": {
@@ -1323,6 +1512,17 @@ pub fn view(quiz: &Quiz, lang: Language) -> Value {
                         v["tolerance"] = json!(b.tolerance);
                         v["generate"] = serde_json::to_value(&q.generate).expect("a spec serializes");
                     }
+                    Body::Chain(b) => {
+                        v["for"] = json!(b.chain);
+                        v["task"] = json!(b.task.name());
+                        v["rule"] = match b.task {
+                            Task::Separate => json!({
+                                "dataset": Dataset::Moons.name(), "radius": SEPARATE.radius,
+                                "fraction": SEPARATE.fraction, "band": SEPARATE.band,
+                            }),
+                            Task::Furthest => json!({ "tolerance": FURTHEST_TOLERANCE }),
+                        };
+                    }
                 }
                 v
             }
@@ -1334,4 +1534,36 @@ pub fn view(quiz: &Quiz, lang: Language) -> Value {
         "maxScore": quiz.max_score(),
         "questions": questions,
     })
+}
+
+/// "Was this clear?" (`<ptheta-feedback>`): the ratings a reader gives, in the order shown.
+pub const FEEDBACK_RATINGS: [&str; 2] = ["yes", "no"];
+/// Characters of a feedback comment, at most.
+pub const MAX_COMMENT: usize = 2000;
+
+/// The detail of a `ptheta-feedback` event: `{ section, rating, clear, comment }` — `section`
+/// the id the element names (the same rule as a quiz id), `rating` one of
+/// [`FEEDBACK_RATINGS`], `clear` whether it is "yes", `comment` the trimmed text or null when
+/// there is none. pθ sends it nowhere: the page that listens decides.
+pub fn feedback(section: &str, rating: &str, comment: Option<&str>) -> Result<Value, String> {
+    check_id("section", section).map_err(|e| format!("section={}", e.message))?;
+    if !FEEDBACK_RATINGS.contains(&rating) {
+        return Err(format!(
+            "the rating \"{rating}\" must be one of {}",
+            FEEDBACK_RATINGS.join(", ")
+        ));
+    }
+    let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+    if let Some(c) = comment {
+        let n = c.chars().count();
+        if n > MAX_COMMENT {
+            return Err(format!("the comment has {n} characters: at most {MAX_COMMENT}"));
+        }
+    }
+    Ok(json!({
+        "section": section,
+        "rating": rating,
+        "clear": rating == FEEDBACK_RATINGS[0],
+        "comment": comment,
+    }))
 }

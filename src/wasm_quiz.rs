@@ -89,3 +89,15 @@ impl QuizHandle {
         to_js(&quiz::solution(q, self.instances.get(&index)))
     }
 }
+
+/// The rules of `<ptheta-feedback>`: `{ ratings, maxComment }`.
+#[wasm_bindgen(js_name = feedbackRules)]
+pub fn feedback_rules() -> Result<JsValue, JsError> {
+    to_js(&serde_json::json!({ "ratings": quiz::FEEDBACK_RATINGS, "maxComment": quiz::MAX_COMMENT }))
+}
+
+/// The checked detail of a `ptheta-feedback` event (see `quiz::feedback`).
+#[wasm_bindgen(js_name = feedbackDetail)]
+pub fn feedback_detail(section: &str, rating: &str, comment: Option<String>) -> Result<JsValue, JsError> {
+    to_js(&quiz::feedback(section, rating, comment.as_deref()).map_err(err)?)
+}

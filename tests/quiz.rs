@@ -226,7 +226,7 @@ fn a_broken_question_names_its_number_id_and_field_and_the_others_still_work() {
             "/type",
             Some(json!("essay")),
             "type",
-            "must be one of single, multiple, order, match, numeric",
+            "must be one of single, multiple, order, match, numeric, chain",
         ),
         (0, "/type", None, "type", "is missing"),
         (0, "/id", Some(json!("has space")), "id", "letters, digits"),
@@ -756,4 +756,246 @@ fn generation_refuses_weights_of_another_model() {
     .unwrap_err();
     assert!(e.contains("'epsilon' model of 'moons'"), "{e}");
     assert!(quiz::generate(c.generate.as_ref().unwrap(), 0.01, b"not weights", 0).is_err());
+}
+
+// ---- questions answered on a chain widget (type "chain") ----
+
+fn chain_quiz() -> Value {
+    json!({
+        "id": "chain-probe", "title": "Chain",
+        "questions": [
+            { "id": "apart", "type": "chain", "for": "chain", "task": "separate", "prompt": "P", "explanation": "E" },
+            { "id": "far", "type": "chain", "for": "chain", "task": "furthest", "prompt": "P", "explanation": "E", "points": 2 }
+        ]
+    })
+}
+
+#[test]
+fn a_broken_chain_question_names_its_field() {
+    let cases: Vec<(&str, Option<Value>, &str, &str)> = vec![
+        ("/for", None, "for", "is missing"),
+        ("/for", Some(json!("two words")), "for", "letters, digits"),
+        ("/for", Some(json!(3)), "for", "invalid type"),
+        ("/task", None, "task", "is missing"),
+        ("/task", Some(json!("jump")), "task", "unknown variant"),
+    ];
+    for (pointer, value, field, words) in cases {
+        let mut file = chain_quiz();
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        let obj = file["questions"][0]
+            .pointer_mut(parent)
+            .unwrap()
+            .as_object_mut()
+            .unwrap();
+        match value {
+            Some(v) => obj.insert(key.to_string(), v),
+            None => obj.remove(key),
+        };
+        let q = quiz::parse(&file.to_string()).unwrap();
+        let errors = q.errors();
+        assert_eq!(errors.len(), 1, "{pointer}: {errors:?}");
+        assert_eq!(errors[0].field, field, "{pointer}: {errors:?}");
+        assert!(errors[0].message.contains(words), "{pointer}: {}", errors[0].message);
+        assert!(q.question(1).is_ok(), "the other question still works");
+    }
+}
+
+/// The states (t, positions) of a shipped moons model's chain from x_T to x_0.
+fn moons_states(file: &str, samples: usize, seed: u64) -> Vec<(usize, Vec<f64>)> {
+    let model = Denoiser::from_safetensors(&weights(file)).unwrap();
+    let c = model.config.clone();
+    let steps = catalog::default_steps(c.parameterization) as usize;
+    let schedule = Schedule::respaced(c.schedule, c.timesteps, steps).unwrap();
+    let options = ChainOptions {
+        variance: c.parameterization.default_variance(),
+        steps,
+        samples,
+        seed,
+        keep_history: false,
+    };
+    let mut chain = Chain::new(model, schedule, &options).unwrap();
+    let mut out = Vec::new();
+    loop {
+        out.push((chain.t(), chain.positions().iter().map(|&v| v as f64).collect()));
+        if chain.t() == 0 {
+            return out;
+        }
+        chain.step().unwrap();
+    }
+}
+
+fn separate_state(t: usize, steps: usize, positions: &[f64], dataset: &str) -> Value {
+    json!({ "t": t, "steps": steps, "dataset": dataset, "selected": 0, "positions": positions })
+}
+
+#[test]
+fn separate_is_graded_from_a_real_chains_state_at_its_first_separate_t() {
+    let q = quiz::parse(&chain_quiz().to_string()).unwrap();
+    let Slot::Ok(c) = &q.slots[0] else { panic!() };
+    let rule = quiz::SEPARATE;
+    for (file, seed) in [("moons-epsilon.safetensors", 7), ("moons-v.safetensors", 11)] {
+        let states = moons_states(file, 512, seed);
+        let steps = states[0].0;
+        let share = |p: &[f64]| quiz::on_moons(p, rule.radius);
+        assert!(share(&states[0].1) < 0.6, "{file}: x_T is no pair of moons");
+        // the first t, coming from x_T, at which the moons are separate
+        let first = states
+            .iter()
+            .position(|(_, p)| share(p) >= rule.fraction)
+            .expect("the chain separates the moons");
+        let (t_first, p_first) = &states[first];
+        assert!(*t_first > 0 && *t_first < steps / 4, "{file}: first at t = {t_first}");
+        let g = quiz::grade(c, &separate_state(*t_first, steps, p_first, "moons"), None).unwrap();
+        assert!(
+            g.correct,
+            "{file}: the first separate t = {t_first} is right: {:?}",
+            g.value
+        );
+        assert_eq!(g.response, format!("t={t_first}"));
+        // three steps before it (larger t): not separate yet
+        let (t, p) = &states[first - 3];
+        let g = quiz::grade(c, &separate_state(*t, steps, p, "moons"), None).unwrap();
+        assert!(
+            !g.correct && g.value["side"] == "before",
+            "{file}: t = {t}: {:?}",
+            g.value
+        );
+        // x_0: separate, but long after the first t
+        let (t, p) = states.last().unwrap();
+        let g = quiz::grade(c, &separate_state(*t, steps, p, "moons"), None).unwrap();
+        assert!(!g.correct && g.value["side"] == "after", "{file}: t = 0: {:?}", g.value);
+        // every t graded right is the first one or at most two steps after it
+        for (k, (t, p)) in states.iter().enumerate() {
+            let right = quiz::grade(c, &separate_state(*t, steps, p, "moons"), None)
+                .unwrap()
+                .correct;
+            assert!(
+                !right || (first..=first + 2).contains(&k),
+                "{file}: t = {t} right, first {t_first}"
+            );
+        }
+        // another dataset is refused, and so is a state that is no positions
+        let e = quiz::grade(c, &separate_state(*t_first, steps, p_first, "circles"), None).unwrap_err();
+        assert!(e.contains("'moons'"), "{e}");
+    }
+    assert!(quiz::grade(c, &separate_state(3, 10, &[1.0], "moons"), None).is_err());
+    assert!(quiz::grade(c, &separate_state(11, 10, &[0.0, 0.0], "moons"), None).is_err());
+    assert!(quiz::grade(c, &json!({ "t": 3 }), None).is_err());
+}
+
+#[test]
+fn on_moons_measures_the_distance_to_the_two_arcs() {
+    // on the upper arc (about (−0.8, −0.4), radius 1.6), on the lower arc, at an end, far away
+    let on_upper = [-0.8, 1.2];
+    let on_lower = [0.8, -1.2];
+    let past_end = [0.8 + 0.2, -0.4];
+    let gap = [0.0, 0.0]; // the middle, 0.7 from both arcs
+    assert_eq!(quiz::on_moons(&[on_upper, on_lower].concat(), 0.25), 1.0);
+    assert_eq!(quiz::on_moons(&[on_upper, gap].concat(), 0.25), 0.5);
+    assert_eq!(quiz::on_moons(&past_end, 0.25), 1.0);
+    assert_eq!(quiz::on_moons(&past_end, 0.15), 0.0);
+    assert_eq!(quiz::on_moons(&[5.0, 5.0], 0.25), 0.0);
+    // the data itself lies on them
+    let data: Vec<f64> = ptheta::data::Dataset::Moons
+        .sample(4000, 3)
+        .iter()
+        .map(|&v| v as f64)
+        .collect();
+    assert!(quiz::on_moons(&data, quiz::SEPARATE.radius) > 0.99);
+}
+
+#[test]
+fn furthest_is_graded_within_its_stated_tolerance() {
+    let q = quiz::parse(&chain_quiz().to_string()).unwrap();
+    let Slot::Ok(c) = &q.slots[1] else { panic!() };
+    // distances |x̂_0 − x_t|: 1, 2, 3, 2.95 (within 2 % of 3), 2.9 (not)
+    let positions = [0.0; 10];
+    let x0 = [1.0, 0.0, 0.0, 2.0, -3.0, 0.0, 0.0, -2.95, 2.9, 0.0];
+    let state = |selected: usize, t: usize| json!({ "t": t, "steps": 50, "dataset": "moons", "selected": selected, "positions": positions, "x0": x0 });
+    assert!(quiz::FURTHEST_TOLERANCE > 0.0 && quiz::FURTHEST_TOLERANCE < 0.05);
+    for (picked, right) in [(0, false), (1, false), (2, true), (3, true), (4, false)] {
+        let g = quiz::grade(c, &state(picked, 20), None).unwrap();
+        assert_eq!(g.correct, right, "sample {picked}: {:?}", g.value);
+        assert_eq!(g.value["best"], 2);
+        assert_eq!((g.score, g.max_score), (if right { 2 } else { 0 }, 2));
+    }
+    assert!(quiz::grade(c, &state(2, 0), None).unwrap_err().contains("t = 0"));
+    assert!(quiz::grade(c, &state(5, 20), None)
+        .unwrap_err()
+        .contains("does not exist"));
+    let no_x0 = json!({ "t": 5, "steps": 50, "dataset": "moons", "selected": 0, "positions": positions });
+    assert!(quiz::grade(c, &no_x0, None).is_err());
+
+    // a real chain: the sample furthest by the chain's own inspect is right, the nearest wrong
+    let model = Denoiser::from_safetensors(&weights("moons-x0.safetensors")).unwrap();
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 50).unwrap();
+    let options = ChainOptions {
+        variance: cfg.parameterization.default_variance(),
+        steps: 50,
+        samples: 64,
+        seed: 5,
+        keep_history: false,
+    };
+    let mut chain = Chain::new(model, schedule, &options).unwrap();
+    for _ in 0..20 {
+        chain.step().unwrap();
+    }
+    let ins: Vec<_> = (0..64).map(|i| chain.inspect(i).unwrap()).collect();
+    let d: Vec<f64> = ins
+        .iter()
+        .map(|i| ((i.x0[0] - i.x_t[0]).powi(2) + (i.x0[1] - i.x_t[1]).powi(2)).sqrt())
+        .collect();
+    let argmax = (0..64).max_by(|&a, &b| d[a].total_cmp(&d[b])).unwrap();
+    let argmin = (0..64).min_by(|&a, &b| d[a].total_cmp(&d[b])).unwrap();
+    let state = |selected: usize| {
+        json!({
+            "t": chain.t(), "steps": 50, "dataset": "moons", "selected": selected,
+            "positions": chain.positions().iter().map(|&v| v as f64).collect::<Vec<_>>(),
+            "x0": ins.iter().flat_map(|i| i.x0.clone()).collect::<Vec<_>>(),
+        })
+    };
+    assert!(quiz::grade(c, &state(argmax), None).unwrap().correct);
+    assert!(!quiz::grade(c, &state(argmin), None).unwrap().correct);
+}
+
+#[test]
+fn a_chain_questions_statement_is_a_performance_without_a_fixed_pattern() {
+    let q = quiz::parse(&chain_quiz().to_string()).unwrap();
+    let Slot::Ok(c) = &q.slots[0] else { panic!() };
+    let g = quiz::grade(
+        c,
+        &json!({ "t": 0, "steps": 10, "dataset": "moons", "positions": [-0.8, 1.2] }),
+        None,
+    )
+    .unwrap();
+    let s = quiz::statement(&q, c, &g, None, "https://course.example/week3.html", Language::En);
+    let def = &s["object"]["definition"];
+    assert_eq!(def["interactionType"], "performance");
+    assert!(def.get("correctResponsesPattern").is_none());
+    assert_eq!(s["result"]["response"], "t=0");
+    assert_eq!(s["result"]["success"], false);
+    let v = quiz::view(&q, Language::Es);
+    assert_eq!(v["questions"][0]["for"], "chain");
+    assert_eq!(v["questions"][0]["rule"]["fraction"], quiz::SEPARATE.fraction);
+    assert_eq!(v["questions"][1]["rule"]["tolerance"], quiz::FURTHEST_TOLERANCE);
+}
+
+#[test]
+fn feedback_details_are_checked() {
+    let d = quiz::feedback("s2", "no", Some("  the variance part was fast  ")).unwrap();
+    assert_eq!(
+        d,
+        json!({ "section": "s2", "rating": "no", "clear": false, "comment": "the variance part was fast" })
+    );
+    let d = quiz::feedback("s2", "yes", Some("   ")).unwrap();
+    assert_eq!((d["clear"].clone(), d["comment"].clone()), (json!(true), Value::Null));
+    assert_eq!(quiz::FEEDBACK_RATINGS, ["yes", "no"]);
+    assert!(quiz::feedback("s2", "maybe", None).unwrap_err().contains("yes, no"));
+    assert!(quiz::feedback("s 2", "yes", None).unwrap_err().starts_with("section="));
+    let long = "x".repeat(quiz::MAX_COMMENT + 1);
+    assert!(quiz::feedback("s2", "yes", Some(&long))
+        .unwrap_err()
+        .contains("at most"));
+    assert!(quiz::feedback("s2", "yes", Some(&long[1..])).is_ok());
 }

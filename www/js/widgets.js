@@ -13,4 +13,5 @@ export const isWidget = (el) => el.localName.startsWith('ptheta-');
 export const EVENTS = Object.freeze([
   'ptheta-ready', 'ptheta-step', 'ptheta-done', 'ptheta-error', 'ptheta-select', 'ptheta-config',
   'ptheta-highlight', 'ptheta-backend', 'ptheta-param', 'ptheta-schedule', 'ptheta-answer',
+  'ptheta-feedback',
 ]);

@@ -21,8 +21,9 @@ import * as multiple from '../quiz/multiple.js';
 import * as order from '../quiz/order.js';
 import * as match from '../quiz/match.js';
 import * as numeric from '../quiz/numeric.js';
+import * as chain from '../quiz/chain.js';
 
-const BUILDERS = { single, multiple, order, match, numeric };
+const BUILDERS = { single, multiple, order, match, numeric, chain };
 /** Where the shipped weights are served, relative to this module (dist/js/widgets/ → dist/weights/). */
 const WEIGHTS = new URL('../../weights/', import.meta.url);
 let instances = 0;
@@ -112,7 +113,8 @@ class PthetaQuiz extends Panel {
   async render() {
     this.#opening ??= this.#open();
     await this.#opening;
-    for (const [id, part] of this.#parts) this.#drafts.set(id, part.response());
+    // (a chain question's answer is the chain's state, which outlives the render)
+    for (const [id, part] of this.#parts) if (!part.el.matches('.chain-task')) this.#drafts.set(id, part.response());
     this.#parts.clear();
     this.dataset.state = 'loading';
     this.#view = this.#quiz.view(lang());
@@ -140,7 +142,12 @@ class PthetaQuiz extends Panel {
     }
     const uid = `${this.#uid}-q${q.index}`;
     const decimal = new Intl.NumberFormat(lang()).format(1.5).charAt(1);
-    const ctx = { uid, text: authorNodes, msg, lang: lang(), decimal, changed: () => {} };
+    // a chain question's chain: looked up like a panel's for="id", in the tree the quiz is in
+    const chainOf = (id) => {
+      const el = this.getRootNode().getElementById?.(id) ?? document.getElementById(id);
+      return el?.localName === 'ptheta-chain' ? el : null;
+    };
+    const ctx = { uid, text: authorNodes, msg, lang: lang(), decimal, changed: () => {}, chain: chainOf };
     const part = BUILDERS[q.type].build(q, ctx);
     this.#parts.set(q.id, part);
     const result = h('div', { class: 'result', 'aria-live': 'polite' });
@@ -196,9 +203,15 @@ class PthetaQuiz extends Panel {
     };
     const say = (text) => result.replaceChildren(h('p', { class: 'verdict wrong' }, text));
 
-    check.addEventListener('click', () => {
-      const response = part.response();
-      if (response === null) { say(msg('quiz.pick')); return; }
+    check.addEventListener('click', async () => {
+      let response;
+      try {
+        response = await part.response();
+      } catch (e) {
+        say(e.message);
+        return;
+      }
+      if (response === null) { say(msg(q.type === 'chain' ? 'quiz.chainLoading' : 'quiz.pick')); return; }
       let g;
       try {
         g = this.#quiz.grade(q.index, response, lang(), location.href);
@@ -209,6 +222,8 @@ class PthetaQuiz extends Panel {
       const entry = this.#entry(q.id);
       entry.response = g.value;
       entry.graded = { correct: g.correct, score: g.score, maxScore: g.maxScore, picked: g.picked };
+      // a chain question keeps what Rust measured on the chain (its marks show it)
+      if (q.type === 'chain') entry.graded.value = g.value;
       entry.solved = false;
       this.#save();
       this.#drafts.delete(q.id);
