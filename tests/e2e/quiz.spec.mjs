@@ -3,6 +3,8 @@
 // keyboard alone; the lesson's sampling-procedure question; a generated question answered from
 // the numbers it shows; broken questions and files named; an HTML payload stays text; the
 // ptheta-answer event's xAPI statement field by field; progress across a reload and resetTask();
+// questions answered on a chain (hosts/quiz-chain.html); "Was this clear?" (<ptheta-feedback>);
+// the quiz and the feedback through embed.html (hosts/quiz-embed.html);
 // axe-core. Part of the `lesson` project: `npx playwright test tests/e2e/quiz.spec.mjs --project lesson`.
 // Screenshots: docs/quiz.png, docs/quiz-generated.png, test-artifacts/quiz/.
 import { readFileSync } from 'node:fs';
@@ -470,4 +472,141 @@ test.describe(() => {
     await button(single, 'Check').click();
     await axe(page, 'dark');
   });
+});
+
+// ---- questions answered on a chain (type "chain"), "Was this clear?", and embed.html ----
+
+/** Opens hosts/quiz-chain.html: a chain, a quiz acting on it, a <ptheta-feedback>. */
+async function chainHost(page) {
+  await page.route('**/hosts/*', (route) => route.fulfill({ path: `${HOSTS}/${new URL(route.request().url()).pathname.split('/').pop()}` }));
+  await page.addInitScript(() => {
+    window.answers = [];
+    window.feedback = [];
+    document.addEventListener('ptheta-answer', (e) => window.answers.push(e.detail));
+    document.addEventListener('ptheta-feedback', (e) => window.feedback.push({ detail: e.detail, bubbles: e.bubbles, composed: e.composed, target: e.target.id }));
+  });
+  await page.goto('./hosts/quiz-chain.html');
+  await page.waitForSelector('#acting[data-state="ready"]', { timeout: 60000 });
+  await page.waitForSelector('#moons[data-t="200"]', { timeout: 60000 });
+}
+const lastAnswer = (page) => page.evaluate(() => window.answers.at(-1));
+const goTo = (page, t) => page.$eval('#moons', (el, t) => el.goTo(t), t);
+
+test('a chain question: the first t at which the moons are separate, graded by Rust from the chain', async ({ page }) => {
+  await chainHost(page);
+  const q = question(page, 'apart', '#acting');
+  await goTo(page, 30);
+  await q.locator('.chain-status', { hasText: 't = 30 of 200' }).waitFor();
+  await check(q, 'Not quite.');
+  let a = await lastAnswer(page);
+  assert(a.question === 'apart' && a.correct === false && a.response.side === 'before' && a.response.share < 0.9, JSON.stringify(a.response));
+  assert((await q.locator('.choice-feedback').textContent()).includes('not separate yet'), 'says to keep stepping');
+  // step down one t at a time, as a student scrubbing would, until the answer is right
+  let right = null;
+  for (let t = 29; t >= 1 && right === null; t--) {
+    await button(q, 'Try again').click();
+    await goTo(page, t);
+    await button(q, 'Check').click();
+    await q.locator('.result .verdict').waitFor();
+    a = await lastAnswer(page);
+    assert(a.response.t === t, `graded at the chain's t: ${JSON.stringify(a.response)}`);
+    if (a.correct) right = a;
+    else assert(a.response.side === 'before', `before the first right t, never after: ${JSON.stringify(a.response)}`);
+  }
+  assert(right !== null && right.response.share >= 0.9 && right.response.share < 0.95, `a right t exists: ${JSON.stringify(right?.response)}`);
+  assert(await verdict(q) === 'Right.', 'shown right');
+  assert(right.statement.object.definition.interactionType === 'performance' && right.statement.result.response === `t=${right.response.t}`, JSON.stringify(right.statement));
+  // x_0: separate, but long past the first t
+  await button(q, 'Try again').click();
+  await goTo(page, 0);
+  await check(q, 'Not quite.');
+  a = await lastAnswer(page);
+  assert(a.response.side === 'after' && a.response.share >= 0.95, JSON.stringify(a.response));
+  assert(await page.$eval('#acting', (el) => el.getScore()) === 0, 'a wrong answer scores nothing');
+  // the question whose chain is missing says so
+  assert((await question(page, 'orphan', '#acting').locator('.chain-status').textContent()).includes('<ptheta-chain id="nowhere">'), 'names the missing chain, as text');
+  await page.locator('#acting').screenshot({ path: `${ARTIFACTS}/chain-separate.png` });
+});
+
+test('a chain question: the sample whose x̂_0 is furthest from its x_t, picked on the chain', async ({ page }) => {
+  await chainHost(page);
+  await goTo(page, 100);
+  // the test's own oracle: every sample's distance from the chain's inspect
+  const { best, worst } = await page.$eval('#moons', async (el) => {
+    const d = [];
+    for (let i = 0; i < el.chain.samples; i++) {
+      const s = await el.chain.inspect(i);
+      d.push(Math.hypot(s.x0[0] - s.x_t[0], s.x0[1] - s.x_t[1]));
+    }
+    return { best: d.indexOf(Math.max(...d)), worst: d.indexOf(Math.min(...d)) };
+  });
+  const q = question(page, 'far', '#acting');
+  await page.$eval('#moons', (el, i) => el.select(i), worst);
+  await q.locator('.chain-status', { hasText: `number ${worst}` }).waitFor();
+  await check(q, 'Not quite.');
+  let a = await lastAnswer(page);
+  assert(a.correct === false && a.response.best === best && a.response.sample === worst, JSON.stringify(a.response));
+  assert((await q.locator('.choice-feedback').textContent()).includes(`The furthest is sample ${best}`), 'names the furthest sample');
+  // by keyboard: Try again, then the pick, then Check with Enter
+  await button(q, 'Try again').focus();
+  await page.keyboard.press('Enter');
+  await page.$eval('#moons', (el, i) => el.select(i), best);
+  await button(q, 'Check').focus();
+  await page.keyboard.press('Enter');
+  await q.locator('.result .verdict', { hasText: 'Right.' }).waitFor();
+  a = await lastAnswer(page);
+  assert(a.correct === true && a.score === 2 && a.maxScore === 2, JSON.stringify(a));
+  // at x_0 there is no x̂_0: the answer is refused with the reason, not graded
+  await button(q, 'Try again').click();
+  await goTo(page, 0);
+  await button(q, 'Check').click();
+  assert((await verdict(q)).includes('t = 0'), await verdict(q));
+});
+
+test('"Was this clear?": a rating and a comment, by keyboard, each a bubbling, composed ptheta-feedback', async ({ page }) => {
+  await chainHost(page);
+  const fb = page.locator('#clear');
+  await fb.getByRole('button', { name: 'No', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  let got = await page.evaluate(() => window.feedback);
+  assert(got.length === 1, `one event: ${JSON.stringify(got)}`);
+  assert(JSON.stringify(got[0]) === JSON.stringify({ detail: { section: 'week3-sampling', rating: 'no', clear: false, comment: null }, bubbles: true, composed: true, target: 'clear' }), JSON.stringify(got[0]));
+  assert(await fb.getByRole('button', { name: 'No', exact: true }).getAttribute('aria-pressed') === 'true', 'the rating shows pressed');
+  const box = fb.getByLabel('How can we improve it? (optional)');
+  await box.focus();
+  await page.keyboard.type(`Slower, please. ${PAYLOAD}`);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await fb.getByText('Your comment was passed to this page').waitFor();
+  got = await page.evaluate(() => window.feedback);
+  assert(got.length === 2 && got[1].detail.comment === `Slower, please. ${PAYLOAD}` && got[1].detail.rating === 'no', JSON.stringify(got[1]));
+  assert(await page.evaluate(() => window.__pwned) === undefined, 'the comment ran nothing');
+  await fb.getByRole('button', { name: 'Yes', exact: true }).click();
+  got = await page.evaluate(() => window.feedback);
+  assert(got.length === 3 && got[2].detail.clear === true, JSON.stringify(got[2]));
+  assert(await box.getAttribute('maxlength') === '2000', 'the comment limit is Rust\'s');
+  // without section="…" the element says what it needs
+  assert((await page.locator('#nosection').textContent()).includes('needs a section'), await page.locator('#nosection').textContent());
+  await axe(page, 'chain page, answered and rated');
+  await page.locator('#clear').screenshot({ path: `${ARTIFACTS}/feedback.png` });
+});
+
+test('embed.html?widget=quiz and ?widget=feedback send ptheta-answer and ptheta-feedback to the parent page', async ({ page }) => {
+  await page.route('**/hosts/*', (route) => route.fulfill({ path: `${HOSTS}/${new URL(route.request().url()).pathname.split('/').pop()}` }));
+  await page.goto('./hosts/quiz-embed.html');
+  const quiz = page.frameLocator('#quiz-frame');
+  await quiz.locator('ptheta-quiz[data-state="ready"]').waitFor({ timeout: 60000 });
+  const sp = quiz.locator('fieldset.q[data-question="sampling-procedure"]');
+  await sp.locator('.choice[data-choice="noise-down"] label').click();
+  await sp.getByRole('button', { name: 'Check', exact: true }).click();
+  const fb = page.frameLocator('#feedback-frame');
+  await fb.getByRole('button', { name: 'Sí', exact: true }).click();
+  await page.waitForFunction(() => window.messages.filter((m) => m.data?.type === 'ptheta-event').length >= 2);
+  const events = await page.evaluate(() => window.messages.filter((m) => m.data?.type === 'ptheta-event').map((m) => ({ from: m.from, name: m.data.name, detail: m.data.detail })));
+  const answer = events.find((e) => e.name === 'ptheta-answer');
+  assert(answer?.from === 'quiz' && answer.detail.question === 'sampling-procedure' && answer.detail.correct === true
+    && answer.detail.statement.verb.id === 'http://adlnet.gov/expapi/verbs/answered', JSON.stringify(answer));
+  const feedback = events.find((e) => e.name === 'ptheta-feedback');
+  assert(feedback?.from === 'feedback' && JSON.stringify(feedback.detail) === JSON.stringify({ section: 's2', rating: 'yes', clear: true, comment: null }), JSON.stringify(feedback));
+  assert(await page.evaluate(() => window.messages.some((m) => m.from === 'quiz' && m.data?.type === 'ptheta-resize' && m.data.height > 300)), 'the quiz frame reports its height');
 });
