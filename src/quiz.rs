@@ -1263,7 +1263,7 @@ pub struct ChainState {
 /// Grades a chain task from the chain's state: (right, the xAPI response, what the widget keeps
 /// and shows: t, the measure, the best sample).
 pub fn grade_chain(task: Task, s: &ChainState) -> Result<(bool, String, Value), String> {
-    if s.positions.is_empty() || s.positions.len() % DIM != 0 || s.positions.iter().any(|v| !v.is_finite()) {
+    if s.positions.is_empty() || !s.positions.len().is_multiple_of(DIM) || s.positions.iter().any(|v| !v.is_finite()) {
         return Err("the chain's positions must be finite pairs".into());
     }
     if s.t > s.steps {
@@ -1279,7 +1279,7 @@ pub fn grade_chain(task: Task, s: &ChainState) -> Result<(bool, String, Value), 
                 ));
             }
             let share = on_moons(&s.positions, SEPARATE.radius);
-            let correct = share >= SEPARATE.fraction && share < SEPARATE.fraction + SEPARATE.band;
+            let correct = (SEPARATE.fraction..SEPARATE.fraction + SEPARATE.band).contains(&share);
             let side = if share < SEPARATE.fraction {
                 "before"
             } else if correct {
