@@ -489,6 +489,8 @@ async function chainHost(page) {
   await page.waitForSelector('#acting[data-state="ready"]', { timeout: 60000 });
   await page.waitForSelector('#moons[data-t="200"]', { timeout: 60000 });
 }
+/** JSON with every object's keys sorted: equal for equal values whatever the keys' order. */
+const canon = (v) => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 const lastAnswer = (page) => page.evaluate(() => window.answers.at(-1));
 const goTo = (page, t) => page.$eval('#moons', (el, t) => el.goTo(t), t);
 
@@ -570,7 +572,7 @@ test('"Was this clear?": a rating and a comment, by keyboard, each a bubbling, c
   await page.keyboard.press('Enter');
   let got = await page.evaluate(() => window.feedback);
   assert(got.length === 1, `one event: ${JSON.stringify(got)}`);
-  assert(JSON.stringify(got[0]) === JSON.stringify({ detail: { section: 'week3-sampling', rating: 'no', clear: false, comment: null }, bubbles: true, composed: true, target: 'clear' }), JSON.stringify(got[0]));
+  assert(canon(got[0]) === canon({ detail: { section: 'week3-sampling', rating: 'no', clear: false, comment: null }, bubbles: true, composed: true, target: 'clear' }), JSON.stringify(got[0]));
   assert(await fb.getByRole('button', { name: 'No', exact: true }).getAttribute('aria-pressed') === 'true', 'the rating shows pressed');
   const box = fb.getByLabel('How can we improve it? (optional)');
   await box.focus();
@@ -586,7 +588,8 @@ test('"Was this clear?": a rating and a comment, by keyboard, each a bubbling, c
   assert(got.length === 3 && got[2].detail.clear === true, JSON.stringify(got[2]));
   assert(await box.getAttribute('maxlength') === '2000', 'the comment limit is Rust\'s');
   // without section="…" the element says what it needs
-  assert((await page.locator('#nosection').textContent()).includes('needs a section'), await page.locator('#nosection').textContent());
+  const missing = await page.$eval('#nosection', (el) => el.shadowRoot.textContent);
+  assert(missing.includes('needs a section="…" attribute') && await page.locator('#nosection [role=alert]').count() === 1, missing);
   await axe(page, 'chain page, answered and rated');
   await page.locator('#clear').screenshot({ path: `${ARTIFACTS}/feedback.png` });
 });
@@ -607,6 +610,30 @@ test('embed.html?widget=quiz and ?widget=feedback send ptheta-answer and ptheta-
   assert(answer?.from === 'quiz' && answer.detail.question === 'sampling-procedure' && answer.detail.correct === true
     && answer.detail.statement.verb.id === 'http://adlnet.gov/expapi/verbs/answered', JSON.stringify(answer));
   const feedback = events.find((e) => e.name === 'ptheta-feedback');
-  assert(feedback?.from === 'feedback' && JSON.stringify(feedback.detail) === JSON.stringify({ section: 's2', rating: 'yes', clear: true, comment: null }), JSON.stringify(feedback));
+  assert(feedback?.from === 'feedback' && canon(feedback.detail) === canon({ section: 's2', rating: 'yes', clear: true, comment: null }), JSON.stringify(feedback));
   assert(await page.evaluate(() => window.messages.some((m) => m.from === 'quiz' && m.data?.type === 'ptheta-resize' && m.data.height > 300)), 'the quiz frame reports its height');
+});
+
+test('the lesson: a "Was this clear?" ends each section, in Spanish, and its quiz acts on the chain beside it', async ({ page }) => {
+  await page.addInitScript(() => {
+    window.feedback = [];
+    document.addEventListener('ptheta-feedback', (e) => window.feedback.push(e.detail));
+  });
+  await page.goto('./?lang=es');
+  await page.waitForSelector('#quiz[data-state="ready"]', { timeout: 120000 });
+  // (document.querySelectorAll: the page's own sections, not those inside the widgets' shadow roots)
+  const ends = await page.evaluate(() => [...document.querySelectorAll('main > section')].map((s) => [s.lastElementChild.localName, s.lastElementChild.getAttribute('section'), s.getAttribute('aria-labelledby')]));
+  assert(ends.length === 6 && ends.every(([tag, section, heading]) => tag === 'ptheta-feedback' && section === heading), JSON.stringify(ends));
+  const fb = page.locator('ptheta-feedback[section="s3"]');
+  await fb.getByText('¿Todo estuvo claro?').waitFor();
+  await fb.getByRole('button', { name: 'Sí', exact: true }).click();
+  await fb.getByText('¡Gracias por tus comentarios!').waitFor();
+  const got = await page.evaluate(() => window.feedback);
+  assert(canon(got) === canon([{ section: 's3', rating: 'yes', clear: true, comment: null }]), JSON.stringify(got));
+  // the lesson quiz's chain questions follow the chain beside the lesson
+  await page.waitForSelector('#chain[data-t]', { timeout: 120000 });
+  const t = await page.$eval('#chain', (el) => el.chain.t);
+  for (const id of ['moons-apart', 'furthest-x0']) {
+    await page.locator(`#quiz fieldset.q[data-question="${id}"] .chain-status`, { hasText: `La cadena muestra t = ${t} de` }).waitFor();
+  }
 });

@@ -4,7 +4,7 @@
 // positions(), inspect(i)), its `info` and `selected`, and passes it to Rust, which grades
 // (quiz::grade_chain; the rule's numbers come from the view, never from here). Same interface as
 // single.js, but `response()` returns a promise.
-import { h } from '../dom.js';
+import { h, richNodes } from '../dom.js';
 
 const pct = (x, lang) => new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 1 }).format(x);
 const num = (x, lang) => new Intl.NumberFormat(lang, { maximumSignificantDigits: 3 }).format(x);
@@ -14,7 +14,7 @@ export function build(q, ctx) {
   const rule = q.task === 'separate'
     ? ctx.msg('quiz.chainRule.separate', { radius: num(q.rule.radius, ctx.lang), fraction: pct(q.rule.fraction, ctx.lang), upper: pct(q.rule.fraction + q.rule.band, ctx.lang) })
     : ctx.msg('quiz.chainRule.furthest', { share: pct(1 - q.rule.tolerance, ctx.lang) });
-  const note = h('p', { class: 'note' }, rule);
+  const note = h('p', { class: 'note' }, richNodes(rule));
   const el = h('div', { class: 'chain-task', dataset: { for: q.for } }, status, note);
   const chainEl = ctx.chain(q.for);
   let locked = false;
@@ -60,11 +60,11 @@ export function build(q, ctx) {
       if (!v) return [];
       if (q.task === 'separate') {
         return [h('li', {}, ctx.msg('quiz.chainShare', { t: v.t, share: pct(v.share, ctx.lang) })),
-          ...(v.side === 'first' ? [] : [h('li', {}, ctx.msg(`quiz.chainSide.${v.side}`))])];
+          ...(v.side === 'first' ? [] : [h('li', {}, richNodes(ctx.msg(`quiz.chainSide.${v.side}`)))])];
       }
-      return [h('li', {}, ctx.msg('quiz.chainFurthest', {
+      return [h('li', {}, richNodes(ctx.msg('quiz.chainFurthest', {
         sample: v.sample, distance: num(v.distance, ctx.lang), best: v.best, bestDistance: num(v.bestDistance, ctx.lang),
-      }))];
+      })))];
     },
   };
 }
