@@ -73,6 +73,7 @@ test('every panel names a bad attribute, its value and what it accepts; the page
     ['ptheta-compare', { seed: 'x' }, 'seed="x"', String(cat.limits.seed.max)],
     ['ptheta-compare', { samples: '0' }, 'samples="0"', String(cat.limits.samples.max)],
     ['ptheta-quiz', { src: 'i18n/en.json' }, 'src="i18n/en.json"', 'field "id" is missing'],
+    ['ptheta-feedback', { section: 'two words' }, 'section="two words"', 'letters, digits'],
     ['ptheta-inspector', { for: 'nowhere' }, 'for="nowhere"', '<ptheta-chain>'],
     ['ptheta-algorithm', { for: 'schedule' }, 'for="schedule"', '<ptheta-chain>'],
   ];

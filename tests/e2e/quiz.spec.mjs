@@ -527,6 +527,10 @@ test('a chain question: the first t at which the moons are separate, graded by R
   assert(await page.$eval('#acting', (el) => el.getScore()) === 0, 'a wrong answer scores nothing');
   // the question whose chain is missing says so
   assert((await question(page, 'orphan', '#acting').locator('.chain-status').textContent()).includes('<ptheta-chain id="nowhere">'), 'names the missing chain, as text');
+  // its "Show solution" shows the explanation (the answer depends on the chain)
+  const orphan = question(page, 'orphan', '#acting');
+  await button(orphan, 'Show solution').click();
+  assert(await orphan.locator('.explanation').count() === 1 && await orphan.getAttribute('data-result') === 'solved', 'the explanation is shown');
   await page.locator('#acting').screenshot({ path: `${ARTIFACTS}/chain-separate.png` });
 });
 

@@ -273,7 +273,9 @@ class PthetaQuiz extends Panel {
   #solve(q, show) {
     const entry = this.#entry(q.id);
     const solution = this.#quiz.solution(q.index);
-    if (solution === null) return; // a generated question whose numbers are not there yet
+    // a generated question whose numbers are not there yet; a chain question's answer depends on
+    // the chain, so its solution is the rule it states and the explanation
+    if (solution === null && q.type !== 'chain') return;
     entry.solved = true;
     entry.solution = solution;
     this.#save();
