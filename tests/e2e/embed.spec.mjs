@@ -3,7 +3,9 @@
 // the script loaded twice and a widget removed and added again, and embed.html in an iframe
 // talking to its parent by messages. Part of the `lesson` project:
 // `npx playwright test tests/e2e/embed.spec.mjs --project lesson`.
-import { test as base } from './fixtures.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { test as base, expectErrors } from './fixtures.mjs';
 import { assert, screenInk } from './helpers.mjs';
 import { serveDir } from './serve.mjs';
 
@@ -151,4 +153,51 @@ test('embed.html in an iframe on another origin: resize and events out, only the
   const steps = (await received()).filter((m) => m.name === 'ptheta-step').map((m) => m.detail.t);
   assert(steps.includes(5) && steps.at(-1) === 0, `ptheta-step events followed the chain: ${steps}`);
   await page.screenshot({ path: 'test-artifacts/embed-iframe.png' });
+});
+
+test("a model trained on the author's own CSV runs in the widget, its data behind it; bad files are named", expectErrors(/404/), async ({ page, origins }) => {
+  // an author's points: a ring far from the origin (training standardizes them, and so must the page)
+  const dir = 'test-artifacts/embed-csv';
+  mkdirSync(dir, { recursive: true });
+  const rows = ['x,y'];
+  for (let i = 0; i < 2000; i++) {
+    const a = (2 * Math.PI * i) / 2000;
+    const r = 3 + 0.15 * Math.sin(37 * i);
+    rows.push(`${(10 + r * Math.cos(a)).toFixed(4)},${(-5 + r * Math.sin(a)).toFixed(4)}`);
+  }
+  writeFileSync(`${dir}/ring.csv`, `${rows.join('\n')}\n`);
+  // a few hundred optimizer steps: enough for a ring (quality ratio ≈ 1.3 measured with `ptheta eval`)
+  execFileSync('target/debug/ptheta', ['train', '--csv', `${dir}/ring.csv`, '--iterations', '400', '--timesteps', '100', '--out', `${dir}/ring.safetensors`, '--quiet']);
+  await page.route('**/mine/*', (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop();
+    if (name === 'missing.csv') return route.fulfill({ status: 404, body: 'not here' });
+    return route.fulfill({ body: readFileSync(`${dir}/${name}`) });
+  });
+  await openCourse(page, origins);
+  const add = (id, attrs) => page.evaluate(([i, a]) => {
+    const el = document.createElement('ptheta-chain');
+    el.id = i;
+    for (const [k, v] of Object.entries(a)) el.setAttribute(k, v);
+    document.body.append(el);
+    return el.loading.then(() => el.dataset.state);
+  }, [id, attrs]);
+  assert(await add('mine', { weights: 'mine/ring.safetensors', data: 'mine/ring.csv', samples: '512', backend: 'cpu' }) === 'ready', 'the model loads');
+  const status = await page.locator('#mine .status span').textContent();
+  assert(status.includes('ring'), `the dataset is named as the author named the file: ${status}`);
+  const fit = await page.$eval('#mine', async (el) => {
+    const T = el.chain.steps;
+    await el.goTo(0);
+    return { T, start: el.matchByT.get(T), end: el.matchByT.get(0), background: el.background.length };
+  });
+  assert(fit.background === 4000, `the CSV's 2000 points are drawn behind: ${JSON.stringify(fit)}`);
+  assert(fit.end < 0.5 * fit.start && fit.end < 0.3, `at t = 0 the samples sit on the ring: ${JSON.stringify(fit)}`);
+  await page.locator('#mine').screenshot({ path: 'test-artifacts/embed-csv.png' });
+  // without its data file the chain still runs, and says what is missing
+  assert(await add('nodata', { weights: 'mine/ring.safetensors', data: 'mine/missing.csv', samples: '64', backend: 'cpu' }) === 'ready', 'runs without its data');
+  const notice = await page.locator('#nodata .notice').textContent();
+  assert(notice.includes('missing.csv') && notice.includes('404'), notice);
+  // a file that is not pθ weights
+  assert(await add('notweights', { weights: 'mine/ring.csv', samples: '64', backend: 'cpu' }) === 'error', 'refused');
+  const refusal = await page.locator('#notweights .status span').textContent();
+  assert(/safetensors|header|weights/i.test(refusal), `a clear message: ${refusal}`);
 });
