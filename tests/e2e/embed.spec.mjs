@@ -10,11 +10,13 @@ import { assert, screenInk } from './helpers.mjs';
 import { serveDir } from './serve.mjs';
 
 const SUB = '/courses/pθ-widgets/';
+/** The policy the site and the widgets must run under, with nothing added (issue 11). */
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
 /** dist/ on 127.0.0.1 under a sub-path, with CORS; the course pages on localhost (another origin). */
 const test = base.extend({
   origins: [async ({}, use) => {
-    const widgets = await serveDir('dist', { prefix: SUB, cors: true });
+    const widgets = await serveDir('dist', { prefix: SUB, cors: true, csp: CSP });
     const widgetsBase = `http://127.0.0.1:${widgets.address().port}${encodeURI(SUB)}`;
     const copy = await serveDir('dist', { prefix: '/copy/', cors: true });
     const copyBase = `http://127.0.0.1:${copy.address().port}/copy/`;
@@ -200,4 +202,36 @@ test("a model trained on the author's own CSV runs in the widget, its data behin
   assert(await add('notweights', { weights: 'mine/ring.csv', samples: '64', backend: 'cpu' }) === 'error', 'refused');
   const refusal = await page.locator('#notweights .status span').textContent();
   assert(/safetensors|header|weights/i.test(refusal), `a clear message: ${refusal}`);
+});
+
+test('under a strict Content-Security-Policy the lesson and a course page run with no violation', async ({ page, origins }) => {
+  await page.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  });
+  // a course page on the widgets' own origin ('self'), served with the policy
+  await page.route(`${origins.widgets}course-csp.html`, (route) => route.fulfill({
+    body: readFileSync('tests/e2e/hosts/csp.html', 'utf8').replaceAll('{{WIDGETS}}', origins.widgets),
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP },
+  }));
+  await page.goto(`${origins.widgets}course-csp.html`);
+  await ready(page, 'c');
+  assert(await page.$eval('#c', (el) => el.goTo(0)) === 0, 'the chain runs to t = 0');
+  await page.waitForSelector('#q[data-state="ready"]');
+  await page.locator('#q').getByText('The noise', { exact: false }).first().click();
+  await page.locator('#q').getByRole('button', { name: 'Check', exact: true }).click();
+  await page.locator('#q .verdict').waitFor();
+  // KaTeX's boxes keep their sizes (set through the CSSOM, not style attributes)
+  const sized = await page.$eval('ptheta-equations', (el) => [...el.shadowRoot.querySelectorAll('.katex-html *')].filter((s) => s.style.cssText !== '').length);
+  assert(sized > 100, `KaTeX's boxes are sized: ${sized}`);
+  await page.locator('ptheta-equations').screenshot({ path: 'test-artifacts/embed-csp-equations.png' });
+  const onCourse = await page.evaluate(() => window.violations);
+  assert(onCourse.length === 0, `no violation on the course page: ${onCourse.join(' | ')}`);
+  // the lesson page itself (index.html is served with the policy by the widgets' server)
+  await page.goto(`${origins.widgets}?steps=50`);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 120000 });
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.waitForSelector('ptheta-inspector[data-t="49"]');
+  const violations = await page.evaluate(() => window.violations);
+  assert(violations.length === 0, `no violation on the lesson: ${violations.join(' | ')}`);
 });

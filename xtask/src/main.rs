@@ -303,7 +303,7 @@ fn test() -> Result<(), String> {
                 .args(["test", "--workspace", "--no-fail-fast"])
                 .env("PTHETA_REQUIRE_GPU", "1"),
         ),
-        step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
+        step("eslint", Command::new("npx").args(["eslint", "."])),
     ];
     // the `ptheta` that `cargo test` just built (tests/shipped.spec.mjs): no second, release build
     outcomes.push(step("shipped weights", &mut playwright("shipped")));
