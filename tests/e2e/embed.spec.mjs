@@ -235,3 +235,30 @@ test('under a strict Content-Security-Policy the lesson and a course page run wi
   const violations = await page.evaluate(() => window.violations);
   assert(violations.length === 0, `no violation on the lesson: ${violations.join(' | ')}`);
 });
+
+test('the embedding guide: its live examples run, its snippets name the site, its reference is the catalog', async ({ page, origins }) => {
+  await page.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.sourceFile}:${e.lineNumber}`));
+  });
+  await page.goto(`${origins.widgets}guide.html`);
+  await page.waitForSelector('html[data-ready="true"]');
+  await ready(page, 'demo');
+  await page.frameLocator('#frame').locator('ptheta-chain[data-state="ready"]').waitFor({ timeout: 120000 });
+  await page.locator('#quiz-live ptheta-quiz[data-state="ready"]').waitFor();
+  const shown = await page.evaluate(async () => {
+    const cat = await (await import('./js/lesson-wasm.js')).catalog();
+    return {
+      attributes: [...document.querySelectorAll('.attributes code')].map((c) => c.textContent).join(),
+      expected: cat.chainAttributes.join(),
+      props: [...document.querySelectorAll('.props code')].map((c) => c.textContent),
+      script: document.querySelector('[data-snippet="script"]').textContent,
+    };
+  });
+  assert(shown.attributes === shown.expected, `the attribute list is the catalog's: ${shown.attributes}`);
+  assert(shown.props.includes('--ptheta-ink') && shown.props.includes('--ptheta-font') && shown.props.length >= 20, `theming properties: ${shown.props}`);
+  assert(shown.script.includes(`${origins.widgets}ptheta-widgets.js`), `the snippet names this site: ${shown.script}`);
+  const violations = await page.evaluate(() => window.violations);
+  assert(violations.length === 0, `the guide runs under the strict policy: ${violations.join(' | ')}`);
+  await page.screenshot({ path: 'test-artifacts/guide.png', fullPage: false });
+});
