@@ -65,6 +65,6 @@ inline($('.datasets'), cat.datasets.filter((d) => d.parameterizations.length).ma
 inline($('.params'), cat.parameterizations.map((p) => p.name));
 inline($('.controls'), cat.chainControls);
 inline($('.events'), EVENTS);
-const props = [...new Set([SHEETS.theme, SHEETS.host].flatMap((s) => [...s.cssRules]).map((r) => r.cssText).join(' ').match(/--ptheta-[a-z0-9-]+/g))];
+const props = [...new Set([...SHEETS.theme.cssRules].map((r) => r.cssText).join(' ').match(/--ptheta-[a-z0-9-]+/g))];
 list($('.props'), props);
 document.documentElement.dataset.ready = 'true';
