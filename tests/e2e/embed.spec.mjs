@@ -55,6 +55,16 @@ test('a course page on another origin loads the widgets from a sub-path; two cha
   // the checkerboard shows only the controls it asked for
   const shown = await page.$eval('#board', (el) => [...el.shadowRoot.querySelectorAll('[data-control]')].filter((c) => !c.hidden).map((c) => c.dataset.control));
   assert(shown.join() === 'play,scrub', `controls="play scrub": ${shown}`);
+  // attributes are properties: a new sample count rebuilds the chain, a new t moves it there
+  const reflected = await page.$eval('#board', async (el) => {
+    el.samples = 64;
+    await el.loading;
+    const out = { samples: el.chain.samples, attribute: el.getAttribute('samples'), property: el.samples };
+    el.t = 7;
+    return out;
+  });
+  assert(reflected.samples === 64 && reflected.attribute === '64' && reflected.property === '64', JSON.stringify(reflected));
+  await page.waitForSelector('#board[data-t="7"]');
   // the inspector, linked by for="moons", shows the sample at the t the chain is at
   await page.$eval('#moons', (el) => el.stepBack());
   await page.waitForSelector('ptheta-inspector[data-t="1"]');

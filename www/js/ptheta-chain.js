@@ -705,4 +705,17 @@ export class PthetaChain extends HTMLElement {
   }
 }
 
+// Every attribute is also a property (`el.samples = 256`, `el.t = 0`): reading gives the
+// attribute's text (or null), writing sets or removes the attribute, checked as it is. `dataset`
+// is the exception: HTMLElement.dataset is the element's data-* map.
+for (const name of CATALOG.chainAttributes) {
+  if (name in PthetaChain.prototype || name in HTMLElement.prototype) continue;
+  Object.defineProperty(PthetaChain.prototype, name, {
+    get() { return this.getAttribute(name); },
+    set(v) {
+      if (v === null || v === undefined || v === false) this.removeAttribute(name);
+      else this.setAttribute(name, v === true ? '' : String(v));
+    },
+  });
+}
 define('ptheta-chain', PthetaChain);
