@@ -4,6 +4,8 @@ import globals from 'globals';
 export default [
   js.configs.recommended,
   { files: ['www/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
+  // bench/peers.mjs runs in the page of `cargo xtask bench`
+  { files: ['bench/**/*.mjs'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
   {
     files: ['tests/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

@@ -8,6 +8,7 @@ use crate::diffusion::schedule::StepCoefficients;
 use crate::diffusion::{Parameterization, Schedule, Variance};
 use crate::model::Denoiser;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Anything that maps (x_t, training timestep) to a raw output: the trained network, or in
 /// tests an exact closed-form denoiser.
@@ -33,8 +34,17 @@ pub trait Denoise {
     }
 }
 
+/// Benchmark switch (`setReferenceForward` in wasm, for `cargo xtask bench`): when on, every CPU
+/// chain runs candle's reference forward instead of the fused one. Off unless a benchmark sets it.
+static REFERENCE_FORWARD: AtomicBool = AtomicBool::new(false);
+
+/// Makes every CPU chain run candle's forward (`true`) or the fused one (`false`, the default).
+pub fn set_reference_forward(on: bool) {
+    REFERENCE_FORWARD.store(on, Ordering::Relaxed);
+}
+
 /// A network loaded from a file runs the fused CPU forward ([`crate::cpu_mlp`]) with the best
-/// kernel of this CPU; one in training runs candle's.
+/// kernel of this CPU; one in training (or with [`set_reference_forward`] on) runs candle's.
 impl Denoise for Denoiser {
     fn dim(&self) -> usize {
         self.config.dim
@@ -54,7 +64,7 @@ impl Denoise for Denoiser {
         scratch: &mut Scratch,
         out: &mut Vec<f32>,
     ) -> Result<(), String> {
-        match self.packed() {
+        match self.packed().filter(|_| !REFERENCE_FORWARD.load(Ordering::Relaxed)) {
             Some(packed) => packed.forward(Kernel::best(), x, timestep, scratch, out),
             None => *out = self.forward_slice(x, timestep).map_err(|e| e.to_string())?,
         }

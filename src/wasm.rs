@@ -23,6 +23,12 @@ pub fn set_matmul_simd(enable: bool) {
     gemm::set_wasm_simd128(enable);
 }
 
+/// Benchmark only: CPU chains run candle's reference forward (`true`) or the fused one (default).
+#[wasm_bindgen(js_name = setReferenceForward)]
+pub fn set_reference_forward(on: bool) {
+    crate::chain::set_reference_forward(on);
+}
+
 fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
