@@ -4,7 +4,7 @@
 // same network with the same weights in TensorFlow.js (wasm backend, SIMD) and ONNX Runtime Web
 // (wasm, one thread) (bench/peers.mjs), next to the native chain (one thread). Every figure is the
 // median over ROUNDS timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or
-// more (one step at 4096 samples and above). Before timing, each peer's output on one batch of 256
+// more (one step at 4096 samples and above), and the page's CPU engines take turns round by round. Before timing, each peer's output on one batch of 256
 // samples is checked against pθ's. Prints one table (every figure with its ratio to the fastest
 // peer), writes target/bench/results.json and target/bench/results.svg.
 // Run with `cargo xtask bench` (it builds dist/ and ptheta, installs the peers with
@@ -138,28 +138,36 @@ for (const k of ['candle', 'tfjs', 'ort']) {
   if (!(setup[k] <= TOLERANCE)) throw new Error(`${k} differs from pθ by ${setup[k]} > ${TOLERANCE}`);
 }
 
+// The four engines of the page take turns, one round each, ROUNDS times: other load on the machine
+// then falls on all of them alike. Candle is pθ's chain with the reference-forward switch on.
 for (const n of SIZES) {
   const k = perRound(n);
-  const steps = WARMUP + ROUNDS * k + 1;
-  const run = (body) => page.evaluate(body, { n, k, steps, rounds: ROUNDS, warmup: WARMUP });
-  const cpu = async ({ n, k, steps, rounds, warmup }) => {
-    const chain = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
-    const ms = await B.time((s) => chain.step(s), k, rounds, warmup);
-    chain.free();
-    return ms;
-  };
-  record('ptheta/wasm-simd128', n, await run(cpu));
-  await page.evaluate(() => B.mod.setReferenceForward(true));
-  record('ptheta/wasm-candle', n, await run(cpu));
-  await page.evaluate(() => B.mod.setReferenceForward(false));
-  record('tfjs/wasm-simd', n, await run(async ({ n, k, rounds, warmup }) => {
-    const c = B.peers.peerChain(B.tfjs, n, B.coefficients);
-    return B.time((s) => c.step(s), k, rounds, warmup);
-  }));
-  record('ort-web/wasm-simd', n, await run(async ({ n, k, rounds, warmup }) => {
-    const c = B.peers.peerChain(B.ort, n, B.coefficients);
-    return B.time((s) => c.step(s), k, rounds, warmup);
-  }));
+  const ms = await page.evaluate(async ({ n, k, rounds, warmup }) => {
+    const steps = warmup + rounds * k + 1;
+    const fused = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
+    const candle = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
+    const tfjs = B.peers.peerChain(B.tfjs, n, B.coefficients);
+    const ortc = B.peers.peerChain(B.ort, n, B.coefficients);
+    const engines = {
+      'ptheta/wasm-simd128': (s) => fused.step(s),
+      'ptheta/wasm-candle': (s) => { B.mod.setReferenceForward(true); try { candle.step(s); } finally { B.mod.setReferenceForward(false); } },
+      'tfjs/wasm-simd': (s) => tfjs.step(s),
+      'ort-web/wasm-simd': (s) => ortc.step(s),
+    };
+    const times = {};
+    for (const [key, step] of Object.entries(engines)) { await step(warmup); times[key] = []; }
+    for (let r = 0; r < rounds; r++) {
+      for (const [key, step] of Object.entries(engines)) {
+        const t0 = performance.now();
+        await step(k);
+        times[key].push((performance.now() - t0) / k);
+      }
+    }
+    fused.free();
+    candle.free();
+    return Object.fromEntries(Object.entries(times).map(([key, t]) => [key, B.median(t)]));
+  }, { n, k, rounds: ROUNDS, warmup: WARMUP });
+  for (const [key, v] of Object.entries(ms)) record(key, n, v);
   console.error(`bench: ${n} samples done`);
 }
 await page.close();
