@@ -39,7 +39,8 @@ const ENGINES = [
 const results = [];
 const record = (key, samples, ms) => {
   const [engine, backend] = key.split('/');
-  results.push({ engine, backend, threads: 1, samples, ms_per_step: ms });
+  // threads: the CPU threads computing (null on WebGPU: the device's own)
+  results.push({ engine, backend, threads: backend.startsWith('webgpu') ? null : 1, samples, ms_per_step: ms });
 };
 const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
