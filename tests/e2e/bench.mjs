@@ -1,12 +1,14 @@
 // Benchmark (not a test): milliseconds per reverse step of the shipped default model, side by side
-// in ONE headless Chromium run: pθ's CPU chain (the fused forward, wasm simd128, one thread), the
-// same chain through candle's forward, pθ on WebGPU (SwiftShader here: a CPU rasterizer), and the
-// same network with the same weights in TensorFlow.js (wasm backend, SIMD) and ONNX Runtime Web
-// (wasm, one thread) (bench/peers.mjs), next to the native chain (one thread). Every figure is the
-// median over ROUNDS timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or
-// more (one step at 4096 samples and above), and the page's CPU engines take turns round by round. Before timing, each peer's output on one batch of 256
-// samples is checked against pθ's. Prints one table (every figure with its ratio to the fastest
-// peer), writes target/bench/results.json and target/bench/results.svg.
+// in ONE headless Chromium run: pθ's CPU chain (the fused forward, wasm simd128, one thread; and
+// split across one Web Worker per core, www/js/split-chain.js), the same chain through candle's
+// forward, pθ on WebGPU (SwiftShader here: a CPU rasterizer), and the same network with the same
+// weights in TensorFlow.js (wasm backend, SIMD) and ONNX Runtime Web (wasm, one thread)
+// (bench/peers.mjs), next to the native chain (one thread). Every figure is the median over ROUNDS
+// timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or more (one step at
+// 4096 samples and above), and the page's CPU engines take turns round by round. Before timing,
+// each peer's output on one batch of 256 samples is checked against pθ's, and the worker-split
+// chain's samples against the one-thread chain's (bit for bit). Prints one table (every figure
+// with its ratio to the fastest peer), writes target/bench/results.json and results.svg.
 // Run with `cargo xtask bench` (it builds dist/ and ptheta, installs the peers with
 // `npm ci --prefix bench`). SIZES=… and ROUNDS=… override.
 /* global B, tf, ort -- the page's: set up by newPage() and the peers' scripts */
@@ -29,6 +31,7 @@ const ORT = version('onnxruntime-web');
 
 const ENGINES = [
   { key: 'ptheta/wasm-simd128', label: 'pθ CPU (fused, wasm SIMD)' },
+  { key: 'ptheta/wasm-simd128/workers', label: 'pθ CPU, all cores (Web Workers)' },
   { key: 'ptheta/wasm-candle', label: 'pθ CPU (candle)' },
   { key: 'ptheta/webgpu-swiftshader', label: 'pθ WebGPU (SwiftShader)' },
   { key: 'tfjs/wasm-simd', label: `TF.js ${TFJS} wasm`, peer: true },
@@ -37,10 +40,12 @@ const ENGINES = [
 ];
 
 const results = [];
+let WORKERS = 1;
 const record = (key, samples, ms) => {
-  const [engine, backend] = key.split('/');
+  const [engine, backend, workers] = key.split('/');
   // threads: the CPU threads computing (null on WebGPU: the device's own)
-  results.push({ engine, backend, threads: backend.startsWith('webgpu') ? null : 1, samples, ms_per_step: ms });
+  const threads = backend.startsWith('webgpu') ? null : workers ? WORKERS : 1;
+  results.push({ key, engine, backend, threads, samples, ms_per_step: ms });
 };
 const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
@@ -121,7 +126,20 @@ const setup = await page.evaluate(async () => {
   const { timestep, coefficients } = fused[0];
   B.coefficients = { timestep, eps_coef: coefficients.eps_coef, sqrt_alpha: coefficients.sqrt_alpha, sigma: fused[0].sigma[0] };
   const maxDiff = (v) => ref.reduce((m, r, i) => Math.max(m, Math.abs(r - v[i])), 0);
+  // the chain split across Web Workers: exactly the one-thread chain's samples
+  B.workers = navigator.hardwareConcurrency || 1;
+  const { SplitChain } = await import('/js/split-chain.js');
+  B.SplitChain = SplitChain;
+  const one = new B.mod.WasmChain(B.bytes, B.chainOptions(1000, 20));
+  const split = await SplitChain.create({ module: '/ptheta.js', weights: B.bytes, options: B.chainOptions(1000, 20) });
+  one.step(20);
+  await split.step(20);
+  const [a, b] = [await one.positions(), split.positions()];
+  one.free();
+  split.free();
   return {
+    workers: B.workers,
+    splitSame: a.length === b.length && a.every((v, i) => Object.is(v, b[i])),
     timestep,
     maxAbs: ref.reduce((m, r) => Math.max(m, Math.abs(r)), 0),
     candle: maxDiff(candle.flatMap((r) => r.raw)),
@@ -135,11 +153,14 @@ const setup = await page.evaluate(async () => {
 console.log(`output check, 256 samples at training timestep ${setup.timestep} (|ε̂| ≤ ${setup.maxAbs.toFixed(2)}): largest |ε̂ − ε̂ of pθ fused|: `
   + `candle ${setup.candle.toExponential(1)}, TF.js ${setup.tfjs.toExponential(1)}, ORT-web ${setup.ort.toExponential(1)} (tolerance ${TOLERANCE})`);
 console.log(`TF.js wasm: SIMD ${setup.simd}, threads ${setup.tfThreads}; page cross-origin isolated: ${setup.isolated} (so ORT-web and TF.js run one thread)`);
+console.log(`the chain split across ${setup.workers} Web Workers (1000 samples, 20 steps): ${setup.splitSame ? 'bit-identical to' : 'DIFFERENT from'} the one-thread chain`);
+if (!setup.splitSame) throw new Error('the worker-split chain differs from the one-thread chain');
+WORKERS = setup.workers;
 for (const k of ['candle', 'tfjs', 'ort']) {
   if (!(setup[k] <= TOLERANCE)) throw new Error(`${k} differs from pθ by ${setup[k]} > ${TOLERANCE}`);
 }
 
-// The four engines of the page take turns, one round each, ROUNDS times: other load on the machine
+// The page's CPU engines take turns, one round each, ROUNDS times: other load on the machine
 // then falls on all of them alike. Candle is pθ's chain with the reference-forward switch on.
 for (const n of SIZES) {
   const k = perRound(n);
@@ -149,8 +170,10 @@ for (const n of SIZES) {
     const candle = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
     const tfjs = B.peers.peerChain(B.tfjs, n, B.coefficients);
     const ortc = B.peers.peerChain(B.ort, n, B.coefficients);
+    const split = await B.SplitChain.create({ module: '/ptheta.js', weights: B.bytes, options: B.chainOptions(n, steps) });
     const engines = {
       'ptheta/wasm-simd128': (s) => fused.step(s),
+      'ptheta/wasm-simd128/workers': (s) => split.step(s),
       'ptheta/wasm-candle': (s) => { B.mod.setReferenceForward(true); try { candle.step(s); } finally { B.mod.setReferenceForward(false); } },
       'tfjs/wasm-simd': (s) => tfjs.step(s),
       'ort-web/wasm-simd': (s) => ortc.step(s),
@@ -166,6 +189,7 @@ for (const n of SIZES) {
     }
     fused.free();
     candle.free();
+    split.free();
     return Object.fromEntries(Object.entries(times).map(([key, t]) => [key, B.median(t)]));
   }, { n, k, rounds: ROUNDS, warmup: WARMUP });
   for (const [key, v] of Object.entries(ms)) record(key, n, v);
@@ -191,10 +215,10 @@ await browser.close();
 server.close();
 
 // ---- the table, results.json and the plot
-const at = (key, n) => results.find((r) => `${r.engine}/${r.backend}` === key && r.samples === n)?.ms_per_step;
+const at = (key, n) => results.find((r) => r.key === key && r.samples === n)?.ms_per_step;
 const fastestPeer = (n) => Math.min(...ENGINES.filter((e) => e.peer).map((e) => at(e.key, n)));
 const shown = ENGINES.filter((e) => SIZES.some((n) => at(e.key, n) !== undefined));
-console.log(`\nms per reverse step of ${WEIGHTS}, one thread each, median of ${ROUNDS} rounds after warm-up; (×) = ratio to the fastest peer (TF.js or ORT-web) at that size`);
+console.log(`\nms per reverse step of ${WEIGHTS}, one thread each (but the workers: ${WORKERS}), median of ${ROUNDS} rounds after warm-up; (×) = ratio to the fastest peer (TF.js or ORT-web) at that size`);
 console.log(`| samples | ${shown.map((e) => e.label).join(' | ')} |`);
 console.log(`|---|${shown.map(() => '---').join('|')}|`);
 for (const n of SIZES) {
@@ -202,7 +226,7 @@ for (const n of SIZES) {
   console.log(`| ${n} | ${shown.map((e) => { const v = at(e.key, n); return v === undefined ? '—' : `${v.toFixed(2)} (${(v / f).toFixed(2)}×)`; }).join(' | ')} |`);
 }
 mkdirSync('target/bench', { recursive: true });
-writeFileSync('target/bench/results.json', `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync('target/bench/results.json', `${JSON.stringify(results.map((r) => ({ engine: r.engine, backend: r.backend, threads: r.threads, samples: r.samples, ms_per_step: r.ms_per_step })), null, 1)}\n`);
 writeFileSync('target/bench/results.svg', plot(shown));
 console.log('\nwrote target/bench/results.json and target/bench/results.svg');
 
