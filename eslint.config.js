@@ -6,6 +6,8 @@ export default [
   js.configs.recommended,
   { files: ['tools/**/*.mjs'], languageOptions: { globals: globals.node } },
   { files: ['www/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
+  // bench/peers.mjs runs in the page of `cargo xtask bench`
+  { files: ['bench/**/*.mjs'], languageOptions: { globals: globals.browser, sourceType: 'module' } },
   {
     files: ['tests/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
