@@ -509,6 +509,13 @@ pub fn default_steps(p: Parameterization) -> u64 {
     }
 }
 
+/// The steps a chain of a model trained with T = `timesteps` runs when none are asked for: the
+/// page's ([`default_steps`]), or all T when the model has fewer (a model of one's own, trained
+/// with a short chain).
+pub fn model_default_steps(p: Parameterization, timesteps: usize) -> usize {
+    (default_steps(p) as usize).min(timesteps)
+}
+
 /// The variances a model of parameterization `p` can sample with (`param::check_combination`).
 pub fn allowed_variances(p: Parameterization) -> Vec<Variance> {
     Variance::ALL
@@ -1113,9 +1120,10 @@ pub const CHAIN_CONTROLS: [&str; 6] = ["play", "scrub", "settings", "layers", "i
 pub const THEMES: [&str; 3] = ["auto", "light", "dark"];
 
 /// The attributes `<ptheta-chain>` reads. `dataset` and `param` pick a shipped model (served
-/// beside the widgets); `weights` names any other file instead.
-pub const CHAIN_ATTRIBUTES: [&str; 13] = [
-    "dataset", "param", "weights", "steps", "samples", "seed", "t", "variance", "backend", "draw", "controls",
+/// beside the widgets); `weights` names any other file instead, and `data` the CSV its model was
+/// trained on (drawn behind the samples and measured against).
+pub const CHAIN_ATTRIBUTES: [&str; 14] = [
+    "dataset", "param", "weights", "data", "steps", "samples", "seed", "t", "variance", "backend", "draw", "controls",
     "autoplay", "theme",
 ];
 
@@ -1175,6 +1183,8 @@ pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> 
             }
         }
         "param" => one_of(names(&Parameterization::ALL, Parameterization::name)),
+        "data" if raw.trim().is_empty() => Err(refuse("data=\"\" must be the URL of a CSV file of x,y points".into())),
+        "data" => Ok(AttributeValue::Text(raw.to_string())),
         "weights" if raw.trim().is_empty() => Err(refuse("weights=\"\" must be the URL of a .safetensors file".into())),
         "weights" => Ok(AttributeValue::Text(raw.to_string())),
         "steps" => STEPS.parse(name, raw).map(AttributeValue::Number).map_err(refuse),

@@ -8,6 +8,7 @@ use crate::diffusion::schedule::StepCoefficients;
 use crate::diffusion::{Parameterization, Schedule, Variance};
 use crate::model::Denoiser;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Anything that maps (x_t, training timestep) to a raw output: the trained network, or in
 /// tests an exact closed-form denoiser.
@@ -33,8 +34,17 @@ pub trait Denoise {
     }
 }
 
+/// Benchmark switch (`setReferenceForward` in wasm, for `cargo xtask bench`): when on, every CPU
+/// chain runs candle's reference forward instead of the fused one. Off unless a benchmark sets it.
+static REFERENCE_FORWARD: AtomicBool = AtomicBool::new(false);
+
+/// Makes every CPU chain run candle's forward (`true`) or the fused one (`false`, the default).
+pub fn set_reference_forward(on: bool) {
+    REFERENCE_FORWARD.store(on, Ordering::Relaxed);
+}
+
 /// A network loaded from a file runs the fused CPU forward ([`crate::cpu_mlp`]) with the best
-/// kernel of this CPU; one in training runs candle's.
+/// kernel of this CPU; one in training (or with [`set_reference_forward`] on) runs candle's.
 impl Denoise for Denoiser {
     fn dim(&self) -> usize {
         self.config.dim
@@ -54,7 +64,7 @@ impl Denoise for Denoiser {
         scratch: &mut Scratch,
         out: &mut Vec<f32>,
     ) -> Result<(), String> {
-        match self.packed() {
+        match self.packed().filter(|_| !REFERENCE_FORWARD.load(Ordering::Relaxed)) {
             Some(packed) => packed.forward(Kernel::best(), x, timestep, scratch, out),
             None => *out = self.forward_slice(x, timestep).map_err(|e| e.to_string())?,
         }
@@ -110,6 +120,9 @@ pub struct Chain<M: Denoise> {
     variance: Variance,
     seed: u64,
     samples: usize,
+    /// Index of this chain's first sample in the chain it is a slice of (0 for a whole chain):
+    /// the noise of sample k is that of sample `first + k` of the whole chain.
+    first: u32,
     keep_history: bool,
     /// x_t for all samples, row-major.
     x: Vec<f32>,
@@ -150,6 +163,7 @@ impl<M: Denoise> Chain<M> {
             variance: options.variance,
             seed: options.seed,
             samples: options.samples,
+            first: 0,
             keep_history: options.keep_history,
             x,
             history: Vec::new(),
@@ -157,6 +171,22 @@ impl<M: Denoise> Chain<M> {
             raw: Vec::new(),
             spare: Vec::new(),
         })
+    }
+
+    /// This chain as samples `first..first + samples` of the chain of the same options with more
+    /// samples: the same x_T and the same noise for those samples, so slices run anywhere (one
+    /// per Web Worker) give, side by side, exactly the whole chain's samples. At x_T only.
+    pub fn with_first_sample(mut self, first: usize) -> Result<Self, String> {
+        let end = first.checked_add(self.samples).filter(|&e| e <= u32::MAX as usize);
+        if end.is_none() || self.t != self.steps() {
+            return Err(format!(
+                "a slice of {} samples cannot start at sample {first}",
+                self.samples
+            ));
+        }
+        self.first = first as u32;
+        rng::fill_normal_from(&mut self.x, self.model.dim(), self.seed, Stream::Prior, 0, self.first);
+        Ok(self)
     }
 
     pub fn model(&self) -> &M {
@@ -202,7 +232,13 @@ impl<M: Denoise> Chain<M> {
 
     /// The noise z for sample `k`, dimension `d` at schedule index `i`.
     fn z(&self, i: usize, k: usize, d: usize) -> f64 {
-        rng::normal(self.seed, Stream::Chain, i as u32, k as u32, d as u32)
+        rng::normal(
+            self.seed,
+            Stream::Chain,
+            i as u32,
+            self.first.wrapping_add(k as u32),
+            d as u32,
+        )
     }
 
     /// One reverse step x_t → x_{t−1} for every sample (DDPM Algorithm 2, lines 3–4).
@@ -267,7 +303,7 @@ impl<M: Denoise> Chain<M> {
         if let Some(first) = self.history.first() {
             self.x = first.clone();
         } else {
-            rng::fill_normal(&mut self.x, self.model.dim(), self.seed, Stream::Prior, 0);
+            rng::fill_normal_from(&mut self.x, self.model.dim(), self.seed, Stream::Prior, 0, self.first);
         }
         self.history.clear();
         self.t = self.steps();

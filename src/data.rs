@@ -247,6 +247,14 @@ pub fn to_csv(points: &[f32]) -> String {
     s
 }
 
+/// A CSV's points as a model trained on it saw them: parsed ([`parse_csv`]) and standardized.
+/// `ptheta train --csv`, `ptheta eval --csv` and the page's `data="…"` all read a CSV here.
+pub fn training_points(text: &str) -> Result<Vec<f32>, CsvError> {
+    let mut points = parse_csv(text)?;
+    standardize(&mut points);
+    Ok(points)
+}
+
 /// Mean and standard deviation per dimension, used to put a user's CSV on the shipped scale.
 pub fn standardize(points: &mut [f32]) -> ([f64; DIM], [f64; DIM]) {
     let n = (points.len() / DIM) as f64;

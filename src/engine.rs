@@ -244,8 +244,10 @@ impl Spec {
                 config.schedule
             )));
         }
-        use crate::catalog::{SAMPLES, STEPS};
-        let steps = o.steps.unwrap_or(STEPS.default as usize);
+        use crate::catalog::SAMPLES;
+        let steps = o
+            .steps
+            .unwrap_or_else(|| crate::catalog::model_default_steps(config.parameterization, config.timesteps));
         let samples = o.samples.unwrap_or(SAMPLES.default as usize);
         if !(SAMPLES.min..=SAMPLES.max).contains(&(samples as u64)) {
             return Err(ChainError::Refused(format!(

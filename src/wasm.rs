@@ -23,6 +23,12 @@ pub fn set_matmul_simd(enable: bool) {
     gemm::set_wasm_simd128(enable);
 }
 
+/// Benchmark only: CPU chains run candle's reference forward (`true`) or the fused one (default).
+#[wasm_bindgen(js_name = setReferenceForward)]
+pub fn set_reference_forward(on: bool) {
+    crate::chain::set_reference_forward(on);
+}
+
 fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -304,5 +310,45 @@ impl WasmChain {
             alpha_bar_t: spec.schedule.terminal_alpha_bar(),
         };
         serde_wasm_bindgen::to_value(&info).map_err(err)
+    }
+}
+
+/// Samples `first..first + options.samples` of the CPU chain of `options` with more samples, for
+/// one Web Worker (`www/js/chain-worker.js`): slices side by side give exactly the one-thread
+/// chain's samples (the noise is counter-based, by sample index). Steps forward only.
+#[wasm_bindgen]
+pub struct WasmChainSlice {
+    chain: crate::chain::Chain<crate::model::Denoiser>,
+}
+
+#[wasm_bindgen]
+impl WasmChainSlice {
+    #[wasm_bindgen(constructor)]
+    pub fn new(weights: &[u8], options: JsValue, first: usize) -> Result<WasmChainSlice, JsError> {
+        let (spec, model) = spec(weights.to_vec(), options)?;
+        let options = crate::chain::ChainOptions {
+            keep_history: false,
+            ..spec.options.clone()
+        };
+        let chain = crate::chain::Chain::new(model, spec.schedule.clone(), &options)
+            .and_then(|c| c.with_first_sample(first))
+            .map_err(err)?;
+        Ok(WasmChainSlice { chain })
+    }
+
+    /// Runs up to `count` reverse steps; returns the new t.
+    pub fn step(&mut self, count: usize) -> Result<usize, JsError> {
+        for _ in 0..count {
+            if self.chain.is_done() {
+                break;
+            }
+            self.chain.step().map_err(err)?;
+        }
+        Ok(self.chain.t())
+    }
+
+    /// x_t of this slice's samples, row-major.
+    pub fn positions(&self) -> js_sys::Float32Array {
+        js_sys::Float32Array::from(self.chain.positions())
     }
 }

@@ -67,6 +67,14 @@ pub fn dataset_samples(name: &str, n: usize, seed: u32) -> Result<js_sys::Float3
     Ok(js_sys::Float32Array::from(&p[..]))
 }
 
+/// The points of a CSV file (`x,y` per line) as a model trained on it saw them (standardized, as
+/// `ptheta train --csv` does), for the chain's background and divergence; throws naming the line.
+#[wasm_bindgen(js_name = csvPoints)]
+pub fn csv_points(text: &str) -> Result<js_sys::Float32Array, JsError> {
+    let p = crate::data::training_points(text).map_err(err)?;
+    Ok(js_sys::Float32Array::from(&p[..]))
+}
+
 /// Samples of q(x_t | x_0) for the rows of `x0`, given ᾱ_t.
 #[wasm_bindgen(js_name = forwardSamples)]
 pub fn forward_samples(alpha_bar: f64, x0: &[f32], seed: u32) -> Result<js_sys::Float32Array, JsError> {

@@ -273,6 +273,22 @@ fn a_readers_change_keeps_what_still_fits() {
 }
 
 #[test]
+fn a_model_with_a_short_chain_runs_all_of_it_by_default() {
+    use catalog::model_default_steps;
+    assert_eq!(
+        model_default_steps(Parameterization::Epsilon, 1000),
+        catalog::STEPS.default as usize
+    );
+    assert_eq!(model_default_steps(Parameterization::Epsilon, 100), 100);
+    assert_eq!(
+        model_default_steps(Parameterization::Mean, 1000),
+        1000,
+        "a mean model runs its whole chain"
+    );
+    assert_eq!(model_default_steps(Parameterization::Mean, 300), 300);
+}
+
+#[test]
 fn shipped_weights_name_the_file_or_what_the_dataset_ships() {
     for m in catalog::models() {
         let file = catalog::shipped_weights(m.dataset.name(), m.parameterization.name()).unwrap();

@@ -673,9 +673,7 @@ mod cli {
                 e.utf8_error().valid_up_to()
             )
         })?;
-        let mut pts = data::parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        data::standardize(&mut pts);
-        Ok(pts)
+        data::training_points(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     fn load_model(path: &Path) -> Result<Denoiser, String> {

@@ -81,9 +81,15 @@ pub fn normal(seed: u64, stream: Stream, step: u32, sample: u32, dim: u32) -> f6
 
 /// Fills `out` (row-major, `dim` per sample) with normals for samples `0..out.len()/dim`.
 pub fn fill_normal(out: &mut [f32], dim: usize, seed: u64, stream: Stream, step: u32) {
+    fill_normal_from(out, dim, seed, stream, step, 0);
+}
+
+/// [`fill_normal`] for samples `first..first + out.len()/dim`: a slice of a larger chain draws the
+/// same numbers as that chain does for those samples.
+pub fn fill_normal_from(out: &mut [f32], dim: usize, seed: u64, stream: Stream, step: u32, first: u32) {
     for (s, row) in out.chunks_mut(dim).enumerate() {
         for (d, v) in row.iter_mut().enumerate() {
-            *v = normal(seed, stream, step, s as u32, d as u32) as f32;
+            *v = normal(seed, stream, step, first.wrapping_add(s as u32), d as u32) as f32;
         }
     }
 }

@@ -1,51 +1,258 @@
-// Benchmark (not a test): CPU milliseconds per reverse step for N = 1024 and 4096 samples, in
-// headless Chromium with wasm SIMD (the shipped build) and without (a build without simd128 and
-// with gemm's simd128 kernels off), next to the native CPU chain, all in one run on one machine.
-// Run with `cargo xtask bench` (it builds everything first).
+// Benchmark (not a test): milliseconds per reverse step of the shipped default model, side by side
+// in ONE headless Chromium run: pθ's CPU chain (the fused forward, wasm simd128, one thread; and
+// split across one Web Worker per core, www/js/split-chain.js), the same chain through candle's
+// forward, pθ on WebGPU (SwiftShader here: a CPU rasterizer), and the same network with the same
+// weights in TensorFlow.js (wasm backend, SIMD) and ONNX Runtime Web (wasm, one thread)
+// (bench/peers.mjs), next to the native chain (one thread). Every figure is the median over ROUNDS
+// timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or more (one step at
+// 4096 samples and above), and the page's CPU engines take turns round by round. Before timing,
+// each peer's output on one batch of 256 samples is checked against pθ's, and the worker-split
+// chain's samples against the one-thread chain's (bit for bit). Prints one table (every figure
+// with its ratio to the fastest peer), writes target/bench/results.json and results.svg.
+// Run with `cargo xtask bench` (it builds dist/ and ptheta, installs the peers with
+// `npm ci --prefix bench`). SIZES=… and ROUNDS=… override.
+/* global B, tf, ort -- the page's: set up by newPage() and the peers' scripts */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
 import { serveDir } from './serve.mjs';
 import { launch } from './helpers.mjs';
 
-const SIZES = [1024, 4096];
-const STEPS = 50;
+const SIZES = (process.env.SIZES ?? '256,1024,4096,16384').split(',').map(Number);
+const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const WARMUP = 2;
 const WEIGHTS = 'weights/moons-epsilon.safetensors';
+/** Largest |ε̂_peer − ε̂_pθ| accepted on the check batch (ε̂ is of order 1). */
+const TOLERANCE = 1e-4;
+const perRound = (n) => Math.max(1, Math.round(4096 / n));
+const version = (p) => JSON.parse(readFileSync(`bench/node_modules/${p}/package.json`, 'utf8')).version;
+const TFJS = version('@tensorflow/tfjs-backend-wasm');
+const ORT = version('onnxruntime-web');
 
-const native = execFileSync('target/release/ptheta', ['bench', '--weights', WEIGHTS, '--steps', String(STEPS)], { encoding: 'utf8' })
-  .trim().split('\n').map((l) => JSON.parse(l));
+const ENGINES = [
+  { key: 'ptheta/wasm-simd128', label: 'pθ CPU (fused, wasm SIMD)' },
+  { key: 'ptheta/wasm-simd128/workers', label: 'pθ CPU, all cores (Web Workers)' },
+  { key: 'ptheta/wasm-candle', label: 'pθ CPU (candle)' },
+  { key: 'ptheta/webgpu-swiftshader', label: 'pθ WebGPU (SwiftShader)' },
+  { key: 'tfjs/wasm-simd', label: `TF.js ${TFJS} wasm`, peer: true },
+  { key: 'ort-web/wasm-simd', label: `ORT-web ${ORT} wasm`, peer: true },
+  { key: 'ptheta/native', label: 'pθ native (fused)' },
+];
 
-const server = await serveDir('dist');
-const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await launch();
-const page = await browser.newPage();
-await page.goto(`${base}/index.html`);
+const results = [];
+let WORKERS = 1;
+const record = (key, samples, ms) => {
+  const [engine, backend, workers] = key.split('/');
+  // threads: the CPU threads computing (null on WebGPU: the device's own)
+  const threads = backend.startsWith('webgpu') ? null : workers ? WORKERS : 1;
+  results.push({ key, engine, backend, threads, samples, ms_per_step: ms });
+};
+const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-async function browserBench(modulePath) {
-  return page.evaluate(async ({ modulePath, sizes, steps, weights }) => {
-    const mod = await import(modulePath);
-    await mod.default();
-    if (modulePath.includes('nosimd')) mod.setMatmulSimd(false);
-    const bytes = new Uint8Array(await (await fetch(weights)).arrayBuffer());
-    const out = [];
-    for (const samples of sizes) {
-      const chain = new mod.WasmChain(bytes, { samples, steps, seed: 0, variance: 'fixed-small' });
-      chain.step(1); // warm-up
-      const t0 = performance.now();
-      chain.step(steps - 1);
-      out.push({ samples, ms_per_step: (performance.now() - t0) / (steps - 1) });
-      chain.free();
-    }
-    return out;
-  }, { modulePath, sizes: SIZES, steps: STEPS, weights: WEIGHTS });
+// ---- native: `ptheta bench` (one run of 20 steps per size, mean of the 19 after the first), ROUNDS times
+{
+  const runs = [];
+  for (let r = 0; r < Math.min(ROUNDS, 5); r++) {
+    const out = execFileSync('target/release/ptheta', ['bench', '--weights', WEIGHTS, '--steps', '20', ...SIZES.flatMap((n) => ['--samples', String(n)])],
+      { encoding: 'utf8', env: { ...process.env, RAYON_NUM_THREADS: '1' } });
+    runs.push(out.trim().split('\n').map((l) => JSON.parse(l)));
+  }
+  SIZES.forEach((n, i) => record('ptheta/native', n, median(runs.map((r) => r[i].ms_per_step))));
 }
 
-const simd = await browserBench('/ptheta.js');
-const scalar = await browserBench('/nosimd/ptheta.js');
+// ---- the browser: dist/ for pθ, bench/ (peers.mjs and the npm packages) under /peers/
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+const server = await serveDir('dist');
+const base = `http://127.0.0.1:${server.address().port}`;
+const browser = await launch({ webgpu: true, present: false });
+async function newPage() {
+  const page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.error(`page: ${m.text()}`); });
+  await page.route('**/bench.html', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
+  await page.route('**/peers/**', (route) => {
+    const path = normalize(new URL(route.request().url()).pathname.slice('/peers/'.length)).replace(/^(\.\.[/\\])+/, '');
+    route.fulfill({ path: join('bench', path), contentType: TYPES[extname(path)] ?? 'application/octet-stream' });
+  });
+  await page.goto(`${base}/bench.html`);
+  await page.evaluate(async (weights) => {
+    const load = (src) => new Promise((ok, fail) => { const s = document.createElement('script'); s.src = src; s.onload = ok; s.onerror = fail; document.head.append(s); });
+    const mod = await import('/ptheta.js');
+    await mod.default();
+    const bytes = new Uint8Array(await (await fetch(weights)).arrayBuffer());
+    const peers = await import('/peers/peers.mjs');
+    window.B = {
+      mod, bytes, peers, load,
+      L: peers.layers(peers.readSafetensors(bytes.slice().buffer)),
+      median: (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; },
+      async time(step, k, rounds, warmup) {
+        await step(warmup);
+        const t = [];
+        for (let r = 0; r < rounds; r++) {
+          const t0 = performance.now();
+          await step(k);
+          t.push((performance.now() - t0) / k);
+        }
+        return B.median(t);
+      },
+      chainOptions: (samples, steps) => ({ samples, steps, seed: 0, variance: 'fixed-small' }),
+    };
+  }, WEIGHTS);
+  return page;
+}
+
+const page = await newPage();
+const setup = await page.evaluate(async () => {
+  await B.load(`/peers/node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js`);
+  await B.load(`/peers/node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js`);
+  tf.wasm.setWasmPaths('/peers/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  await B.load('/peers/node_modules/onnxruntime-web/dist/ort.wasm.min.js');
+  ort.env.wasm.wasmPaths = '/peers/node_modules/onnxruntime-web/dist/';
+  ort.env.wasm.numThreads = 1;
+  B.tfjs = B.peers.tfjsPeer(tf, B.L);
+  B.ort = await B.peers.ortPeer(ort, B.L);
+  // the check batch: 256 samples of pθ's chain after 10 of 50 steps, pθ's ε̂ from its inspector
+  const chain = new B.mod.WasmChain(B.bytes, B.chainOptions(256, 50));
+  chain.step(10);
+  const inspect = async () => { const v = []; for (let i = 0; i < 256; i++) v.push(await chain.inspect(i)); return v; };
+  const fused = await inspect();
+  B.mod.setReferenceForward(true);
+  const candle = await inspect();
+  B.mod.setReferenceForward(false);
+  chain.free();
+  const x = Float32Array.from(fused.flatMap((r) => r.x_t));
+  const ref = fused.flatMap((r) => r.raw);
+  const { timestep, coefficients } = fused[0];
+  B.coefficients = { timestep, eps_coef: coefficients.eps_coef, sqrt_alpha: coefficients.sqrt_alpha, sigma: fused[0].sigma[0] };
+  const maxDiff = (v) => ref.reduce((m, r, i) => Math.max(m, Math.abs(r - v[i])), 0);
+  // the chain split across Web Workers: exactly the one-thread chain's samples
+  B.workers = navigator.hardwareConcurrency || 1;
+  const { SplitChain } = await import('/js/split-chain.js');
+  B.SplitChain = SplitChain;
+  const one = new B.mod.WasmChain(B.bytes, B.chainOptions(1000, 20));
+  const split = await SplitChain.create({ module: '/ptheta.js', weights: B.bytes, options: B.chainOptions(1000, 20) });
+  one.step(20);
+  await split.step(20);
+  const [a, b] = [await one.positions(), split.positions()];
+  one.free();
+  split.free();
+  return {
+    workers: B.workers,
+    splitSame: a.length === b.length && a.every((v, i) => Object.is(v, b[i])),
+    timestep,
+    maxAbs: ref.reduce((m, r) => Math.max(m, Math.abs(r)), 0),
+    candle: maxDiff(candle.flatMap((r) => r.raw)),
+    tfjs: maxDiff(B.tfjs.forward(x, 256, timestep)),
+    ort: maxDiff(await B.ort.forward(x, 256, timestep)),
+    simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    tfThreads: await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+    isolated: crossOriginIsolated,
+  };
+});
+console.log(`output check, 256 samples at training timestep ${setup.timestep} (|ε̂| ≤ ${setup.maxAbs.toFixed(2)}): largest |ε̂ − ε̂ of pθ fused|: `
+  + `candle ${setup.candle.toExponential(1)}, TF.js ${setup.tfjs.toExponential(1)}, ORT-web ${setup.ort.toExponential(1)} (tolerance ${TOLERANCE})`);
+console.log(`TF.js wasm: SIMD ${setup.simd}, threads ${setup.tfThreads}; page cross-origin isolated: ${setup.isolated} (so ORT-web and TF.js run one thread)`);
+console.log(`the chain split across ${setup.workers} Web Workers (1000 samples, 20 steps): ${setup.splitSame ? 'bit-identical to' : 'DIFFERENT from'} the one-thread chain`);
+if (!setup.splitSame) throw new Error('the worker-split chain differs from the one-thread chain');
+WORKERS = setup.workers;
+for (const k of ['candle', 'tfjs', 'ort']) {
+  if (!(setup[k] <= TOLERANCE)) throw new Error(`${k} differs from pθ by ${setup[k]} > ${TOLERANCE}`);
+}
+
+// The page's CPU engines take turns, one round each, ROUNDS times: other load on the machine
+// then falls on all of them alike. Candle is pθ's chain with the reference-forward switch on.
+for (const n of SIZES) {
+  const k = perRound(n);
+  const ms = await page.evaluate(async ({ n, k, rounds, warmup }) => {
+    const steps = warmup + rounds * k + 1;
+    const fused = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
+    const candle = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
+    const tfjs = B.peers.peerChain(B.tfjs, n, B.coefficients);
+    const ortc = B.peers.peerChain(B.ort, n, B.coefficients);
+    const split = await B.SplitChain.create({ module: '/ptheta.js', weights: B.bytes, options: B.chainOptions(n, steps) });
+    const engines = {
+      'ptheta/wasm-simd128': (s) => fused.step(s),
+      'ptheta/wasm-simd128/workers': (s) => split.step(s),
+      'ptheta/wasm-candle': (s) => { B.mod.setReferenceForward(true); try { candle.step(s); } finally { B.mod.setReferenceForward(false); } },
+      'tfjs/wasm-simd': (s) => tfjs.step(s),
+      'ort-web/wasm-simd': (s) => ortc.step(s),
+    };
+    const times = {};
+    for (const [key, step] of Object.entries(engines)) { await step(warmup); times[key] = []; }
+    for (let r = 0; r < rounds; r++) {
+      for (const [key, step] of Object.entries(engines)) {
+        const t0 = performance.now();
+        await step(k);
+        times[key].push((performance.now() - t0) / k);
+      }
+    }
+    fused.free();
+    candle.free();
+    split.free();
+    return Object.fromEntries(Object.entries(times).map(([key, t]) => [key, B.median(t)]));
+  }, { n, k, rounds: ROUNDS, warmup: WARMUP });
+  for (const [key, v] of Object.entries(ms)) record(key, n, v);
+  console.error(`bench: ${n} samples done`);
+}
+await page.close();
+
+// WebGPU: a fresh page (so a fresh device) per size; see bench-gpu.mjs for why
+for (const n of SIZES) {
+  const p = await newPage();
+  const ms = await p.evaluate(async ({ n, rounds }) => {
+    if (!navigator.gpu) return null;
+    const chain = await B.mod.WasmChain.create(B.bytes, { ...B.chainOptions(n, rounds + 2), backend: 'webgpu' });
+    if (chain.backend !== 'webgpu') { chain.free(); return null; }
+    const ms = await B.time(async (s) => { chain.step(s); await chain.positions(); }, 1, rounds, 1);
+    chain.free();
+    return ms;
+  }, { n, rounds: Math.min(ROUNDS, 5) });
+  await p.close();
+  if (ms !== null) record('ptheta/webgpu-swiftshader', n, ms);
+}
 await browser.close();
 server.close();
 
-console.log(`ms per reverse step, ${STEPS}-step chain of ${WEIGHTS} (99k-parameter MLP), one run`);
-console.log('samples | browser wasm SIMD | browser wasm no SIMD | native | no-SIMD/SIMD | SIMD/native');
-for (let i = 0; i < SIZES.length; i++) {
-  const [a, b, c] = [simd[i].ms_per_step, scalar[i].ms_per_step, native[i].ms_per_step];
-  console.log(`${SIZES[i]} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${c.toFixed(2)} | ${(b / a).toFixed(2)}x | ${(a / c).toFixed(2)}x`);
+// ---- the table, results.json and the plot
+const at = (key, n) => results.find((r) => r.key === key && r.samples === n)?.ms_per_step;
+const fastestPeer = (n) => Math.min(...ENGINES.filter((e) => e.peer).map((e) => at(e.key, n)));
+const shown = ENGINES.filter((e) => SIZES.some((n) => at(e.key, n) !== undefined));
+console.log(`\nms per reverse step of ${WEIGHTS}, one thread each (but the workers: ${WORKERS}), median of ${ROUNDS} rounds after warm-up; (×) = ratio to the fastest peer (TF.js or ORT-web) at that size`);
+console.log(`| samples | ${shown.map((e) => e.label).join(' | ')} |`);
+console.log(`|---|${shown.map(() => '---').join('|')}|`);
+for (const n of SIZES) {
+  const f = fastestPeer(n);
+  console.log(`| ${n} | ${shown.map((e) => { const v = at(e.key, n); return v === undefined ? '—' : `${v.toFixed(2)} (${(v / f).toFixed(2)}×)`; }).join(' | ')} |`);
+}
+mkdirSync('target/bench', { recursive: true });
+writeFileSync('target/bench/results.json', `${JSON.stringify(results.map((r) => ({ engine: r.engine, backend: r.backend, threads: r.threads, samples: r.samples, ms_per_step: r.ms_per_step })), null, 1)}\n`);
+writeFileSync('target/bench/results.svg', plot(shown));
+console.log('\nwrote target/bench/results.json and target/bench/results.svg');
+
+/** Log–log lines of ms per step against samples, one per engine, with a legend. */
+function plot(engines) {
+  const W = 720, H = 440, L = 64, R = 250, T = 24, B = 48;
+  const all = results.map((r) => r.ms_per_step);
+  const [y0, y1] = [Math.floor(Math.log10(Math.min(...all))), Math.ceil(Math.log10(Math.max(...all)))];
+  const [x0, x1] = [Math.log2(SIZES[0]), Math.log2(SIZES.at(-1))];
+  const px = (n) => L + ((Math.log2(n) - x0) / Math.max(1, x1 - x0)) * (W - L - R);
+  const py = (ms) => T + (1 - (Math.log10(ms) - y0) / Math.max(1, y1 - y0)) * (H - T - B);
+  const colours = ['#1b6ac9', '#7a9cc6', '#8e44ad', '#e67e22', '#c0392b', '#27ae60'];
+  const s = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`];
+  for (let e = y0; e <= y1; e++) {
+    s.push(`<line x1="${L}" x2="${W - R}" y1="${py(10 ** e)}" y2="${py(10 ** e)}" stroke="#ddd"/>`, `<text x="${L - 6}" y="${py(10 ** e) + 4}" text-anchor="end">${10 ** e}</text>`);
+  }
+  for (const n of SIZES) s.push(`<line x1="${px(n)}" x2="${px(n)}" y1="${T}" y2="${H - B}" stroke="#eee"/>`, `<text x="${px(n)}" y="${H - B + 16}" text-anchor="middle">${n}</text>`);
+  s.push(`<text x="${(L + W - R) / 2}" y="${H - 10}" text-anchor="middle">samples</text>`,
+    `<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">ms per reverse step (log)</text>`);
+  engines.forEach((e, i) => {
+    const pts = SIZES.filter((n) => at(e.key, n) !== undefined).map((n) => `${px(n).toFixed(1)},${py(at(e.key, n)).toFixed(1)}`);
+    s.push(`<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="2" points="${pts.join(' ')}"${e.peer ? ' stroke-dasharray="6 3"' : ''}/>`);
+    s.push(`<line x1="${W - R + 16}" x2="${W - R + 40}" y1="${T + 10 + i * 20}" y2="${T + 10 + i * 20}" stroke="${colours[i % colours.length]}" stroke-width="2"${e.peer ? ' stroke-dasharray="6 3"' : ''}/>`,
+      `<text x="${W - R + 46}" y="${T + 14 + i * 20}">${e.label}</text>`);
+  });
+  s.push('</svg>');
+  return `${s.join('\n')}\n`;
 }

@@ -3,16 +3,20 @@
 // the script loaded twice and a widget removed and added again, and embed.html in an iframe
 // talking to its parent by messages. Part of the `lesson` project:
 // `npx playwright test tests/e2e/embed.spec.mjs --project lesson`.
-import { test as base } from './fixtures.mjs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { test as base, expectErrors } from './fixtures.mjs';
 import { assert, screenInk } from './helpers.mjs';
 import { serveDir } from './serve.mjs';
 
 const SUB = '/courses/pθ-widgets/';
+/** The policy the site and the widgets must run under, with nothing added (issue 11). */
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
 /** dist/ on 127.0.0.1 under a sub-path, with CORS; the course pages on localhost (another origin). */
 const test = base.extend({
   origins: [async ({}, use) => {
-    const widgets = await serveDir('dist', { prefix: SUB, cors: true });
+    const widgets = await serveDir('dist', { prefix: SUB, cors: true, csp: CSP });
     const widgetsBase = `http://127.0.0.1:${widgets.address().port}${encodeURI(SUB)}`;
     const copy = await serveDir('dist', { prefix: '/copy/', cors: true });
     const copyBase = `http://127.0.0.1:${copy.address().port}/copy/`;
@@ -51,6 +55,16 @@ test('a course page on another origin loads the widgets from a sub-path; two cha
   // the checkerboard shows only the controls it asked for
   const shown = await page.$eval('#board', (el) => [...el.shadowRoot.querySelectorAll('[data-control]')].filter((c) => !c.hidden).map((c) => c.dataset.control));
   assert(shown.join() === 'play,scrub', `controls="play scrub": ${shown}`);
+  // attributes are properties: a new sample count rebuilds the chain, a new t moves it there
+  const reflected = await page.$eval('#board', async (el) => {
+    el.samples = 64;
+    await el.loading;
+    const out = { samples: el.chain.samples, attribute: el.getAttribute('samples'), property: el.samples };
+    el.t = 7;
+    return out;
+  });
+  assert(reflected.samples === 64 && reflected.attribute === '64' && reflected.property === '64', JSON.stringify(reflected));
+  await page.waitForSelector('#board[data-t="7"]');
   // the inspector, linked by for="moons", shows the sample at the t the chain is at
   await page.$eval('#moons', (el) => el.stepBack());
   await page.waitForSelector('ptheta-inspector[data-t="1"]');
@@ -151,4 +165,110 @@ test('embed.html in an iframe on another origin: resize and events out, only the
   const steps = (await received()).filter((m) => m.name === 'ptheta-step').map((m) => m.detail.t);
   assert(steps.includes(5) && steps.at(-1) === 0, `ptheta-step events followed the chain: ${steps}`);
   await page.screenshot({ path: 'test-artifacts/embed-iframe.png' });
+});
+
+test("a model trained on the author's own CSV runs in the widget, its data behind it; bad files are named", expectErrors(/404/), async ({ page, origins }) => {
+  // an author's points: a ring far from the origin (training standardizes them, and so must the page)
+  const dir = 'test-artifacts/embed-csv';
+  mkdirSync(dir, { recursive: true });
+  const rows = ['x,y'];
+  for (let i = 0; i < 2000; i++) {
+    const a = (2 * Math.PI * i) / 2000;
+    const r = 3 + 0.15 * Math.sin(37 * i);
+    rows.push(`${(10 + r * Math.cos(a)).toFixed(4)},${(-5 + r * Math.sin(a)).toFixed(4)}`);
+  }
+  writeFileSync(`${dir}/ring.csv`, `${rows.join('\n')}\n`);
+  // a few hundred optimizer steps: enough for a ring (quality ratio ≈ 1.3 measured with `ptheta eval`)
+  execFileSync('target/debug/ptheta', ['train', '--csv', `${dir}/ring.csv`, '--iterations', '400', '--timesteps', '100', '--out', `${dir}/ring.safetensors`, '--quiet']);
+  await page.route('**/mine/*', (route) => {
+    const name = new URL(route.request().url()).pathname.split('/').pop();
+    if (name === 'missing.csv') return route.fulfill({ status: 404, body: 'not here' });
+    return route.fulfill({ body: readFileSync(`${dir}/${name}`) });
+  });
+  await openCourse(page, origins);
+  const add = (id, attrs) => page.evaluate(([i, a]) => {
+    const el = document.createElement('ptheta-chain');
+    el.id = i;
+    for (const [k, v] of Object.entries(a)) el.setAttribute(k, v);
+    document.body.append(el);
+    return el.loading.then(() => el.dataset.state);
+  }, [id, attrs]);
+  assert(await add('mine', { weights: 'mine/ring.safetensors', data: 'mine/ring.csv', samples: '512', backend: 'cpu' }) === 'ready', 'the model loads');
+  const status = await page.locator('#mine .status span').textContent();
+  assert(status.includes('ring'), `the dataset is named as the author named the file: ${status}`);
+  const fit = await page.$eval('#mine', async (el) => {
+    const T = el.chain.steps;
+    await el.goTo(0);
+    return { T, start: el.matchByT.get(T), end: el.matchByT.get(0), background: el.background.length };
+  });
+  assert(fit.background === 4000, `the CSV's 2000 points are drawn behind: ${JSON.stringify(fit)}`);
+  assert(fit.end < 0.5 * fit.start && fit.end < 0.3, `at t = 0 the samples sit on the ring: ${JSON.stringify(fit)}`);
+  await page.locator('#mine').screenshot({ path: 'test-artifacts/embed-csv.png' });
+  // without its data file the chain still runs, and says what is missing
+  assert(await add('nodata', { weights: 'mine/ring.safetensors', data: 'mine/missing.csv', samples: '64', backend: 'cpu' }) === 'ready', 'runs without its data');
+  const notice = await page.locator('#nodata .notice').textContent();
+  assert(notice.includes('missing.csv') && notice.includes('404'), notice);
+  // a file that is not pθ weights
+  assert(await add('notweights', { weights: 'mine/ring.csv', samples: '64', backend: 'cpu' }) === 'error', 'refused');
+  const refusal = await page.locator('#notweights .status span').textContent();
+  assert(/safetensors|header|weights/i.test(refusal), `a clear message: ${refusal}`);
+});
+
+test('under a strict Content-Security-Policy the lesson and a course page run with no violation', async ({ page, origins }) => {
+  await page.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+  });
+  // a course page on the widgets' own origin ('self'), served with the policy
+  await page.route(`${origins.widgets}course-csp.html`, (route) => route.fulfill({
+    body: readFileSync('tests/e2e/hosts/csp.html', 'utf8').replaceAll('{{WIDGETS}}', origins.widgets),
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP },
+  }));
+  await page.goto(`${origins.widgets}course-csp.html`);
+  await ready(page, 'c');
+  assert(await page.$eval('#c', (el) => el.goTo(0)) === 0, 'the chain runs to t = 0');
+  await page.waitForSelector('#q[data-state="ready"]');
+  await page.locator('#q').getByText('The noise', { exact: false }).first().click();
+  await page.locator('#q').getByRole('button', { name: 'Check', exact: true }).click();
+  await page.locator('#q .verdict').waitFor();
+  // KaTeX's boxes keep their sizes (set through the CSSOM, not style attributes)
+  const sized = await page.$eval('ptheta-equations', (el) => [...el.shadowRoot.querySelectorAll('.katex-html *')].filter((s) => s.style.cssText !== '').length);
+  assert(sized > 100, `KaTeX's boxes are sized: ${sized}`);
+  await page.locator('ptheta-equations').screenshot({ path: 'test-artifacts/embed-csp-equations.png' });
+  const onCourse = await page.evaluate(() => window.violations);
+  assert(onCourse.length === 0, `no violation on the course page: ${onCourse.join(' | ')}`);
+  // the lesson page itself (index.html is served with the policy by the widgets' server)
+  await page.goto(`${origins.widgets}?steps=50`);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 120000 });
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.waitForSelector('ptheta-inspector[data-t="49"]');
+  const violations = await page.evaluate(() => window.violations);
+  assert(violations.length === 0, `no violation on the lesson: ${violations.join(' | ')}`);
+});
+
+test('the embedding guide: its live examples run, its snippets name the site, its reference is the catalog', async ({ page, origins }) => {
+  await page.addInitScript(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.sourceFile}:${e.lineNumber}`));
+  });
+  await page.goto(`${origins.widgets}guide.html`);
+  await page.waitForSelector('html[data-ready="true"]');
+  await ready(page, 'demo');
+  await page.frameLocator('#frame').locator('ptheta-chain[data-state="ready"]').waitFor({ timeout: 120000 });
+  await page.locator('#quiz-live ptheta-quiz[data-state="ready"]').waitFor();
+  const shown = await page.evaluate(async () => {
+    const cat = await (await import('./js/lesson-wasm.js')).catalog();
+    return {
+      attributes: [...document.querySelectorAll('.attributes code')].map((c) => c.textContent).join(),
+      expected: cat.chainAttributes.join(),
+      props: [...document.querySelectorAll('.props code')].map((c) => c.textContent),
+      script: document.querySelector('[data-snippet="script"]').textContent,
+    };
+  });
+  assert(shown.attributes === shown.expected, `the attribute list is the catalog's: ${shown.attributes}`);
+  assert(shown.props.includes('--ptheta-ink') && shown.props.includes('--ptheta-font') && shown.props.length >= 20, `theming properties: ${shown.props}`);
+  assert(shown.script.includes(`${origins.widgets}ptheta-widgets.js`), `the snippet names this site: ${shown.script}`);
+  const violations = await page.evaluate(() => window.violations);
+  assert(violations.length === 0, `the guide runs under the strict policy: ${violations.join(' | ')}`);
+  await page.screenshot({ path: 'test-artifacts/guide.png', fullPage: false });
 });

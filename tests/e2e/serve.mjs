@@ -2,7 +2,8 @@
 // Options (for the embedding tests' host pages): `prefix` serves the folder under a sub-path,
 // `cors` adds Access-Control-Allow-Origin: * (what a host of the widgets for other origins
 // sends), `host` picks the address to listen on (another name is another origin), and `fill`
-// replaces {{NAME}} in HTML files with fill[NAME].
+// replaces {{NAME}} in HTML files with fill[NAME], and `csp` sends that Content-Security-Policy
+// with every HTML file.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
@@ -11,9 +12,10 @@ const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
   '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json',
   '.safetensors': 'application/octet-stream', '.woff2': 'font/woff2', '.png': 'image/png',
+  '.svg': 'image/svg+xml', '.csv': 'text/csv',
 };
 
-export function serveDir(dir, { prefix = '/', cors = false, host = '127.0.0.1', fill = null } = {}) {
+export function serveDir(dir, { prefix = '/', cors = false, host = '127.0.0.1', fill = null, csp = null } = {}) {
   const server = createServer(async (req, res) => {
     const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (!pathname.startsWith(prefix)) { res.writeHead(404).end('not found'); return; }
@@ -24,6 +26,7 @@ export function serveDir(dir, { prefix = '/', cors = false, host = '127.0.0.1', 
       if (fill && extname(file) === '.html') body = Buffer.from(body.toString('utf8').replace(/\{\{(\w+)\}\}/g, (m, k) => fill[k] ?? m));
       const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length };
       if (cors) headers['access-control-allow-origin'] = '*';
+      if (csp && extname(file) === '.html') headers['content-security-policy'] = csp;
       res.writeHead(200, headers);
       res.end(body);
     } catch {

@@ -18,12 +18,24 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** Trusted markup (KaTeX's, or a message rendered by tex.js) as nodes. */
-function nodes(markup) {
+/**
+ * Trusted markup (KaTeX's, or a message rendered by tex.js) as nodes. KaTeX sizes its boxes with
+ * style attributes, which a strict Content-Security-Policy (`style-src 'self'`) refuses as
+ * inline styles wherever they are parsed: each is renamed before parsing (in markup that escapes
+ * its text, ` style="` can only be an attribute) and its declarations are set through the CSSOM
+ * instead, which that policy allows.
+ */
+const STYLE = 'data-ptheta-style';
+export function markupNodes(markup) {
   const t = document.createElement('template');
-  t.innerHTML = markup;
+  t.innerHTML = markup.replace(/ style="/g, ` ${STYLE}="`);
+  for (const el of t.content.querySelectorAll(`[${STYLE}]`)) {
+    el.style.cssText = el.getAttribute(STYLE);
+    el.removeAttribute(STYLE);
+  }
   return t.content;
 }
+const nodes = markupNodes;
 
 /** A message as nodes: its text escaped, its $…$ maths typeset. */
 export const richNodes = (message) => nodes(rich(message));

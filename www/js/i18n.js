@@ -51,6 +51,9 @@ export function setLang(l) {
   document.dispatchEvent(new CustomEvent('ptheta-lang', { detail: { lang: l } }));
 }
 
+/** Whether there is a message `key` (a dataset of the reader's own has no name to translate). */
+export const has = (key) => key in MESSAGES[FALLBACK];
+
 /** The message `key` in the current language with {placeholders} filled in. */
 export function t(key, vars = {}) {
   const msg = MESSAGES[lang()][key] ?? MESSAGES[FALLBACK][key];

@@ -6,6 +6,7 @@ import { t as msg, num, setLang, lang, initialLang, LANGS, MESSAGES } from './i1
 import { compareDataset, modelFor, figuresFor } from './lesson-wasm.js';
 import { rich, markScrollable } from './tex.js';
 import { CATALOG, parseState, stateWith, writeState, formatState, paramsFor, paramEntry, weightsFor } from './state.js';
+import { markupNodes } from './dom.js';
 
 const $ = (s) => document.querySelector(s);
 const chainEl = $('#chain');
@@ -79,7 +80,7 @@ function texts() {
   document.title = msg('doc.title');
   const words = { samples: state.samples, ...figureWords() };
   for (const el of document.querySelectorAll('[data-i18n]')) {
-    el.innerHTML = rich(msg(el.dataset.i18n, words), el.hasAttribute('data-i18n-html'));
+    el.replaceChildren(markupNodes(rich(msg(el.dataset.i18n, words), el.hasAttribute('data-i18n-html'))));
   }
   for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', msg(el.dataset.i18nLabel));
   const shipped = paramsFor(state.dataset);

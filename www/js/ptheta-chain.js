@@ -8,7 +8,7 @@
 // drawing constant comes from the catalog (lesson-wasm.js).
 import { createChain } from './backend.js';
 import { lessonApi, catalog, catalogNow, fetchWeights, weightsUrl } from './lesson-wasm.js';
-import { t as msg, num } from './i18n.js';
+import { t as msg, num, has } from './i18n.js';
 import { sizeCanvas, drawPoints } from './draw.js';
 import { shadow } from './sheets.js';
 import { Player } from './chain/player.js';
@@ -337,9 +337,9 @@ export class PthetaChain extends HTMLElement {
       const [api, cat] = await Promise.all([lessonApi(), catalog()]);
       if (generation !== this.generation) return; // a newer configuration won
       this.#limits(cat);
-      const { t: startT, draw, weights: url, live, ...opts } = this.#attributes(api, cat);
+      const { t: startT, draw, weights: url, data: dataUrl, live, ...opts } = this.#attributes(api, cat);
       this.#showControls(live.controls);
-      if (this.notice.dataset.kind === 'download') this.notice.hidden = true;
+      if (['download', 'data'].includes(this.notice.dataset.kind)) this.notice.hidden = true;
       // the previous load's download is withdrawn only now, so that one still needed (the same
       // file, another attribute changed) goes on rather than starting over
       const previous = this.download;
@@ -356,6 +356,15 @@ export class PthetaChain extends HTMLElement {
         throw e;
       });
       previous?.abort();
+      // the CSV a model of the reader's own was trained on (its points go behind the samples)
+      const csv = dataUrl === undefined ? null : await fetch(dataUrl)
+        .then((res) => { if (!res.ok) throw new Error(`HTTP ${res.status}`); return res.text(); })
+        .then((text) => api.csvPoints(text))
+        .catch((e) => {
+          const reason = `${dataUrl}: ${e.message}`;
+          if (generation === this.generation) this.#notify('data', msg('chain.dataFailed', { reason }));
+          return null;
+        });
       const bytes = await bytesLoading;
       this.progress.hidden = true;
       if (generation !== this.generation) return;
@@ -386,9 +395,12 @@ export class PthetaChain extends HTMLElement {
       this.seedIn.value = String(this.info.seed);
       this.scrub.max = String(chain.steps);
       this.matchByT = new Map();
-      const data = api.datasetSamples(this.info.dataset, view.referencePoints, REFERENCE_SEED);
-      this.background = api.datasetSamples(this.info.dataset, view.backgroundPoints, BACKGROUND_SEED);
-      this.dataHist = api.histogram(data, view.bins, view.half);
+      // the data behind the samples and measured against: the CSV given, else the dataset the
+      // model names when pθ has it, else none (a model trained on a CSV given without it)
+      const known = cat.datasets.some((d) => d.name === this.info.dataset);
+      const data = csv ?? (known ? api.datasetSamples(this.info.dataset, view.referencePoints, REFERENCE_SEED) : null);
+      this.background = csv ?? (known ? api.datasetSamples(this.info.dataset, view.backgroundPoints, BACKGROUND_SEED) : null);
+      this.dataHist = data && api.histogram(data, view.bins, view.half);
       this.api = api;
       const adapter = chain.adapter ? ` — ${[chain.adapter.vendor, chain.adapter.architecture].filter(Boolean).join(' ')}` : '';
       this.backendOut.textContent = `${msg(`chain.${chain.backend}`)}${adapter}`;
@@ -427,7 +439,7 @@ export class PthetaChain extends HTMLElement {
   #statusReady() {
     const i = this.info;
     this.#status(msg('chain.ready', {
-      parameterization: msg(`param.${i.parameterization}`), dataset: msg(`ds.${i.dataset}`), steps: i.steps, samples: i.samples,
+      parameterization: msg(`param.${i.parameterization}`), dataset: has(`ds.${i.dataset}`) ? msg(`ds.${i.dataset}`) : i.dataset, steps: i.steps, samples: i.samples,
     }));
   }
 
@@ -595,7 +607,7 @@ export class PthetaChain extends HTMLElement {
       this.marker = this.inspection?.x_t ?? Array.from(await c.positions()).slice(2 * this.selected, 2 * this.selected + 2);
       if (!this.matchByT.has(t)) {
         const h = await c.histogram(bins, half);
-        this.matchByT.set(t, h.some((v) => v > 0) ? this.api.jsDivergence(h, this.dataHist) : 1);
+        if (this.dataHist) this.matchByT.set(t, h.some((v) => v > 0) ? this.api.jsDivergence(h, this.dataHist) : 1);
       }
     }
     this.fieldArrows = this.fieldIn.checked && t > 0 ? this.field.drift(t) : null;
@@ -693,4 +705,17 @@ export class PthetaChain extends HTMLElement {
   }
 }
 
+// Every attribute is also a property (`el.samples = 256`, `el.t = 0`): reading gives the
+// attribute's text (or null), writing sets or removes the attribute, checked as it is. `dataset`
+// is the exception: HTMLElement.dataset is the element's data-* map.
+for (const name of CATALOG.chainAttributes) {
+  if (name in PthetaChain.prototype || name in HTMLElement.prototype) continue;
+  Object.defineProperty(PthetaChain.prototype, name, {
+    get() { return this.getAttribute(name); },
+    set(v) {
+      if (v === null || v === undefined || v === false) this.removeAttribute(name);
+      else this.setAttribute(name, v === true ? '' : String(v));
+    },
+  });
+}
 define('ptheta-chain', PthetaChain);

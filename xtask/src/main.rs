@@ -303,7 +303,7 @@ fn test() -> Result<(), String> {
                 .args(["test", "--workspace", "--no-fail-fast"])
                 .env("PTHETA_REQUIRE_GPU", "1"),
         ),
-        step("eslint", Command::new("npx").args(["eslint", "www", "tests/e2e"])),
+        step("eslint", Command::new("npx").args(["eslint", "."])),
     ];
     // the `ptheta` that `cargo test` just built (tests/shipped.spec.mjs): no second, release build
     outcomes.push(step("shipped weights", &mut playwright("shipped")));
@@ -366,30 +366,13 @@ fn bench() -> Result<(), String> {
     install_test_tools()?;
     trunk_build()?;
     run(Command::new("cargo").args(["build", "--release", "--bin", "ptheta"]))?;
-    // The same library without simd128: RUSTFLAGS replaces the config's target rustflags.
-    eprintln!("xtask: building the no-SIMD wasm for comparison");
-    run(Command::new("cargo")
-        .args([
-            "build",
-            "--lib",
-            "--release",
-            "--no-default-features",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .args(["--target-dir", "target/nosimd"])
-        .env("RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\""))?;
-    run(Command::new("wasm-bindgen").args([
-        "--target",
-        "web",
-        "--out-dir",
-        "dist/nosimd",
-        "--out-name",
-        "ptheta",
-        "target/nosimd/wasm32-unknown-unknown/release/ptheta.wasm",
-    ]))?;
+    // The peers (TensorFlow.js, ONNX Runtime Web) stay out of the package.json the tests install.
+    if !Path::new("bench/node_modules/.package-lock.json").exists() {
+        eprintln!("xtask: installing the benchmark's peers (npm ci --prefix bench)");
+        run(Command::new("npm").args(["ci", "--prefix", "bench", "--no-audit", "--no-fund"]))?;
+    }
+    // one table, target/bench/results.json and results.svg
     run(Command::new("node").arg("tests/e2e/bench.mjs"))?;
-    run(Command::new("node").arg("tests/e2e/bench-gpu.mjs"))?;
     // the same WGSL natively (lavapipe here, the card where there is one)
     run(Command::new("target/release/ptheta").args([
         "bench-gpu",

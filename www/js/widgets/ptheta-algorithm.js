@@ -3,18 +3,18 @@
 import { t as msg } from '../i18n.js';
 import { rich, escapeHtml } from '../tex.js';
 import { Panel } from './panel.js';
-import { define } from '../dom.js';
+import { define, markupNodes } from '../dom.js';
 
 class PthetaAlgorithm extends Panel {
   render() {
-    this.root.innerHTML = `<figure class="algorithm"><figcaption>${escapeHtml(msg('alg.caption'))}</figcaption>
+    this.root.replaceChildren(markupNodes(`<figure class="algorithm"><figcaption>${escapeHtml(msg('alg.caption'))}</figcaption>
       <ol>
         <li data-line="1"></li>
         <li data-line="2"></li>
         <li data-line="3" class="indent"></li>
         <li data-line="4" class="indent"></li>
         <li data-line="5"></li>
-      </ol></figure>`;
+      </ol></figure>`));
     this.update();
   }
 
@@ -31,7 +31,7 @@ class PthetaAlgorithm extends Panel {
     const lines = { 1: msg('alg.l1'), 2: msg('alg.l2', { t: loopT }), 3: msg('alg.l3'), 4: msg('alg.l4'), 5: msg('alg.l5') };
     for (const li of ol.children) {
       const n = Number(li.dataset.line);
-      li.innerHTML = rich(lines[n]);
+      li.replaceChildren(markupNodes(rich(lines[n])));
       const on = n === active || (active === 4 && n === 3);
       li.classList.toggle('current', on);
       if (on) li.setAttribute('aria-current', 'step'); else li.removeAttribute('aria-current');

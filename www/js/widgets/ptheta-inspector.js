@@ -8,7 +8,7 @@ import { tex, rich, escapeHtml, markScrollable } from '../tex.js';
 import { catalog, parameterizationOf } from '../lesson-wasm.js';
 import { TERMS, TERM_MESSAGES } from '../chain/overlay.js';
 import { Panel } from './panel.js';
-import { define } from '../dom.js';
+import { define, markupNodes } from '../dom.js';
 
 /** A number as the equations show it: 3 decimals, no negative zero. */
 export const fmt = (x) => (Math.abs(x) < 5e-4 ? 0 : x).toFixed(3);
@@ -46,13 +46,13 @@ function posteriorMean(ins, c) {
 
 class PthetaInspector extends Panel {
   render() {
-    this.root.innerHTML = `
+    this.root.replaceChildren(markupNodes(`
       <h3>${escapeHtml(msg('insp.title'))}</h3>
       <p>${rich(msg('insp.help'))}</p>
       <div class="legend" role="group" aria-label="${escapeHtml(msg('insp.legend'))}">
         ${TERMS.map((k) => `<button type="button" class="term-btn term-${k}" data-term="${k}"><span class="swatch" aria-hidden="true"></span>${escapeHtml(msg(TERM_MESSAGES[k]))}</button>`).join('')}
       </div>
-      <div class="insp-body"></div>`;
+      <div class="insp-body"></div>`));
     for (const el of this.root.querySelectorAll('[data-term]')) {
       const on = () => this.#highlight(el.dataset.term);
       const off = () => this.#highlight(null);
@@ -88,7 +88,7 @@ class PthetaInspector extends Panel {
     // a play frame between readouts carries an inspection from an earlier t: show its own t
     this.dataset.t = String(ins?.t ?? t);
     if (!ins) {
-      body.innerHTML = `<p>${escapeHtml(msg('insp.none'))}</p>`;
+      body.replaceChildren(markupNodes(`<p>${escapeHtml(msg('insp.none'))}</p>`));
       this.dataset.sample = '';
       return;
     }
@@ -102,9 +102,9 @@ class PthetaInspector extends Panel {
     const entry = parameterizationOf(cat, ins.parameterization ?? info.parameterization);
     const { how, lines: more } = MEAN_FROM[entry.meanFrom](ins, ins.coefficients, entry);
     const eq = ([k, src]) => `<div class="eq" data-eq="${k}">${tex(src, true)}</div>`;
-    body.innerHTML = `${lines.map(eq).join('')}
+    body.replaceChildren(markupNodes(`${lines.map(eq).join('')}
       <p>${escapeHtml(how)}</p>
-      ${more.map(eq).join('')}`;
+      ${more.map(eq).join('')}`));
     for (const el of body.querySelectorAll('.term')) {
       const name = TERMS.find((k) => el.classList.contains(`term-${k}`));
       el.addEventListener('mouseenter', () => this.#highlight(name));

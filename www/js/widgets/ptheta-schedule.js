@@ -7,7 +7,7 @@ import { escapeHtml } from '../tex.js';
 import { lessonApi, catalog } from '../lesson-wasm.js';
 import { sizeCanvas, drawPoints, cssVar } from '../draw.js';
 import { Panel, emit, oneOf } from './panel.js';
-import { define } from '../dom.js';
+import { define, markupNodes } from '../dom.js';
 
 /** Seeds of the data sample and of the forward noise. */
 const DATA_SEED = 3;
@@ -52,7 +52,7 @@ class PthetaSchedule extends Panel {
     this.x0 ??= api.datasetSamples(ds, backgroundPoints, DATA_SEED);
     const noise = api.forwardSamples(0, this.x0, NOISE_SEED);
     this.noiseHist = api.histogram(noise, bins, half);
-    this.root.innerHTML = `
+    this.root.replaceChildren(markupNodes(`
       <div class="bar">
         <label>${escapeHtml(msg('sch.kind'))} <select class="kind">${cat.plotSchedules.map((k) => `<option value="${k}"${k === kind ? ' selected' : ''}>${escapeHtml(msg(`sch.${k}`))}</option>`).join('')}</select></label>
         <label>${escapeHtml(msg('sch.T'))} <input type="number" class="T" min="${limit.min}" max="${limit.max}" step="1" value="${T}"></label>
@@ -63,7 +63,7 @@ class PthetaSchedule extends Panel {
       <label class="fwd-label">${escapeHtml(msg('sch.fwd'))} = <output class="fwd-t">${this.fwdT}</output>
         <input type="range" class="fwd" min="0" max="${T}" step="1" value="${this.fwdT}"></label>
       <div class="fwd-stage"><canvas class="fwd-canvas" role="img"></canvas></div>
-      <p class="fwd-match"></p>`;
+      <p class="fwd-match"></p>`));
     this.root.querySelector('.kind').addEventListener('change', (e) => emit(this, 'ptheta-schedule', { schedule: e.target.value }));
     this.root.querySelector('.T').addEventListener('change', (e) => {
       const n = Number(e.target.value);
@@ -83,11 +83,11 @@ class PthetaSchedule extends Panel {
     const { half, bins } = cat.view;
     const t = this.fwdT;
     const { beta, alphaBar, snr } = this.table;
-    this.root.querySelector('.plots').innerHTML = [
+    this.root.querySelector('.plots').replaceChildren(markupNodes([
       plot(beta, { label: msg('sch.beta'), mark: t || null }),
       plot(alphaBar, { label: msg('sch.alphaBar'), mark: t || null }),
       plot(snr, { label: msg('sch.snr'), mark: t || null, log: true }),
-    ].join('');
+    ].join('')));
     this.root.querySelector('.fwd-t').textContent = String(t);
     const ab = t === 0 ? 1 : alphaBar[t - 1];
     const xt = api.forwardSamples(Math.min(1, Math.max(0, ab)), this.x0, NOISE_SEED);
