@@ -22,11 +22,14 @@ const QUIZ = {
   }],
 };
 const quizJson = JSON.stringify(QUIZ, null, 2);
-const frameSrc = `${site}embed.html?widget=chain&dataset=moons&param=epsilon&samples=512&lang=es&panels=inspector`;
+// the examples show the lesson's own model, named as the catalog names it
+const cat = await catalog();
+const { dataset, param } = cat.defaults;
+const frameSrc = `${site}embed.html?widget=chain&dataset=${dataset}&param=${param}&samples=512&lang=es&panels=inspector`;
 
 const SNIPPETS = {
   script: `<script type="module" src="${site}ptheta-widgets.js"></script>
-<ptheta-chain id="demo" dataset="moons" param="epsilon" samples="512" controls="play scrub"></ptheta-chain>
+<ptheta-chain id="demo" dataset="${dataset}" param="${param}" samples="512" controls="play scrub"></ptheta-chain>
 <ptheta-inspector for="demo"></ptheta-inspector>`,
   iframe: `<iframe title="pθ: the reverse chain" style="width: 100%; height: 40rem; border: 0"
   src="${frameSrc}"></iframe>`,
@@ -50,6 +53,9 @@ ${quizJson.replace(/^/gm, '    ')}
 };
 
 for (const el of document.querySelectorAll('[data-snippet]')) el.textContent = SNIPPETS[el.dataset.snippet];
+// the live chain is the snippet's
+Object.assign($('#demo'), { param });
+$('#demo').setAttribute('dataset', dataset);
 $('.base').textContent = site;
 $('.schema').href = `${site}quiz/quiz.schema.json`;
 $('#frame').src = frameSrc;
@@ -59,7 +65,6 @@ const quiz = document.createElement('ptheta-quiz');
 quiz.append(Object.assign(document.createElement('script'), { type: 'application/json', textContent: quizJson }));
 $('#quiz-live').append(quiz);
 
-const cat = await catalog();
 list($('.attributes'), cat.chainAttributes);
 inline($('.datasets'), cat.datasets.filter((d) => d.parameterizations.length).map((d) => d.name));
 inline($('.params'), cat.parameterizations.map((p) => p.name));
