@@ -181,6 +181,8 @@ fn extreme_inputs_give_what_candle_gives() {
 
 /// Not a test: ms per forward of 4096 samples on each kernel and on candle, in the profile the
 /// tests build with (`cargo test --test fast_forward timing -- --ignored --nocapture`).
+/// Ignored because it measures and asserts nothing: timings on shared machines belong in
+/// benchmarks, never in the suite.
 #[test]
 #[ignore]
 fn timing() {

@@ -1,6 +1,7 @@
 // Shared by the Playwright tests (playwright.config.mjs, fixtures.mjs, *.spec.mjs) and the
 // benchmark scripts (bench.mjs, bench-gpu.mjs): the system Chromium and its flags, and the pixel
 // counts the tests use. Nothing here downloads a browser; if Chromium cannot start, the run fails.
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -94,4 +95,23 @@ export async function screenInk(page, chain = 'ptheta-chain') {
   const without = await count(await stage.screenshot());
   await hide('none');
   return withPoints - without;
+}
+
+const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+/**
+ * Runs axe-core on the page (open shadow roots included) and fails on any serious or critical
+ * violation; minor and moderate ones are printed. Returns every violation found.
+ */
+export async function axe(page, label) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const rest = result.filter((v) => !bad.includes(v));
+  if (rest.length) console.log(`  # ${label}: axe, minor/moderate only: ${rest.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
+  assert(bad.length === 0, `${label}: axe found ${bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.join(', ')}`).join('; ')}`);
+  return result;
 }

@@ -4,10 +4,9 @@
 // Screenshots go to test-artifacts/lesson/.
 import { readFileSync } from 'node:fs';
 import { test } from './fixtures.mjs';
-import { assert, inkPixels } from './helpers.mjs';
+import { assert, inkPixels, axe } from './helpers.mjs';
 
 const ARTIFACTS = 'test-artifacts/lesson';
-const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 const MANIFEST = JSON.parse(readFileSync('weights/manifest.json', 'utf8'));
 
 async function open(page, query = '') {
@@ -39,19 +38,6 @@ function shownNumbers(page, key) {
 function close(shown, want, what) {
   assert(shown.length === want.length, `${what}: shows ${shown.length} numbers, expected ${want.length}`);
   shown.forEach((s, i) => assert(Math.abs(s - want[i]) <= 0.0005 + 1e-9, `${what}[${i}]: shows ${s}, the API says ${want[i]}`));
-}
-
-async function axe(page, label) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => {
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const rest = result.filter((v) => !bad.includes(v));
-  if (rest.length) console.log(`  # ${label}: axe, minor/moderate only: ${rest.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
-  assert(bad.length === 0, `${label}: axe found ${bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.join(', ')}`).join('; ')}`);
-  return result;
 }
 
 test('the chain runs to t = 0, draws, and the algorithm and divergence follow it', async ({ page }) => {

@@ -7,13 +7,11 @@
 // the quiz and the feedback through embed.html (hosts/quiz-embed.html);
 // axe-core. Part of the `lesson` project: `npx playwright test tests/e2e/quiz.spec.mjs --project lesson`.
 // Screenshots: docs/quiz.png, docs/quiz-generated.png, test-artifacts/quiz/.
-import { readFileSync } from 'node:fs';
 import { test } from './fixtures.mjs';
-import { assert } from './helpers.mjs';
+import { assert, axe } from './helpers.mjs';
 
 const HOSTS = 'tests/e2e/hosts';
 const ARTIFACTS = 'test-artifacts/quiz';
-const AXE = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 const PAYLOAD = '<img src=x onerror=window.__pwned=1>';
 
 /** Opens the host page (its files routed from tests/e2e/hosts) and waits for both quizzes. */
@@ -426,18 +424,6 @@ test('showSolutions() marks every right answer', async ({ page }) => {
   assert(await question(page, 'numeric').locator('.solution-value').textContent() === 'The answer is 0.5; anything within ±0.01 counts.', 'numeric solution');
   assert(await page.$eval('#probe', (el) => el.getScore()) === 0, 'solutions score nothing');
 });
-
-async function axe(page, label) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => {
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const rest = result.filter((v) => !bad.includes(v));
-  if (rest.length) console.log(`  # ${label}: axe, minor/moderate only: ${rest.map((v) => `${v.id} (${v.impact})`).join(', ')}`);
-  assert(bad.length === 0, `${label}: axe found ${bad.map((v) => `${v.id} (${v.impact}) at ${v.nodes.join(', ')}`).join('; ')}`);
-}
 
 test('axe-core finds no serious or critical violation, answered and unanswered, on a desktop and a phone', async ({ page }) => {
   await host(page);
