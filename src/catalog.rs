@@ -469,6 +469,10 @@ pub struct View {
     /// Data points drawn in the background, and the sample the divergence compares with.
     pub background_points: usize,
     pub reference_points: usize,
+    /// Fewest samples for which a CPU chain shares its steps with Web Workers, one per core
+    /// (www/js/split-chain.js): a step of fewer takes about a millisecond on one thread, and the
+    /// round trip to the workers costs about as much as it saves.
+    pub worker_min_samples: usize,
 }
 
 pub const VIEW: View = View {
@@ -480,6 +484,7 @@ pub const VIEW: View = View {
     play_frames: 50,
     background_points: 1500,
     reference_points: 4096,
+    worker_min_samples: 512,
 };
 
 /// Radius in pixels of one sample drawn on a square layer `width` pixels wide: visible on a

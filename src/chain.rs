@@ -277,6 +277,50 @@ impl<M: Denoise> Chain<M> {
         Ok(())
     }
 
+    /// Takes the next states of this very chain, computed elsewhere (its slices in Web Workers,
+    /// www/js/split-chain.js), as if it had stepped to each in turn: the same t, the same history.
+    /// `states` holds them back to back, each [samples, dim].
+    pub fn adopt(&mut self, states: &[f32]) -> Result<(), String> {
+        let len = self.x.len();
+        if !states.len().is_multiple_of(len) || states.len() / len > self.t {
+            return Err(format!(
+                "{} values are not whole states of {} samples of dimension {} within the {} steps left",
+                states.len(),
+                self.samples,
+                self.dim(),
+                self.t
+            ));
+        }
+        for next in states.chunks_exact(len) {
+            let prev = std::mem::replace(&mut self.x, next.to_vec());
+            if self.keep_history {
+                self.history.push(prev);
+            }
+            self.t -= 1;
+        }
+        Ok(())
+    }
+
+    /// Puts a chain that keeps no history (a slice) at state `x` of paper timestep `t`: the noise
+    /// is counter-based, so the steps from there are those of any chain of the same options that
+    /// reached that state.
+    pub fn restore(&mut self, t: usize, x: &[f32]) -> Result<(), String> {
+        if self.keep_history {
+            return Err("a chain that keeps its history cannot be moved to a state".into());
+        }
+        if t > self.steps() || x.len() != self.x.len() {
+            return Err(format!(
+                "state of {} values at t = {t} does not fit a chain of {} values and {} steps",
+                x.len(),
+                self.x.len(),
+                self.steps()
+            ));
+        }
+        self.x.copy_from_slice(x);
+        self.t = t;
+        Ok(())
+    }
+
     /// Runs to t = 0.
     pub fn run(&mut self) -> Result<(), String> {
         while self.t > 0 {

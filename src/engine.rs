@@ -72,6 +72,12 @@ pub trait ReverseChain {
     fn mappings(&self) -> u64;
     /// Why the device cannot be used any more, if it cannot.
     fn device_failure(&self) -> Option<String>;
+    /// Takes the next states computed elsewhere (Chain::adopt); only a CPU chain can.
+    fn adopt(&mut self, _states: &[f32]) -> Result<usize, ChainError> {
+        Err(ChainError::Refused(
+            "only a chain on the CPU takes states computed elsewhere".into(),
+        ))
+    }
     /// The GPU chain underneath, for drawing straight from its buffers.
     fn as_gpu(&self) -> Option<&GpuChain> {
         None
@@ -115,6 +121,10 @@ impl ReverseChain for Chain<Denoiser> {
     }
     fn earlier(&self, back: usize) -> Option<Vec<f32>> {
         Chain::earlier(self, back).map(<[f32]>::to_vec)
+    }
+    fn adopt(&mut self, states: &[f32]) -> Result<usize, ChainError> {
+        Chain::adopt(self, states).map_err(ChainError::Refused)?;
+        Ok(Chain::t(self))
     }
     fn mappings(&self) -> u64 {
         0
@@ -399,6 +409,11 @@ impl Engine {
         self.check_health()?;
         self.chain.reset();
         Ok(())
+    }
+    /// Takes the next states computed elsewhere; returns the new t.
+    pub fn adopt(&mut self, states: &[f32]) -> Result<usize, ChainError> {
+        self.check_health()?;
+        self.chain.adopt(states)
     }
     /// Steps forward or back to paper timestep `t`.
     pub fn go_to(&mut self, t: usize) -> Result<usize, ChainError> {

@@ -142,6 +142,12 @@ impl WasmChain {
         self.engine.borrow_mut().step(count).map_err(err)
     }
 
+    /// Takes the next states of this chain computed by its slices (WasmChainSlice::run), back to
+    /// back; returns the new t. Only a CPU chain can.
+    pub fn adopt(&mut self, states: &[f32]) -> Result<usize, JsError> {
+        self.engine.borrow_mut().adopt(states).map_err(err)
+    }
+
     /// Goes back one step to exactly the earlier state; returns the new t.
     #[wasm_bindgen(js_name = stepBack)]
     pub fn step_back(&mut self) -> Result<usize, JsError> {
@@ -345,6 +351,20 @@ impl WasmChainSlice {
             self.chain.step().map_err(err)?;
         }
         Ok(self.chain.t())
+    }
+
+    /// From state `x` (this slice's samples) at paper timestep `t`, runs up to `count` steps and
+    /// returns every state reached, back to back: what WasmChain::adopt takes.
+    pub fn run(&mut self, t: usize, x: &[f32], count: usize) -> Result<js_sys::Float32Array, JsError> {
+        self.chain.restore(t, x).map_err(err)?;
+        let n = count.min(t);
+        let len = x.len();
+        let mut states = Vec::with_capacity(n * len);
+        for _ in 0..n {
+            self.chain.step().map_err(err)?;
+            states.extend_from_slice(self.chain.positions());
+        }
+        Ok(js_sys::Float32Array::from(states.as_slice()))
     }
 
     /// x_t of this slice's samples, row-major.

@@ -7,7 +7,7 @@
 //!   languages, limits: { samples, steps, seed, plotTimesteps, histogramBins, … } (one
 //!   `{ min, max, default }` per key of `catalog::LIMITS`), defaults (a state),
 //!   respacingExperimentSteps, view: { half, bins, fieldGrid, trails, readoutMs,
-//!   backgroundPoints, referencePoints }, models: [{ file, dataset, parameterization, evalCommand,
+//!   backgroundPoints, referencePoints, workerMinSamples }, models: [{ file, dataset, parameterization, evalCommand,
 //!   figures: { quality: { ratio }, nelbo: { total }, steps, variance, samples, seed } }],
 //!   chainAttributes: the attributes `<ptheta-chain>` reads }`
 //! - a state: `{ dataset, param, variance, schedule, steps, samples, seed, t, lang }` (`t`, `lang`

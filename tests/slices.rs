@@ -6,6 +6,10 @@ use ptheta::diffusion::{Schedule, Variance};
 use ptheta::model::Denoiser;
 
 fn chain(samples: usize, first: usize) -> Chain<Denoiser> {
+    chain_with(samples, first, false)
+}
+
+fn chain_with(samples: usize, first: usize, keep_history: bool) -> Chain<Denoiser> {
     let bytes = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/weights/moons-epsilon.safetensors"
@@ -18,7 +22,7 @@ fn chain(samples: usize, first: usize) -> Chain<Denoiser> {
         steps: 12,
         samples,
         seed: 7,
-        keep_history: false,
+        keep_history,
     };
     Chain::new(model, schedule, &options)
         .unwrap()
@@ -71,4 +75,70 @@ fn a_slice_starts_only_at_x_t_and_within_u32() {
         .unwrap()
         .with_first_sample(u32::MAX as usize)
         .is_err());
+}
+
+/// What the page does with its workers: each slice is put at the page chain's state, runs a burst,
+/// and the page chain adopts the states. The result, history included, is the chain's own.
+#[test]
+fn a_chain_adopting_its_slices_states_is_the_chain_stepped_itself() {
+    let mut own = chain_with(37, 0, true);
+    let mut page = chain_with(37, 0, true);
+    let mut slices = [chain(20, 0), chain(17, 20)];
+    let dim = page.dim();
+    // bursts of 5, 1 and the rest, with a step back in between: a slice never assumes where it was
+    for (burst, back) in [(5, false), (1, true), (12, false)] {
+        if back {
+            page.step_back().unwrap();
+            own.step_back().unwrap();
+        }
+        let t = page.t();
+        let runs: Vec<Vec<Vec<f32>>> = slices
+            .iter_mut()
+            .scan(0, |first, s| {
+                let n = s.samples() * dim;
+                let x = &page.positions()[*first..*first + n];
+                *first += n;
+                s.restore(t, x).unwrap();
+                let mut states = Vec::new();
+                for _ in 0..burst.min(t) {
+                    s.step().unwrap();
+                    states.push(s.positions().to_vec());
+                }
+                Some(states)
+            })
+            .collect();
+        let states: Vec<f32> = (0..runs[0].len())
+            .flat_map(|k| runs.iter().flat_map(move |r| r[k].iter().copied()))
+            .collect();
+        page.adopt(&states).unwrap();
+        for _ in 0..burst.min(t) {
+            own.step().unwrap();
+        }
+        assert_eq!(page.t(), own.t());
+        assert_eq!(page.positions(), own.positions(), "at t = {}", own.t());
+    }
+    assert!(page.is_done());
+    // the history came with the states: stepping back retraces the chain's own path
+    for _ in 0..4 {
+        page.step_back().unwrap();
+        own.step_back().unwrap();
+        assert_eq!(page.positions(), own.positions(), "back at t = {}", own.t());
+    }
+}
+
+#[test]
+fn adopt_and_restore_refuse_what_does_not_fit() {
+    let mut page = chain_with(4, 0, true);
+    let len = page.positions().len();
+    // not whole states, and more states than steps left
+    assert!(page.adopt(&vec![0.0; len + 1]).is_err());
+    assert!(page.adopt(&vec![0.0; len * 13]).is_err());
+    assert_eq!(page.t(), 12, "a refused adoption changes nothing");
+    // a chain with history cannot jump; a slice cannot take a state of another size or a t beyond S
+    assert!(page.restore(12, &vec![0.0; len]).is_err());
+    let mut slice = chain(4, 0);
+    assert!(slice.restore(12, &vec![0.0; len - 1]).is_err());
+    assert!(slice.restore(13, &vec![0.0; len]).is_err());
+    assert!(slice.restore(3, &vec![0.0; len]).is_ok());
+    assert_eq!(slice.t(), 3);
 }

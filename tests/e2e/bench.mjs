@@ -5,7 +5,9 @@
 // weights in TensorFlow.js (wasm backend, SIMD) and ONNX Runtime Web (wasm, one thread)
 // (bench/peers.mjs), next to the native chain (one thread). Every figure is the median over ROUNDS
 // timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or more (one step at
-// 4096 samples and above), and the page's CPU engines take turns round by round. Before timing,
+// 4096 samples and above), and the page's CPU engines take turns round by round. The workers'
+// figure is the page's own chain (backend.js: history kept, states adopted from the workers), so
+// it includes every message. Before timing,
 // each peer's output on one batch of 256 samples is checked against pθ's, and the worker-split
 // chain's samples against the one-thread chain's (bit for bit). Prints one table (every figure
 // with its ratio to the fastest peer), writes target/bench/results.json and results.svg.
@@ -128,13 +130,18 @@ const setup = await page.evaluate(async () => {
   const maxDiff = (v) => ref.reduce((m, r, i) => Math.max(m, Math.abs(r - v[i])), 0);
   // the chain split across Web Workers: exactly the one-thread chain's samples
   B.workers = navigator.hardwareConcurrency || 1;
-  const { SplitChain } = await import('/js/split-chain.js');
-  B.SplitChain = SplitChain;
+  const { createChain } = await import('/js/backend.js');
+  B.pageChain = async (options) => {
+    const chain = await createChain(B.bytes, { ...options, backend: 'cpu' }, { workers: true });
+    await chain.workersReady();
+    if (chain.workers !== B.workers) throw new Error(`the page chain runs ${chain.workers} threads, not ${B.workers}: ${chain.workerFailure}`);
+    return chain;
+  };
   const one = new B.mod.WasmChain(B.bytes, B.chainOptions(1000, 20));
-  const split = await SplitChain.create({ module: '/ptheta.js', weights: B.bytes, options: B.chainOptions(1000, 20) });
+  const split = await B.pageChain(B.chainOptions(1000, 20));
   one.step(20);
   await split.step(20);
-  const [a, b] = [await one.positions(), split.positions()];
+  const [a, b] = [await one.positions(), await split.positions()];
   one.free();
   split.free();
   return {
@@ -170,7 +177,7 @@ for (const n of SIZES) {
     const candle = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
     const tfjs = B.peers.peerChain(B.tfjs, n, B.coefficients);
     const ortc = B.peers.peerChain(B.ort, n, B.coefficients);
-    const split = await B.SplitChain.create({ module: '/ptheta.js', weights: B.bytes, options: B.chainOptions(n, steps) });
+    const split = await B.pageChain(B.chainOptions(n, steps));
     const engines = {
       'ptheta/wasm-simd128': (s) => fused.step(s),
       'ptheta/wasm-simd128/workers': (s) => split.step(s),

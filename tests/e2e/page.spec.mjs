@@ -54,3 +54,38 @@ test('an invalid attribute is named in the error', async ({ page, base }) => {
   const msg = await page.locator('ptheta-chain .status span').textContent();
   assert(msg.includes('variance="huge"') && msg.includes('fixed-small'), msg);
 });
+
+test('with more than one core, Web Workers share the steps and the samples are exactly the one-thread chain\'s', async ({ page, base }) => {
+  // three "cores", whatever this machine has: three uneven slices (342 + 341 + 341 samples)
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 3 }));
+  await page.goto(`${base}?samples=1024&steps=50`);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  const backend = page.locator('ptheta-chain .backend');
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').shadowRoot.querySelector('.backend').textContent.includes('3 threads'), null, { timeout: 30000 });
+  assert(/CPU/.test(await backend.textContent()), await backend.textContent());
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await page.getByRole('button', { name: 'Step back' }).click();
+  // the reference: the same chain on the main thread alone, stepped to 0 and back the same way
+  const same = () => page.$eval('ptheta-chain', async (el) => {
+    const api = await (await import('./js/lesson-wasm.js')).lessonApi();
+    const { seed, variance, steps, samples } = el.chain.info();
+    const one = new api.WasmChain(el.chain.weights, { seed, variance, steps, samples, backend: 'cpu' });
+    one.goTo(Number(el.dataset.t));
+    if (Number(el.dataset.t) < steps) { one.goTo(0); while (one.t < Number(el.dataset.t)) one.stepBack(); }
+    const [a, b] = [await one.positions(), await el.chain.positions()];
+    one.free();
+    const differing = a.reduce((n, v, i) => n + (Object.is(v, b[i]) ? 0 : 1), 0);
+    return { t: el.dataset.t, workers: el.chain.workers, differing, length: a.length === b.length };
+  });
+  const afterBack = await same();
+  assert(afterBack.t === '2' && afterBack.workers === 3, JSON.stringify(afterBack));
+  assert(afterBack.length && afterBack.differing === 0, `after playing to 0 and two steps back: ${JSON.stringify(afterBack)}`);
+  // a worker that fails leaves the chain on one thread, where it goes on from the same state
+  await page.$eval('ptheta-chain', (el) => { el.chain.split.run = () => Promise.reject(new Error('a worker was lost')); });
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  const afterFailure = await same();
+  assert(afterFailure.t === '49' && afterFailure.workers === 1 && afterFailure.differing === 0, JSON.stringify(afterFailure));
+});

@@ -26,14 +26,22 @@
 //   chain.free()             frees the wasm chain (a second call does nothing)
 //   liveChains()             chains created and not yet freed, page-wide (tests count leaks with it)
 //   chain.mappings           GPU buffer mappings made so far (the animation loop makes none)
+//   createChain(…, { workers }) true: split a CPU chain across workers whatever its samples; false:
+//     never; absent: the catalog's rule
 //   createChain(…, { gpuDraw: false }) draws a WebGPU chain with Canvas 2D from a readback per
 //     frame, for browsers that cannot present a WebGPU canvas (headless Chromium on SwiftShader)
 //   chain.loseDevice()       destroys the WebGPU device, as a driver reset would (tests, demos)
+//   chain.workers            threads stepping a CPU chain: one per core once its Web Workers are
+//                            up (split-chain.js; from the catalog's view.workerMinSamples samples,
+//                            with exactly the one-thread samples), else 1
+//   await chain.workersReady()  resolves once the workers run the steps, or it is settled that
+//                            they will not (a worker that cannot start leaves the chain on one thread)
 // onBackendChange({ backend, reason }) fires when the chain moves from WebGPU to the CPU mid-run
 // (it is also kept as the property chain.onBackendChange). The points layer is a canvas that
 // drawImage can copy in both backends.
 import { WasmChain } from '../ptheta.js';
 import { loadWasm, catalog } from './lesson-wasm.js';
+import { SplitChain } from './split-chain.js';
 import { sizeCanvas, drawTrails, rgba } from './draw.js';
 
 export { loadWasm };
@@ -83,7 +91,7 @@ const yieldToPage = () => new Promise((resolve) => { setTimeout(resolve, 0); });
  * Creates a chain; `options.backend` is one of the catalog's backends (the wasm chain checks it
  * and picks its default, `auto`, when it is absent).
  */
-export async function createChain(weights, options = {}, { onBackendChange, gpuDraw } = {}) {
+export async function createChain(weights, options = {}, { onBackendChange, gpuDraw, workers } = {}) {
   gpuDraw ??= !canvasPresentationFailed && globalThis.PTHETA_GPU_DRAW !== false;
   await loadWasm();
   // Before wgpu's own request, whatever the backend: asking later would destroy its device. A
@@ -93,7 +101,10 @@ export async function createChain(weights, options = {}, { onBackendChange, gpuD
   live++;
   const chain = new Chain(inner, onBackendChange);
   chain.gpuDraw = gpuDraw;
+  chain.weights = weights;
+  chain.workerMinSamples = workers === true ? 1 : workers === false ? Infinity : (await catalog()).view.workerMinSamples;
   if (inner.onGpu) chain.adapter = info;
+  else chain.startWorkers();
   return chain;
 }
 
@@ -106,7 +117,36 @@ class Chain {
     this.fallbackReason = inner.fallbackReason ?? null;
     this.canvas = null;
     this.container = null;
+    this.split = null;
+    this.splitting = null;
   }
+
+  /** Threads stepping the chain. */
+  get workers() { return this.split?.workers ?? 1; }
+
+  /**
+   * Starts the Web Workers that share a CPU chain's steps, where there are cores to share them
+   * and enough samples to be worth the messages. The chain steps on one thread until they are up.
+   */
+  startWorkers() {
+    const cores = navigator.hardwareConcurrency || 1;
+    if (this.split || this.splitting || !this.inner || this.inner.onGpu || cores < 2
+      || this.inner.samples < this.workerMinSamples) return;
+    const { variance, steps, samples, seed } = this.inner.info();
+    this.splitting = SplitChain.create({
+      module: new URL('../ptheta.js', import.meta.url),
+      weights: this.weights,
+      options: { variance, steps, samples, seed, backend: 'cpu' },
+      workers: cores,
+    }).then((split) => {
+      if (this.inner) this.split = split;
+      else split.free();
+    }, (e) => {
+      this.workerFailure = e.message;
+    });
+  }
+
+  async workersReady() { await this.splitting; }
 
   get t() { return this.inner.t; }
   get steps() { return this.inner.steps; }
@@ -114,7 +154,7 @@ class Chain {
   /** Whether a GPU device runs the chain now: it draws from its buffers, and reads cost a mapping. */
   get onGpu() { return this.inner.onGpu; }
   get mappings() { return this.inner.mappings; }
-  info() { return { ...this.inner.info(), adapter: this.adapter }; }
+  info() { return { ...this.inner.info(), adapter: this.adapter, workers: this.workers }; }
 
   /** Notices a move to the CPU (device lost) and gives the points layer a fresh canvas. */
   #sync() {
@@ -123,6 +163,7 @@ class Chain {
     this.backend = this.inner.backend;
     this.fallbackReason = this.inner.fallbackReason ?? null;
     this.adapter = null;
+    this.startWorkers();
     // a canvas that had a WebGPU context cannot get a 2-D one
     if (this.container) this.mount(this.container);
     this.onBackendChange?.({ backend: this.backend, reason: this.fallbackReason });
@@ -137,7 +178,28 @@ class Chain {
     }
   }
 
-  async step(n = 1) { return this.#call(() => this.inner.step(n)); }
+  async step(n = 1) {
+    if (this.split && !this.inner.onGpu && n > 0 && this.inner.t > 0) return this.#splitStep(n);
+    return this.#call(() => this.inner.step(n));
+  }
+
+  /** Up to n steps run by the workers, adopted by this chain (history and all). */
+  async #splitStep(n) {
+    const t = this.inner.t;
+    let states;
+    try {
+      states = await this.split.run(t, await this.inner.positions(), Math.min(n, t));
+    } catch (e) {
+      // a worker that fails leaves the chain on one thread, where it goes on
+      this.split.free();
+      this.split = null;
+      this.workerFailure = e.message;
+      return this.inner ? this.#call(() => this.inner.step(n)) : null;
+    }
+    // freed, or moved by someone else while the workers ran: these states start from another x_t
+    if (!this.inner || this.inner.t !== t) return this.inner?.t ?? null;
+    return this.#call(() => this.inner.adopt(states));
+  }
   async stepBack() { return this.#call(() => this.inner.stepBack()); }
   async reset() { return this.#call(() => { this.inner.reset(); }); }
 
@@ -151,9 +213,10 @@ class Chain {
     if (!Number.isInteger(t) || t < 0 || t >= from) return this.#call(() => this.inner.goTo(t));
     let burst = 1;
     // the signal first: an aborted chain may have been freed since
-    while (!signal?.aborted && this.t > t) {
+    while (!signal?.aborted && this.inner && this.t > t) {
       const started = performance.now();
-      await this.#call(() => this.inner.step(Math.min(burst, this.t - t)));
+      await this.step(Math.min(burst, this.t - t));
+      if (!this.inner) break;
       const took = performance.now() - started;
       if (took < BURST_MS / 2) burst *= 2;
       else if (took > BURST_MS) burst = Math.max(1, burst >> 1);
@@ -218,6 +281,8 @@ class Chain {
 
   free() {
     if (!this.inner) return;
+    this.split?.free();
+    this.split = null;
     this.canvas?.remove();
     this.inner.free();
     this.inner = null;

@@ -1,8 +1,8 @@
-// One slice of a CPU chain in a Web Worker (see split-chain.js): samples first..first+samples of
-// the chain of `options`, stepped on request. Plain messages, no SharedArrayBuffer: the page needs
-// no cross-origin isolation.
-//   → { type: 'init', module, weights, options, first }   ← { type: 'ready', t, positions }
-//   → { type: 'step', count }                             ← { type: 'stepped', t, positions }
+// One slice of the CPU chain in a Web Worker (see split-chain.js): samples first..first+samples of
+// the chain of `options`. It keeps no state between runs but its model: each run starts from the
+// x_t it is given, so the page chain may step back, reset or fall back from WebGPU in between.
+//   → { type: 'init', module, weights, options, first }   ← { type: 'ready' }
+//   → { type: 'run', t, x, count }                        ← { type: 'ran', states }
 // Any failure answers { type: 'error', message }.
 let slice = null;
 
@@ -12,16 +12,12 @@ self.onmessage = async ({ data }) => {
       const mod = await import(data.module);
       await mod.default();
       slice = new mod.WasmChainSlice(new Uint8Array(data.weights), data.options, data.first);
-      reply('ready', slice.step(0));
-    } else if (data.type === 'step') {
-      reply('stepped', slice.step(data.count));
+      self.postMessage({ type: 'ready' });
+    } else if (data.type === 'run') {
+      const states = slice.run(data.t, data.x, data.count);
+      self.postMessage({ type: 'ran', states }, [states.buffer]);
     }
   } catch (e) {
     self.postMessage({ type: 'error', message: String(e?.message ?? e) });
   }
 };
-
-function reply(type, t) {
-  const positions = slice.positions();
-  self.postMessage({ type, t, positions }, [positions.buffer]);
-}

@@ -402,9 +402,8 @@ export class PthetaChain extends HTMLElement {
       this.background = csv ?? (known ? api.datasetSamples(this.info.dataset, view.backgroundPoints, BACKGROUND_SEED) : null);
       this.dataHist = data && api.histogram(data, view.bins, view.half);
       this.api = api;
-      const adapter = chain.adapter ? ` — ${[chain.adapter.vendor, chain.adapter.architecture].filter(Boolean).join(' ')}` : '';
-      this.backendOut.textContent = `${msg(`chain.${chain.backend}`)}${adapter}`;
-      this.backendOut.title = chain.fallbackReason ?? '';
+      this.#showBackend(chain);
+      chain.workersReady().then(() => { if (this.chain === chain) this.#showBackend(chain); });
       this.#statusReady();
       this.#setBusy(false);
       this.#drawBackground();
@@ -430,9 +429,21 @@ export class PthetaChain extends HTMLElement {
     this.notice.textContent = text;
   }
 
+  /** What runs the chain: the backend, the GPU's name, or the CPU's threads once its workers are up. */
+  #showBackend(chain) {
+    const adapter = chain.adapter ? ` — ${[chain.adapter.vendor, chain.adapter.architecture].filter(Boolean).join(' ')}` : '';
+    const threads = !chain.onGpu && chain.workers > 1 ? ` · ${msg('chain.threads', { n: chain.workers })}` : '';
+    this.backendOut.textContent = `${msg(`chain.${chain.backend}`)}${adapter}${threads}`;
+    this.backendOut.title = chain.fallbackReason ?? '';
+  }
+
   #backendChanged(backend, reason) {
     this.#notify('backend', msg('chain.fallback', { reason: reason ?? backend }));
-    this.backendOut.textContent = msg(`chain.${backend}`);
+    const chain = this.chain;
+    if (chain) {
+      this.#showBackend(chain);
+      chain.workersReady().then(() => { if (this.chain === chain) this.#showBackend(chain); });
+    }
     this.dispatchEvent(new CustomEvent('ptheta-backend', { detail: { backend, reason }, bubbles: true, composed: true }));
   }
 
