@@ -470,9 +470,13 @@ pub struct View {
     pub background_points: usize,
     pub reference_points: usize,
     /// Fewest samples for which a CPU chain shares its steps with Web Workers, one per core
-    /// (www/js/split-chain.js): a step of fewer takes about a millisecond on one thread, and the
-    /// round trip to the workers costs about as much as it saves.
+    /// (www/js/split-chain.js): the page's default chain and larger ones. Smaller chains (the
+    /// comparison's eight, the quiz's) take a few milliseconds a step on one thread, where a
+    /// worker's start (its own wasm instance and model) and round trips cost about what they save.
     pub worker_min_samples: usize,
+    /// How near the view, in CSS pixels, a lazy widget (`loading`, [`LOADING`]) starts: about a
+    /// screen ahead, so its model is usually ready by the time the reader scrolls to it.
+    pub lazy_margin_px: u32,
 }
 
 pub const VIEW: View = View {
@@ -484,7 +488,8 @@ pub const VIEW: View = View {
     play_frames: 50,
     background_points: 1500,
     reference_points: 4096,
-    worker_min_samples: 512,
+    worker_min_samples: 1024,
+    lazy_margin_px: 800,
 };
 
 /// Radius in pixels of one sample drawn on a square layer `width` pixels wide: visible on a
@@ -756,6 +761,8 @@ pub struct Catalog {
     pub chain_controls: &'static [&'static str],
     /// The widgets' palettes ([`THEMES`]).
     pub themes: &'static [&'static str],
+    /// When a widget starts ([`LOADING`]).
+    pub loading: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -838,6 +845,7 @@ pub fn catalog() -> Catalog {
         chain_attributes: &CHAIN_ATTRIBUTES,
         chain_controls: &CHAIN_CONTROLS,
         themes: &THEMES,
+        loading: &LOADING,
     }
 }
 
@@ -1124,12 +1132,18 @@ pub const CHAIN_CONTROLS: [&str; 6] = ["play", "scrub", "settings", "layers", "i
 /// follows the reader's system.
 pub const THEMES: [&str; 3] = ["auto", "light", "dark"];
 
+/// When a widget starts its work (downloading its weights, building its chain), as `<img
+/// loading>` words it: `lazy`, the default, once it is scrolled near the view, so a long course
+/// page with many widgets loads only what the reader reaches; `eager` at once. A method called
+/// (`play()`, `goTo(t)`, …) starts it either way. The first is the default.
+pub const LOADING: [&str; 2] = ["lazy", "eager"];
+
 /// The attributes `<ptheta-chain>` reads. `dataset` and `param` pick a shipped model (served
 /// beside the widgets); `weights` names any other file instead, and `data` the CSV its model was
 /// trained on (drawn behind the samples and measured against).
-pub const CHAIN_ATTRIBUTES: [&str; 14] = [
+pub const CHAIN_ATTRIBUTES: [&str; 15] = [
     "dataset", "param", "weights", "data", "steps", "samples", "seed", "t", "variance", "backend", "draw", "controls",
-    "autoplay", "theme",
+    "autoplay", "theme", "loading",
 ];
 
 /// The file of the shipped model for (`dataset`, `param`), names as `<ptheta-chain>`'s attributes
@@ -1164,6 +1178,7 @@ pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> 
     match name {
         "dataset" => one_of(names(&Dataset::ALL, Dataset::name)),
         "theme" => one_of(THEMES.to_vec()),
+        "loading" => one_of(LOADING.to_vec()),
         "autoplay" if raw.is_empty() || raw == "autoplay" => Ok(AttributeValue::Switch(true)),
         "autoplay" => Err(refuse(format!(
             "autoplay=\"{raw}\" is a switch: write autoplay (or leave it out to start paused)"

@@ -79,7 +79,7 @@ test('catalog: <ptheta-chain> refuses one bad value of each attribute with the c
   const cat = await catalogOf(page);
   const bad = {
     steps: String(cat.limits.steps.max + 1), samples: String(cat.limits.samples.max + 1), seed: '1e3', t: '-2',
-    variance: 'huge', backend: 'gpu', draw: 'svg',
+    variance: 'huge', backend: 'gpu', draw: 'svg', loading: 'soon',
   };
   for (const [name, value] of Object.entries(bad)) {
     const want = await attributeError(page, name, value);
@@ -90,7 +90,8 @@ test('catalog: <ptheta-chain> refuses one bad value of each attribute with the c
       el.id = 'probe';
       el.setAttribute('weights', 'weights/moons-epsilon.safetensors');
       el.setAttribute(n, v);
-      document.body.append(el);
+      // at the top, in view: a widget further down waits to be scrolled to before it starts
+      document.body.prepend(el);
     }, [name, value]);
     await page.waitForSelector('#probe[data-state="error"]', { timeout: 30000 });
     const shown = await page.locator('#probe .status span').textContent();

@@ -58,7 +58,7 @@ test('a course page on another origin loads the widgets from a sub-path; two cha
   // attributes are properties: a new sample count rebuilds the chain, a new t moves it there
   const reflected = await page.$eval('#board', async (el) => {
     el.samples = 64;
-    await el.loading;
+    await el.built;
     const out = { samples: el.chain.samples, attribute: el.getAttribute('samples'), property: el.samples };
     el.t = 7;
     return out;
@@ -122,7 +122,7 @@ test('the script loaded twice (and from a second copy) is harmless; a widget rem
     el.remove();
     const freed = el.chain === null;
     parent.insertBefore(el, next);
-    await el.loading;
+    await el.built;
     const t = await el.step(3);
     const added = document.createElement('ptheta-chain');
     added.id = 'late';
@@ -130,8 +130,10 @@ test('the script loaded twice (and from a second copy) is harmless; a widget rem
     added.setAttribute('samples', '64');
     added.setAttribute('steps', '20');
     added.setAttribute('backend', 'cpu');
+    // below the page's end, out of view: eager, or it would wait to be scrolled to
+    added.setAttribute('loading', 'eager');
     document.body.append(added);
-    await added.loading;
+    await added.built;
     return { freed, t, steps: el.chain.steps, late: added.dataset.state };
   });
   assert(again.freed && again.t === again.steps - 3 && again.late === 'ready', JSON.stringify(again));
@@ -191,7 +193,9 @@ test("a model trained on the author's own CSV runs in the widget, its data behin
     el.id = i;
     for (const [k, v] of Object.entries(a)) el.setAttribute(k, v);
     document.body.append(el);
-    return el.loading.then(() => el.dataset.state);
+    // as a reader would, scrolled to: a widget out of view waits
+    el.scrollIntoView();
+    return el.built.then(() => el.dataset.state);
   }, [id, attrs]);
   assert(await add('mine', { weights: 'mine/ring.safetensors', data: 'mine/ring.csv', samples: '512', backend: 'cpu' }) === 'ready', 'the model loads');
   const status = await page.locator('#mine .status span').textContent();
@@ -254,6 +258,8 @@ test('the embedding guide: its live examples run, its snippets name the site, it
   await page.goto(`${origins.widgets}guide.html`);
   await page.waitForSelector('html[data-ready="true"]');
   await ready(page, 'demo');
+  // the framed widget waits, like any other, until the reader scrolls to it
+  await page.locator('#frame').scrollIntoViewIfNeeded();
   await page.frameLocator('#frame').locator('ptheta-chain[data-state="ready"]').waitFor({ timeout: 120000 });
   await page.locator('#quiz-live ptheta-quiz[data-state="ready"]').waitFor();
   const shown = await page.evaluate(async () => {
@@ -271,4 +277,40 @@ test('the embedding guide: its live examples run, its snippets name the site, it
   const violations = await page.evaluate(() => window.violations);
   assert(violations.length === 0, `the guide runs under the strict policy: ${violations.join(' | ')}`);
   await page.screenshot({ path: 'test-artifacts/guide.png', fullPage: false });
+});
+
+test('each widget speaks its own lang or its section\'s; far widgets start only when scrolled to, or when asked', async ({ page, origins }) => {
+  const words = (l) => JSON.parse(readFileSync(`www/i18n/${l}.json`, 'utf8'));
+  const [en, es] = [words('en'), words('es')];
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  await page.goto(`${origins.host}languages.html`);
+  await ready(page, 'es');
+  await ready(page, 'en');
+  const play = (id) => page.$eval(`#${id}`, (el) => el.shadowRoot.querySelector('[data-act=play]').textContent);
+  assert(await play('es') === es['chain.play'] && await play('en') === en['chain.play'], `${await play('es')} / ${await play('en')}`);
+  const inspector = await page.$eval('ptheta-inspector', (el) => el.shadowRoot.querySelector('h3').textContent);
+  assert(inspector === es['insp.title'], `the inspector in <section lang="es">: ${inspector}`);
+  // the attribute is live; without it the widget speaks the page's language
+  await page.$eval('#es', (el) => el.setAttribute('lang', 'en'));
+  assert(await play('es') === en['chain.play'], await play('es'));
+  await page.$eval('#es', (el) => el.setAttribute('lang', 'es'));
+  assert(await play('es') === es['chain.play'], await play('es'));
+  await page.$eval('#es', (el) => el.removeAttribute('lang'));
+  assert(await play('es') === en['chain.play'], await play('es'));
+  // below a long reading: the eager widget loads at once, the lazy ones wait and fetch nothing
+  await ready(page, 'eager');
+  const state = (id) => page.$eval(`#${id}`, (el) => el.dataset.state);
+  assert(await state('far') === 'waiting' && await state('asked') === 'waiting', `${await state('far')} ${await state('asked')}`);
+  const status = await page.$eval('#far', (el) => el.shadowRoot.querySelector('.status span').textContent);
+  assert(status === en['chain.waiting'], status);
+  const got = (name) => fetched.some((u) => u.endsWith(`weights/${name}-epsilon.safetensors`));
+  assert(got('eight-gaussians') && !got('checkerboard') && !got('swiss-roll'), fetched.filter((u) => u.includes('weights/')).join(' '));
+  // a method starts a waiting widget where it is
+  const t = await page.$eval('#asked', (el) => el.goTo(3));
+  assert(t === 3 && got('swiss-roll') && !got('checkerboard'), `goTo(3) on a waiting widget: ${t}`);
+  // scrolled to, the far one starts
+  await page.locator('#far').scrollIntoViewIfNeeded();
+  await ready(page, 'far');
+  assert(got('checkerboard'), 'the far widget fetched its model once scrolled to');
 });

@@ -132,7 +132,7 @@ test('removing <ptheta-chain> while its weights download frees everything it mad
   });
   assert(await liveChains(page) === 0, 'the chain it showed is freed on removal');
   release();
-  await page.evaluate(() => window.removed.loading);
+  await page.evaluate(() => window.removed.built);
   assert(await liveChains(page) === 0, 'the load it had in flight created no chain');
   // put back, it loads again and holds one chain
   await page.evaluate(() => document.querySelector('aside').prepend(window.removed));
@@ -158,6 +158,8 @@ test('removing a widget mid-download cancels the download; a download another wi
       el.id = `extra-${id}`;
       el.setAttribute('weights', 'weights/moons-x0.safetensors?removal');
       el.setAttribute('samples', '64');
+      // at the end of the lesson, far below: eager, or it would wait to be scrolled to
+      el.setAttribute('loading', 'eager');
       main.append(el);
     }
   });
@@ -178,7 +180,7 @@ test('removing a widget mid-download cancels the download; a download another wi
   await page.evaluate(() => { window.gone = document.getElementById('extra-b'); window.gone.remove(); });
   await expectSoon(() => failed.some((f) => f.startsWith('/weights/moons-mean.safetensors') && f.includes('ERR_ABORTED')), () => `the download was cancelled: ${failed.join(', ')}`);
   release2();
-  await page.evaluate(() => window.gone.loading);
+  await page.evaluate(() => window.gone.built);
   assert(await liveChains(page) === 1, 'only the page\'s chain is left');
 });
 

@@ -136,7 +136,7 @@ class Chain {
     this.splitting = SplitChain.create({
       module: new URL('../ptheta.js', import.meta.url),
       weights: this.weights,
-      options: { variance, steps, samples, seed, backend: 'cpu' },
+      options: { variance, steps, samples, seed },
       workers: cores,
     }).then((split) => {
       if (this.inner) this.split = split;

@@ -69,6 +69,7 @@ list($('.attributes'), cat.chainAttributes);
 inline($('.datasets'), cat.datasets.filter((d) => d.parameterizations.length).map((d) => d.name));
 inline($('.params'), cat.parameterizations.map((p) => p.name));
 inline($('.controls'), cat.chainControls);
+inline($('.loading'), cat.loading);
 inline($('.events'), EVENTS);
 const props = [...new Set([...SHEETS.theme.cssRules].map((r) => r.cssText).join(' ').match(/--ptheta-[a-z0-9-]+/g))];
 list($('.props'), props);

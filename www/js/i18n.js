@@ -43,6 +43,23 @@ export function lang() {
   return current;
 }
 
+/**
+ * The language of element `el`: that of its own `lang` attribute or its nearest ancestor's, as
+ * HTML defines an element's language, when pθ speaks it (`<ptheta-chain lang="es">` on an English
+ * page, or a Spanish section of a course), else `lang()`.
+ */
+export function langOf(el) {
+  const tagged = el?.closest?.('[lang]');
+  const l = String(tagged?.getAttribute('lang') ?? '').slice(0, 2).toLowerCase();
+  return tagged && tagged !== document.documentElement && LANGS.includes(l) ? l : lang();
+}
+
+/** `t` and `num` in the language of element `el` (see langOf), for a widget to speak its own. */
+export function wordsOf(el) {
+  const l = langOf(el);
+  return { lang: l, t: (key, vars) => t(key, vars, l), num: (x, digits) => num(x, digits, l) };
+}
+
 export function setLang(l) {
   if (!LANGS.includes(l)) throw new Error(`language "${l}" must be one of ${LANGS.join(', ')}`);
   if (l === current) return;
@@ -54,14 +71,14 @@ export function setLang(l) {
 /** Whether there is a message `key` (a dataset of the reader's own has no name to translate). */
 export const has = (key) => key in MESSAGES[FALLBACK];
 
-/** The message `key` in the current language with {placeholders} filled in. */
-export function t(key, vars = {}) {
-  const msg = MESSAGES[lang()][key] ?? MESSAGES[FALLBACK][key];
+/** The message `key` in language `l` (the page's by default) with {placeholders} filled in. */
+export function t(key, vars = {}, l = lang()) {
+  const msg = MESSAGES[l][key] ?? MESSAGES[FALLBACK][key];
   if (msg === undefined) throw new Error(`no message "${key}"`);
   return msg.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
-/** Formats a number for the current language (decimal comma in Spanish). */
-export function num(x, digits = 3) {
-  return new Intl.NumberFormat(lang(), { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
+/** Formats a number for language `l` (the page's by default; decimal comma in Spanish). */
+export function num(x, digits = 3, l = lang()) {
+  return new Intl.NumberFormat(l, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(x);
 }

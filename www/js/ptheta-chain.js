@@ -8,7 +8,7 @@
 // drawing constant comes from the catalog (lesson-wasm.js).
 import { createChain } from './backend.js';
 import { lessonApi, catalog, catalogNow, fetchWeights, weightsUrl } from './lesson-wasm.js';
-import { t as msg, num, has } from './i18n.js';
+import { wordsOf, has } from './i18n.js';
 import { sizeCanvas, drawPoints } from './draw.js';
 import { shadow } from './sheets.js';
 import { Player } from './chain/player.js';
@@ -73,8 +73,21 @@ template.innerHTML = `
 </div>`;
 
 export class PthetaChain extends HTMLElement {
-  /** Every attribute the catalog lists for the element. */
-  static get observedAttributes() { return CATALOG.chainAttributes; }
+  /** Resolves the `built` of a widget waiting to be scrolled to, once it starts. */
+  #started = null;
+  /**
+   * Between connectedCallback and disconnectedCallback. An element upgraded in a page hears of
+   * each attribute it has before it is connected: those are read when it starts, not acted on.
+   */
+  #connected = false;
+
+  /** Every attribute the catalog lists for the element, and `lang`: it may speak another language than its page. */
+  static get observedAttributes() { return [...CATALOG.chainAttributes, 'lang']; }
+
+  /** Message `key` in this element's language (its own `lang`, an ancestor's, or the page's). */
+  msg(key, vars) { return wordsOf(this).t(key, vars); }
+  /** A number written in this element's language. */
+  num(x, digits) { return wordsOf(this).num(x, digits); }
 
   constructor() {
     super();
@@ -110,7 +123,8 @@ export class PthetaChain extends HTMLElement {
     this.marker = null;
     this.generation = 0;
     this.work = Promise.resolve();
-    this.loading = Promise.resolve();
+    /** Resolves once the chain of the current attributes is built (or has failed to be). */
+    this.built = Promise.resolve();
     // Aborted by #pause, which every action of the reader's calls first: long work in flight (a
     // far t, a play frame) stops at the next burst instead of running on behind the new action.
     this.job = new AbortController();
@@ -136,14 +150,57 @@ export class PthetaChain extends HTMLElement {
   get playing() { return this.player.playing; }
 
   connectedCallback() {
+    this.#connected = true;
+    this.#texts();
     document.addEventListener('ptheta-lang', this.onLang);
     document.addEventListener('ptheta-theme', this.onTheme);
     this.resize = new ResizeObserver(() => { if (this.chain) { this.#drawBackground(); this.#render(); } });
     this.resize.observe(this.stage);
+    this.#startWhenNear();
+  }
+
+  /**
+   * Starts the widget's work (its download, its chain) at once with loading="eager", else once it
+   * is scrolled within the catalog's `view.lazyMarginPx` of the view; a method called starts it.
+   */
+  #startWhenNear() {
+    // eager, or a value the catalog refuses, which the widget says at once
+    const loading = this.getAttribute('loading');
+    if (loading !== null && loading !== CATALOG.loading[0]) { this.#scheduleRebuild(); return; }
+    this.waiting = true;
+    // `built` settles once the widget has started and built its chain (or left the page first)
+    this.built = new Promise((resolve) => { this.#started = resolve; });
+    this.dataset.state = 'waiting';
+    this.#status(this.msg('chain.waiting'));
+    this.near = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) this.#start();
+    }, { rootMargin: `${CATALOG.view.lazyMarginPx}px` });
+    this.near.observe(this);
+  }
+
+  #start() {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.near?.disconnect();
+    this.near = null;
     this.#scheduleRebuild();
+    this.#started?.(this.built);
+    this.#started = null;
+  }
+
+  /** The chain once it is built (starting a widget still waiting to be scrolled to). */
+  async #loaded() {
+    this.#start();
+    await this.built;
   }
 
   disconnectedCallback() {
+    this.#connected = false;
+    this.near?.disconnect();
+    this.near = null;
+    this.waiting = false;
+    this.#started?.();
+    this.#started = null;
     document.removeEventListener('ptheta-lang', this.onLang);
     document.removeEventListener('ptheta-theme', this.onTheme);
     this.resize?.disconnect();
@@ -158,7 +215,10 @@ export class PthetaChain extends HTMLElement {
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
-    if (!this.isConnected || oldValue === newValue) return;
+    if (!this.#connected || oldValue === newValue) return;
+    if (name === 'lang') { this.onLang(); return; }
+    // a widget still waiting reads its attributes when it starts
+    if (this.waiting) { if (name === 'loading' && newValue !== null && newValue !== CATALOG.loading[0]) this.#start(); return; }
     if (!LIVE.has(name) || !this.chain || this.rebuildQueued) { this.#scheduleRebuild(); return; }
     try {
       const value = newValue === null ? null : this.api.chainAttribute(name, newValue);
@@ -181,13 +241,13 @@ export class PthetaChain extends HTMLElement {
 
   /** Plays from where the chain is (from x_T again at t = 0) to t = 0. */
   async play() {
-    await this.loading;
+    await this.#loaded();
     if (this.chain && !this.playing) this.#play();
   }
 
   /** Stops playing (or going to a t) where the chain is. */
   async pause() {
-    await this.loading;
+    await this.#loaded();
     if (!this.chain) return null;
     this.#pause();
     await this.#render();
@@ -209,7 +269,7 @@ export class PthetaChain extends HTMLElement {
 
   /** Goes to t (checked like the attribute), in bursts, showing progress. */
   async goTo(t) {
-    await this.loading;
+    await this.#loaded();
     if (!this.chain) return null;
     const target = this.api.chainAttribute('t', String(t));
     if (target > this.chain.steps) throw new Error(`goTo(${t}): t must be at most the chain's steps, ${this.chain.steps}`);
@@ -218,7 +278,7 @@ export class PthetaChain extends HTMLElement {
   }
 
   async #run(fn) {
-    await this.loading;
+    await this.#loaded();
     if (!this.chain) return null;
     this.#pause();
     await this.#serial(async () => {
@@ -257,26 +317,28 @@ export class PthetaChain extends HTMLElement {
 
   #texts() {
     const root = this.shadowRoot;
-    for (const el of root.querySelectorAll('[data-m]')) el.textContent = msg(el.dataset.m);
+    for (const el of root.querySelectorAll('[data-m]')) el.textContent = this.msg(el.dataset.m);
     this.#playButton();
-    this.buttons.back.textContent = msg('chain.back');
-    this.buttons.back.setAttribute('aria-label', msg('chain.backLabel'));
-    this.buttons.step.textContent = msg('chain.step');
-    this.buttons.step.setAttribute('aria-label', msg('chain.stepLabel'));
-    this.buttons.reset.textContent = msg('chain.reset');
-    this.buttons.prev.textContent = msg('insp.prev');
-    this.buttons.next.textContent = msg('insp.next');
-    root.querySelector('[data-group=controls]').setAttribute('aria-label', msg('chain.controls'));
-    root.querySelector('[data-group=inspect]').setAttribute('aria-label', msg('insp.title'));
-    this.tOut.setAttribute('aria-label', msg('chain.t'));
-    this.progress.setAttribute('aria-label', msg(this.seeking ? 'chain.seekingLabel' : 'chain.downloading'));
-    this.sparkSvg.setAttribute('aria-label', msg('chain.matchPlot'));
+    this.buttons.back.textContent = this.msg('chain.back');
+    this.buttons.back.setAttribute('aria-label', this.msg('chain.backLabel'));
+    this.buttons.step.textContent = this.msg('chain.step');
+    this.buttons.step.setAttribute('aria-label', this.msg('chain.stepLabel'));
+    this.buttons.reset.textContent = this.msg('chain.reset');
+    this.buttons.prev.textContent = this.msg('insp.prev');
+    this.buttons.next.textContent = this.msg('insp.next');
+    root.querySelector('[data-group=controls]').setAttribute('aria-label', this.msg('chain.controls'));
+    root.querySelector('[data-group=inspect]').setAttribute('aria-label', this.msg('insp.title'));
+    this.tOut.setAttribute('aria-label', this.msg('chain.t'));
+    this.progress.setAttribute('aria-label', this.msg(this.seeking ? 'chain.seekingLabel' : 'chain.downloading'));
+    this.sparkSvg.setAttribute('aria-label', this.msg('chain.matchPlot'));
     const speed = this.speed.value || String(SPEEDS[0]);
-    this.speed.replaceChildren(...SPEEDS.map((n) => new Option(msg('chain.speed.n', { n }), String(n))));
+    this.speed.replaceChildren(...SPEEDS.map((n) => new Option(this.msg('chain.speed.n', { n }), String(n))));
     this.speed.value = speed;
     if (this.chain) {
       this.#statusReady();
       this.#describe();
+    } else if (this.waiting) {
+      this.#status(this.msg('chain.waiting'));
     }
   }
 
@@ -302,9 +364,11 @@ export class PthetaChain extends HTMLElement {
       const raw = this.getAttribute(name);
       if (raw !== null) out[name] = api.chainAttribute(name, raw);
     }
-    // `theme` only restyles (the CSS reads the attribute), checked above all the same
+    // `theme` only restyles (the CSS reads the attribute) and `loading` only says when to start
+    // (connectedCallback): both checked above all the same
     const { dataset, param, controls, autoplay, ...rest } = out;
     delete rest.theme;
+    delete rest.loading;
     if (rest.weights !== undefined && (dataset !== undefined || param !== undefined)) {
       throw new Error('attribute weights="…" names a file, dataset="…" and param="…" a shipped model: give one or the other');
     }
@@ -314,13 +378,13 @@ export class PthetaChain extends HTMLElement {
 
   /**
    * Several attributes set together (the page switching a model) rebuild the chain once.
-   * `loading` settles when that rebuild is over: ready, failed, or abandoned for a newer one or
+   * `built` settles when that rebuild is over: ready, failed, or abandoned for a newer one or
    * because the element left the page.
    */
   #scheduleRebuild() {
     if (this.rebuildQueued) return;
     this.rebuildQueued = true;
-    this.loading = new Promise((resolve) => {
+    this.built = new Promise((resolve) => {
       queueMicrotask(() => {
         this.rebuildQueued = false;
         resolve(this.#rebuild());
@@ -352,7 +416,7 @@ export class PthetaChain extends HTMLElement {
           this.progress.value = f;
         },
       }).catch((e) => {
-        if (generation === this.generation) this.#notify('download', msg('chain.downloadFailed', { url, reason: e.message }));
+        if (generation === this.generation) this.#notify('download', this.msg('chain.downloadFailed', { url, reason: e.message }));
         throw e;
       });
       previous?.abort();
@@ -362,7 +426,7 @@ export class PthetaChain extends HTMLElement {
         .then((text) => api.csvPoints(text))
         .catch((e) => {
           const reason = `${dataUrl}: ${e.message}`;
-          if (generation === this.generation) this.#notify('data', msg('chain.dataFailed', { reason }));
+          if (generation === this.generation) this.#notify('data', this.msg('chain.dataFailed', { reason }));
           return null;
         });
       const bytes = await bytesLoading;
@@ -432,13 +496,13 @@ export class PthetaChain extends HTMLElement {
   /** What runs the chain: the backend, the GPU's name, or the CPU's threads once its workers are up. */
   #showBackend(chain) {
     const adapter = chain.adapter ? ` — ${[chain.adapter.vendor, chain.adapter.architecture].filter(Boolean).join(' ')}` : '';
-    const threads = !chain.onGpu && chain.workers > 1 ? ` · ${msg('chain.threads', { n: chain.workers })}` : '';
-    this.backendOut.textContent = `${msg(`chain.${chain.backend}`)}${adapter}${threads}`;
+    const threads = !chain.onGpu && chain.workers > 1 ? ` · ${this.msg('chain.threads', { n: chain.workers })}` : '';
+    this.backendOut.textContent = `${this.msg(`chain.${chain.backend}`)}${adapter}${threads}`;
     this.backendOut.title = chain.fallbackReason ?? '';
   }
 
   #backendChanged(backend, reason) {
-    this.#notify('backend', msg('chain.fallback', { reason: reason ?? backend }));
+    this.#notify('backend', this.msg('chain.fallback', { reason: reason ?? backend }));
     const chain = this.chain;
     if (chain) {
       this.#showBackend(chain);
@@ -449,8 +513,8 @@ export class PthetaChain extends HTMLElement {
 
   #statusReady() {
     const i = this.info;
-    this.#status(msg('chain.ready', {
-      parameterization: msg(`param.${i.parameterization}`), dataset: has(`ds.${i.dataset}`) ? msg(`ds.${i.dataset}`) : i.dataset, steps: i.steps, samples: i.samples,
+    this.#status(this.msg('chain.ready', {
+      parameterization: this.msg(`param.${i.parameterization}`), dataset: has(`ds.${i.dataset}`) ? this.msg(`ds.${i.dataset}`) : i.dataset, steps: i.steps, samples: i.samples,
     }));
   }
 
@@ -461,7 +525,7 @@ export class PthetaChain extends HTMLElement {
       if (!this.api) return;
       v = this.api.chainAttribute(name, input.value);
     } catch (e) {
-      this.#status(msg('chain.error', { message: e.message }), true);
+      this.#status(this.msg('chain.error', { message: e.message }), true);
       input.value = name === 'samples' ? String(this.chain?.samples ?? '') : String(this.info?.seed ?? '');
       return;
     }
@@ -512,8 +576,8 @@ export class PthetaChain extends HTMLElement {
             if (!current() || signal.aborted || f >= 1) return;
             if (this.progress.hidden) {
               this.progress.hidden = false;
-              this.progress.setAttribute('aria-label', msg('chain.seekingLabel'));
-              this.#status(msg('chain.seeking', { t: target }));
+              this.progress.setAttribute('aria-label', this.msg('chain.seekingLabel'));
+              this.#status(this.msg('chain.seeking', { t: target }));
             }
             this.progress.value = f;
             this.tOut.textContent = String(this.chain.t);
@@ -524,7 +588,7 @@ export class PthetaChain extends HTMLElement {
         if (current()) {
           this.seeking = false;
           this.progress.hidden = true;
-          this.progress.setAttribute('aria-label', msg('chain.downloading'));
+          this.progress.setAttribute('aria-label', this.msg('chain.downloading'));
           this.#playButton();
           if (this.info) this.#statusReady();
           if (this.dataset.state === 'seeking') this.dataset.state = 'ready';
@@ -536,7 +600,7 @@ export class PthetaChain extends HTMLElement {
   /** The Play button reads Pause while the chain plays or goes to a far t. */
   #playButton() {
     const on = this.playing || this.seeking;
-    this.buttons.play.textContent = msg(on ? 'chain.pause' : 'chain.play');
+    this.buttons.play.textContent = this.msg(on ? 'chain.pause' : 'chain.play');
     this.buttons.play.setAttribute('aria-pressed', String(on));
   }
 
@@ -643,9 +707,9 @@ export class PthetaChain extends HTMLElement {
 
   #describe() {
     const c = this.chain;
-    this.overlay.setAttribute('aria-label', msg('chain.canvas', { t: c.t, T: c.steps }));
+    this.overlay.setAttribute('aria-label', this.msg('chain.canvas', { t: c.t, T: c.steps }));
     const js = this.matchByT.get(c.t);
-    this.jsOut.textContent = js === undefined ? '–' : msg('chain.matchValue', { js: num(js, 3) });
+    this.jsOut.textContent = js === undefined ? '–' : this.msg('chain.matchValue', { js: this.num(js, 3) });
     // The sparkline runs left to right from t = T to 0, like the scrubber.
     const pts = [...this.matchByT.entries()].sort((a, b) => b[0] - a[0])
       .map(([t, v]) => `${(100 * (c.steps - t)) / c.steps},${48 - 46 * v}`);
@@ -683,7 +747,7 @@ export class PthetaChain extends HTMLElement {
     let fieldNote = '';
     if (this.fieldArrows) {
       const max = drawField(ctx, this.field, this.fieldArrows, { half, width: w, color: color('field') });
-      this.fieldNote = msg('chain.fieldScale', { max: num(max, 3) });
+      this.fieldNote = this.msg('chain.fieldScale', { max: this.num(max, 3) });
       fieldNote = ` · ${this.fieldNote}`;
     }
     if (this.marker?.length === 2) drawMarker(ctx, this.marker, { half, width: w, color: style.getPropertyValue('--fg').trim() });
@@ -698,7 +762,7 @@ export class PthetaChain extends HTMLElement {
 
   #setBusy(busy) {
     for (const b of Object.values(this.buttons)) b.disabled = busy;
-    if (busy) this.#status(msg('chain.loading'));
+    if (busy) this.#status(this.msg('chain.loading'));
   }
 
   #status(text, isError = false) {
@@ -711,7 +775,7 @@ export class PthetaChain extends HTMLElement {
     this.progress.hidden = true;
     const message = e instanceof Error ? e.message : String(e);
     this.dataset.state = 'error';
-    this.#status(msg('chain.error', { message }), true);
+    this.#status(this.msg('chain.error', { message }), true);
     this.dispatchEvent(new CustomEvent('ptheta-error', { detail: { message }, bubbles: true, composed: true }));
   }
 }

@@ -7,7 +7,7 @@
 // A panel renders through `refresh()`: a bad attribute (or anything else its `render()` throws)
 // is shown in the panel, naming the attribute, its value and what it accepts, and fires
 // `ptheta-error`; the rest of the page goes on.
-import { t as msg } from '../i18n.js';
+import { wordsOf } from '../i18n.js';
 import { h } from '../dom.js';
 import { shadow } from '../sheets.js';
 
@@ -22,6 +22,15 @@ export class Panel extends HTMLElement {
     /** Where the panel renders. */
     this.root = shadow(this, ...this.constructor.sheets);
   }
+
+  /** Message `key` in this panel's language (its own `lang`, an ancestor's, or the page's). */
+  msg(key, vars) { return wordsOf(this).t(key, vars); }
+  /** A number written in this panel's language. */
+  num(x, digits) { return wordsOf(this).num(x, digits); }
+
+  /** Every panel observes `lang` (a subclass adds its own attributes to these): it may speak another language than its page. */
+  static get observedAttributes() { return ['lang']; }
+  attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.refresh(); }
 
   connectedCallback() {
     this.onLang = () => this.refresh();
@@ -51,7 +60,7 @@ export class Panel extends HTMLElement {
     const run = ++this.#renders;
     try {
       const id = this.getAttribute('for');
-      if (id !== null && !this.chainEl) throw new Error(msg('panel.noChain', { value: id }));
+      if (id !== null && !this.chainEl) throw new Error(this.msg('panel.noChain', { value: id }));
       await this.render();
       if (run === this.#renders) delete this.dataset.error;
     } catch (e) {
@@ -62,7 +71,7 @@ export class Panel extends HTMLElement {
   /** Replaces the panel's content with the message of `e`, as an alert. */
   showError(e) {
     const message = e instanceof Error ? e.message : String(e);
-    this.root.replaceChildren(h('p', { class: 'error', role: 'alert' }, msg('panel.error', { element: this.localName, message })));
+    this.root.replaceChildren(h('p', { class: 'error', role: 'alert' }, this.msg('panel.error', { element: this.localName, message })));
     this.dataset.error = message;
     emit(this, 'ptheta-error', { message });
   }
@@ -77,7 +86,7 @@ export function oneOf(el, name, allowed, fallback) {
   const value = el.getAttribute(name);
   if (value === null) return fallback;
   if (allowed.includes(value)) return value;
-  throw new Error(msg('panel.badAttribute', { name, value, allowed: allowed.join(', ') }));
+  throw new Error(el.msg('panel.badAttribute', { name, value, allowed: allowed.join(', ') }));
 }
 
 /** Fires a bubbling event from a panel (the page listens on the document). */

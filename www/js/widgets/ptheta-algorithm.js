@@ -1,13 +1,12 @@
 // <ptheta-algorithm for="chain">: the sampling loop, the line just executed highlighted, t in the
 // loop header, following the chain's `ptheta-step` events.
-import { t as msg } from '../i18n.js';
 import { rich, escapeHtml } from '../tex.js';
 import { Panel } from './panel.js';
 import { define, markupNodes } from '../dom.js';
 
 class PthetaAlgorithm extends Panel {
   render() {
-    this.root.replaceChildren(markupNodes(`<figure class="algorithm"><figcaption>${escapeHtml(msg('alg.caption'))}</figcaption>
+    this.root.replaceChildren(markupNodes(`<figure class="algorithm"><figcaption>${escapeHtml(this.msg('alg.caption'))}</figcaption>
       <ol>
         <li data-line="1"></li>
         <li data-line="2"></li>
@@ -28,7 +27,7 @@ class PthetaAlgorithm extends Panel {
     const T = step?.steps;
     const loopT = step ? (t === T ? T : t + 1) : 'T';
     const active = !step ? 0 : t === T ? 1 : t === 0 ? 5 : 4;
-    const lines = { 1: msg('alg.l1'), 2: msg('alg.l2', { t: loopT }), 3: msg('alg.l3'), 4: msg('alg.l4'), 5: msg('alg.l5') };
+    const lines = { 1: this.msg('alg.l1'), 2: this.msg('alg.l2', { t: loopT }), 3: this.msg('alg.l3'), 4: this.msg('alg.l4'), 5: this.msg('alg.l5') };
     for (const li of ol.children) {
       const n = Number(li.dataset.line);
       li.replaceChildren(markupNodes(rich(lines[n])));

@@ -3,7 +3,6 @@
 // (its default variance and steps) with the figures measured for that same chain; one model under
 // each of the catalog's variances (the API's refusal is shown where a model cannot sample with
 // one); and the respacing experiment: a model that cannot skip steps, run respaced and in full.
-import { t as msg, num } from '../i18n.js';
 import { h, define } from '../dom.js';
 import { lessonApi, catalog, shippedFor, modelFor, parameterizationOf, weightsUrl, fetchWeights, compareDataset, figuresFor } from '../lesson-wasm.js';
 import { createChain } from '../backend.js';
@@ -16,14 +15,14 @@ const MAX_SAMPLES = 512;
 const REFERENCE_SEED = 2;
 
 /** The figures measured for one panel's chain, in words, or why there are none. */
-function figuresText(model, variance, steps) {
+function figuresText(panel, model, variance, steps) {
   const f = figuresFor(model, variance, steps);
-  if (!f) return msg('cmp.notMeasured');
-  return msg('cmp.figures', { q: num(f.quality.ratio, 2), sd: num(f.quality.sd, 2), seeds: f.seeds, n: num(f.nelbo.total, 2) });
+  if (!f) return panel.msg('cmp.notMeasured');
+  return panel.msg('cmp.figures', { q: panel.num(f.quality.ratio, 2), sd: panel.num(f.quality.sd, 2), seeds: f.seeds, n: panel.num(f.nelbo.total, 2) });
 }
 
 class PthetaCompare extends Panel {
-  static get observedAttributes() { return ['param', 'seed', 'samples']; }
+  static get observedAttributes() { return [...super.observedAttributes, 'param', 'seed', 'samples']; }
   attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.refresh(); }
 
   async render() {
@@ -37,24 +36,24 @@ class PthetaCompare extends Panel {
     const cut = shipped.find((p) => !p.skipsSteps && !p.learnsVariance);
     const T = cat.limits.steps.max;
     const few = cat.respacingExperimentSteps;
-    const run = h('button', { type: 'button', class: 'cmp-run' }, msg('cmp.run'));
+    const run = h('button', { type: 'button', class: 'cmp-run' }, this.msg('cmp.run'));
     const row = (name, minis) => h('div', { class: 'minis', dataset: { row: name } }, ...minis);
     this.root.replaceChildren(
       h('div', { class: 'bar' }, run),
-      h('p', { class: 'note' }, msg('cmp.evalNote', { samples, T })),
+      h('p', { class: 'note' }, this.msg('cmp.evalNote', { samples, T })),
       row('params', shipped.map((p) => this.#mini(p.name, p.defaultVariance, p.defaultSteps))),
-      h('h4', {}, msg('cmp.varRow', { param: msg(`param.${param.name}`) })),
+      h('h4', {}, this.msg('cmp.varRow', { param: this.msg(`param.${param.name}`) })),
       row('variances', cat.variances.map((v) => this.#mini(param.name, v, param.defaultSteps))),
       ...(cut ? [
-        h('h4', {}, msg('cmp.experiment', { param: msg(`param.${cut.name}`), steps: few })),
+        h('h4', {}, this.msg('cmp.experiment', { param: this.msg(`param.${cut.name}`), steps: few })),
         row('experiment', [this.#mini(cut.name, cut.defaultVariance, few), this.#mini(cut.name, cut.defaultVariance, cut.defaultSteps)]),
-        h('p', { class: 'why' }, msg('cmp.why', { T, ratio: Math.round(T / few) })),
+        h('p', { class: 'why' }, this.msg('cmp.why', { T, ratio: Math.round(T / few) })),
       ] : []),
     );
     run.addEventListener('click', () => this.run().catch((e) => this.showError(e)));
     for (const fig of this.root.querySelectorAll('.mini')) {
       const model = modelFor(cat, dataset, fig.dataset.param);
-      fig.querySelector('.figs').textContent = ` · ${figuresText(model, fig.dataset.variance, Number(fig.dataset.steps))}`;
+      fig.querySelector('.figs').textContent = ` · ${figuresText(this, model, fig.dataset.variance, Number(fig.dataset.steps))}`;
     }
   }
 
@@ -76,7 +75,7 @@ class PthetaCompare extends Panel {
   #mini(param, variance, steps) {
     return h('figure', { class: 'mini', dataset: { param, variance, steps } },
       h('div', { class: 'mini-stage' }),
-      h('figcaption', {}, h('strong', {}, msg(`param.${param}`)), ` · ${msg(`var.${variance}`)} · ${msg('cmp.steps', { steps })} `,
+      h('figcaption', {}, h('strong', {}, this.msg(`param.${param}`)), ` · ${this.msg(`var.${variance}`)} · ${this.msg('cmp.steps', { steps })} `,
         h('span', { class: 'figs' }), h('span', { class: 'result' })));
   }
 
@@ -115,7 +114,7 @@ class PthetaCompare extends Panel {
       stage.replaceChildren();
       const model = modelFor(cat, dataset, fig.dataset.param);
       if (!model) {
-        out.textContent = ` · ${msg('cmp.varNA', { reason: `no shipped ${fig.dataset.param} model for ${dataset}` })}`;
+        out.textContent = ` · ${this.msg('cmp.varNA', { reason: `no shipped ${fig.dataset.param} model for ${dataset}` })}`;
         fig.dataset.refused = 'true';
         continue;
       }
@@ -124,7 +123,7 @@ class PthetaCompare extends Panel {
         bytes = await fetchWeights(weightsUrl(model), { signal });
       } catch (e) {
         if (signal.aborted) return;
-        out.textContent = ` · ${msg('cmp.downloadFailed', { reason: e.message })}`;
+        out.textContent = ` · ${this.msg('cmp.downloadFailed', { reason: e.message })}`;
         fig.dataset.failed = 'true';
         continue;
       }
@@ -138,15 +137,15 @@ class PthetaCompare extends Panel {
         if (signal.aborted) return;
         await chain.draw({ half, trails: 0, color });
         const js = api.jsDivergence(await chain.histogram(bins, half), dataHist);
-        out.textContent = ` · ${msg('cmp.match', { js: num(js, 3) })}`;
+        out.textContent = ` · ${this.msg('cmp.match', { js: this.num(js, 3) })}`;
         fig.dataset.js = String(js);
         stage.setAttribute('role', 'img');
-        stage.setAttribute('aria-label', msg('cmp.panel', { name: msg(`param.${fig.dataset.param}`), t: 0 }));
+        stage.setAttribute('aria-label', this.msg('cmp.panel', { name: this.msg(`param.${fig.dataset.param}`), t: 0 }));
       } catch (e) {
         if (signal.aborted) return;
         // The API refuses impossible combinations (learned variance without a variance output)
         // with a specific message; show it where the panel would be.
-        out.textContent = ` · ${msg('cmp.varNA', { reason: e.message })}`;
+        out.textContent = ` · ${this.msg('cmp.varNA', { reason: e.message })}`;
         fig.dataset.refused = 'true';
       }
     }

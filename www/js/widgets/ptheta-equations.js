@@ -2,7 +2,6 @@
 // the transition and the parameterizations. The parameterizations, their order (the lesson's),
 // their TeX and which of them ship for the dataset are the catalog's. Choosing one fires
 // `ptheta-param`; the page rebuilds the chain with that model from the same seed and t.
-import { t as msg } from '../i18n.js';
 import { markScrollable } from '../tex.js';
 import { h, richNodes, texNodes, define } from '../dom.js';
 import { catalog, shippedFor } from '../lesson-wasm.js';
@@ -16,10 +15,10 @@ const EQUATIONS = {
 };
 
 /** The datasets a parameterization ships for, named in the page's language. */
-const shippedIn = (cat, p) => cat.datasets.filter((d) => d.parameterizations.includes(p)).map((d) => msg(`ds.${d.name}`)).join(', ');
+const shippedIn = (panel, cat, p) => cat.datasets.filter((d) => d.parameterizations.includes(p)).map((d) => panel.msg(`ds.${d.name}`)).join(', ');
 
 class PthetaEquations extends Panel {
-  static get observedAttributes() { return ['param', 'dataset']; }
+  static get observedAttributes() { return [...super.observedAttributes, 'param', 'dataset']; }
   attributeChangedCallback(_name, oldValue, newValue) { if (this.isConnected && oldValue !== newValue) this.refresh(); }
 
   async render() {
@@ -28,12 +27,12 @@ class PthetaEquations extends Panel {
     const keys = [...Object.keys(EQUATIONS), 'params'];
     const shown = show === null ? keys : show.split(/\s+/).filter(Boolean);
     const unknown = shown.find((k) => !keys.includes(k));
-    if (unknown !== undefined) throw new Error(msg('panel.badAttribute', { name: 'show', value: show, allowed: keys.join(', ') }));
+    if (unknown !== undefined) throw new Error(this.msg('panel.badAttribute', { name: 'show', value: show, allowed: keys.join(', ') }));
     const param = oneOf(this, 'param', cat.parameterizations.map((p) => p.name), cat.defaults.param);
     const dataset = oneOf(this, 'dataset', cat.datasets.map((d) => d.name), cat.defaults.dataset);
     const shipped = shippedFor(cat, dataset);
     const parts = Object.entries(EQUATIONS).filter(([key]) => shown.includes(key))
-      .map(([key, src]) => h('figure', { class: 'eq', dataset: { eq: key } }, h('figcaption', {}, msg(`eq.${key}`)), texNodes(src, true)));
+      .map(([key, src]) => h('figure', { class: 'eq', dataset: { eq: key } }, h('figcaption', {}, this.msg(`eq.${key}`)), texNodes(src, true)));
     if (shown.includes('params')) {
       const cards = cat.parameterizations.map(({ name: p, tex: src }) => {
         const ok = shipped.includes(p);
@@ -41,11 +40,11 @@ class PthetaEquations extends Panel {
         return h('label', { class: `param-card${active ? ' active' : ''}`, dataset: { param: p } },
           h('span', { class: 'param-head' },
             h('input', { type: 'radio', name: `eq-param-${this.id}`, value: p, checked: active, disabled: !ok }), ' ',
-            h('strong', {}, msg(`param.${p}`)), active && ' ', active && h('span', { class: 'badge' }, msg('eq.active'))),
-          h('span', { class: 'param-text' }, richNodes(msg(`eq.p.${p}`)), !ok && ` ${msg('eq.p.unavailable', { datasets: shippedIn(cat, p) })}`),
+            h('strong', {}, this.msg(`param.${p}`)), active && ' ', active && h('span', { class: 'badge' }, this.msg('eq.active'))),
+          h('span', { class: 'param-text' }, richNodes(this.msg(`eq.p.${p}`)), !ok && ` ${this.msg('eq.p.unavailable', { datasets: shippedIn(this, cat, p) })}`),
           h('span', { class: 'eq' }, texNodes(src, true)));
       });
-      parts.push(h('fieldset', { class: 'params' }, h('legend', {}, msg('eq.params')), ...cards));
+      parts.push(h('fieldset', { class: 'params' }, h('legend', {}, this.msg('eq.params')), ...cards));
     }
     this.root.replaceChildren(...parts);
     markScrollable(this.root);

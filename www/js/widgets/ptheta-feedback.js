@@ -4,7 +4,7 @@
 // (quiz::feedback): { section, rating: "yes" | "no", clear, comment: text | null }. pθ sends it
 // nowhere: the page (or embed.html's parent) decides what to do with it. The ratings and the
 // comment's limit are Rust's (feedbackRules). Styled by quiz/quiz.css, in its shadow root.
-import { t as msg, lang } from '../i18n.js';
+import { langOf } from '../i18n.js';
 import { h, define } from '../dom.js';
 import { lessonApi } from '../lesson-wasm.js';
 import { Panel, emit } from './panel.js';
@@ -18,15 +18,15 @@ class PthetaFeedback extends Panel {
   #rating = null;
   #sent = false;
 
-  static get observedAttributes() { return ['section']; }
-  attributeChangedCallback(_name, oldValue, newValue) {
-    if (oldValue !== newValue && oldValue !== null && this.isConnected) this.refresh();
+  static get observedAttributes() { return [...super.observedAttributes, 'section']; }
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (oldValue !== newValue && (oldValue !== null || name === 'lang') && this.isConnected) this.refresh();
   }
 
   async render() {
     const api = await lessonApi();
     const section = this.getAttribute('section');
-    if (section === null) throw new Error(msg('feedback.noSection'));
+    if (section === null) throw new Error(this.msg('feedback.noSection'));
     // checks the section's id the way every detail will be checked, before anything is shown
     api.feedbackDetail(section, 'yes', undefined);
     const rules = api.feedbackRules();
@@ -44,32 +44,32 @@ class PthetaFeedback extends Panel {
       }
     };
     const buttons = rules.ratings.map((r) => {
-      const b = h('button', { type: 'button', class: 'rating', 'aria-pressed': String(this.#rating === r), dataset: { rating: r } }, msg(`feedback.${r}`));
+      const b = h('button', { type: 'button', class: 'rating', 'aria-pressed': String(this.#rating === r), dataset: { rating: r } }, this.msg(`feedback.${r}`));
       b.addEventListener('click', () => {
         this.#rating = r;
         for (const o of buttons) o.setAttribute('aria-pressed', String(o === b));
         form.hidden = false;
-        if (fire(null)) thanks.textContent = msg('feedback.thanks');
+        if (fire(null)) thanks.textContent = this.msg('feedback.thanks');
       });
       return b;
     });
     const comment = h('textarea', { id: id('comment'), rows: '3', maxlength: String(rules.maxComment) });
-    const send = h('button', { type: 'submit', class: 'send' }, msg('feedback.send'));
+    const send = h('button', { type: 'submit', class: 'send' }, this.msg('feedback.send'));
     const form = h('form', { class: 'comment', hidden: this.#rating === null },
-      h('label', { for: comment.id }, msg('feedback.improve')), comment, send);
+      h('label', { for: comment.id }, this.msg('feedback.improve')), comment, send);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
-      if (comment.value.trim() === '') { problem.textContent = msg('feedback.empty'); comment.focus(); return; }
+      if (comment.value.trim() === '') { problem.textContent = this.msg('feedback.empty'); comment.focus(); return; }
       if (fire(comment.value)) {
         this.#sent = true;
         comment.value = '';
-        thanks.textContent = msg('feedback.thanksComment');
+        thanks.textContent = this.msg('feedback.thanksComment');
       }
     });
-    if (this.#sent) thanks.textContent = msg('feedback.thanksComment');
-    else if (this.#rating !== null) thanks.textContent = msg('feedback.thanks');
-    const question = h('p', { class: 'ask', id: id('ask') }, msg('feedback.ask'));
-    this.root.replaceChildren(h('div', { class: 'ptheta-feedback', role: 'group', 'aria-labelledby': question.id, lang: lang() },
+    if (this.#sent) thanks.textContent = this.msg('feedback.thanksComment');
+    else if (this.#rating !== null) thanks.textContent = this.msg('feedback.thanks');
+    const question = h('p', { class: 'ask', id: id('ask') }, this.msg('feedback.ask'));
+    this.root.replaceChildren(h('div', { class: 'ptheta-feedback', role: 'group', 'aria-labelledby': question.id, lang: langOf(this) },
       question, h('div', { class: 'ratings' }, ...buttons), form, thanks, problem));
   }
 }

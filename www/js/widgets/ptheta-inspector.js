@@ -3,7 +3,6 @@
 // other. Every number comes from the chain's inspection, the schedule's coefficients included
 // (`inspection.coefficients`); how μ_θ follows from the network's output is the catalog's
 // `meanFrom` of the model's parameterization.
-import { t as msg } from '../i18n.js';
 import { tex, rich, escapeHtml, markScrollable } from '../tex.js';
 import { catalog, parameterizationOf } from '../lesson-wasm.js';
 import { TERMS, TERM_MESSAGES } from '../chain/overlay.js';
@@ -18,23 +17,23 @@ const term = Object.fromEntries(TERMS.map((name) => [name, (body) => `\\htmlClas
 
 /** How μ_θ follows from the output, by the catalog's `meanFrom`: the line it adds and its words. */
 const MEAN_FROM = {
-  noise: (ins, c) => ({
-    how: msg('insp.fromEps'),
+  noise: (panel, ins, c) => ({
+    how: panel.msg('insp.fromEps'),
     lines: [['formula', `${term.mean('\\mu_\\theta')} = \\tfrac{1}{\\sqrt{\\alpha_t}}\\big(x_t - \\tfrac{\\beta_t}{\\sqrt{1-\\bar\\alpha_t}}${term.eps('\\hat\\varepsilon')}\\big) = \\tfrac{1}{${fmt(c.sqrt_alpha)}}\\big(${vec(ins.x_t)} - ${fmt(c.eps_coef)}\\,${term.eps(vec(ins.eps))}\\big)`]],
   }),
-  'clean-point': (ins, c) => ({
-    how: msg('insp.fromX0'),
+  'clean-point': (panel, ins, c) => ({
+    how: panel.msg('insp.fromX0'),
     lines: [posteriorMean(ins, c)],
   }),
-  velocity: (ins, c) => ({
-    how: msg('insp.fromV'),
+  velocity: (panel, ins, c) => ({
+    how: panel.msg('insp.fromV'),
     lines: [
       ['x0-from-v', `${term.x0('\\hat x_0')} = \\sqrt{\\bar\\alpha_t}\\,x_t - \\sqrt{1-\\bar\\alpha_t}\\,\\hat v,\\quad \\hat v = ${vec(ins.raw)}`],
       posteriorMean(ins, c),
     ],
   }),
-  network: (ins, _c, entry) => ({
-    how: msg('insp.direct'),
+  network: (panel, ins, _c, entry) => ({
+    how: panel.msg('insp.direct'),
     lines: entry.learnsVariance ? [['formula', `\\log\\Sigma_\\theta = ${vec(ins.log_variance)}`]] : [],
   }),
 };
@@ -47,10 +46,10 @@ function posteriorMean(ins, c) {
 class PthetaInspector extends Panel {
   render() {
     this.root.replaceChildren(markupNodes(`
-      <h3>${escapeHtml(msg('insp.title'))}</h3>
-      <p>${rich(msg('insp.help'))}</p>
-      <div class="legend" role="group" aria-label="${escapeHtml(msg('insp.legend'))}">
-        ${TERMS.map((k) => `<button type="button" class="term-btn term-${k}" data-term="${k}"><span class="swatch" aria-hidden="true"></span>${escapeHtml(msg(TERM_MESSAGES[k]))}</button>`).join('')}
+      <h3>${escapeHtml(this.msg('insp.title'))}</h3>
+      <p>${rich(this.msg('insp.help'))}</p>
+      <div class="legend" role="group" aria-label="${escapeHtml(this.msg('insp.legend'))}">
+        ${TERMS.map((k) => `<button type="button" class="term-btn term-${k}" data-term="${k}"><span class="swatch" aria-hidden="true"></span>${escapeHtml(this.msg(TERM_MESSAGES[k]))}</button>`).join('')}
       </div>
       <div class="insp-body"></div>`));
     for (const el of this.root.querySelectorAll('[data-term]')) {
@@ -88,7 +87,7 @@ class PthetaInspector extends Panel {
     // a play frame between readouts carries an inspection from an earlier t: show its own t
     this.dataset.t = String(ins?.t ?? t);
     if (!ins) {
-      body.replaceChildren(markupNodes(`<p>${escapeHtml(msg('insp.none'))}</p>`));
+      body.replaceChildren(markupNodes(`<p>${escapeHtml(this.msg('insp.none'))}</p>`));
       this.dataset.sample = '';
       return;
     }
@@ -100,7 +99,7 @@ class PthetaInspector extends Panel {
       ['beliefs', `${term.eps(`\\hat\\varepsilon = ${vec(ins.eps)}`)},\\qquad ${term.x0(`\\hat x_0 = ${vec(ins.x0)}`)},\\qquad z = ${vec(ins.z)}`],
     ];
     const entry = parameterizationOf(cat, ins.parameterization ?? info.parameterization);
-    const { how, lines: more } = MEAN_FROM[entry.meanFrom](ins, ins.coefficients, entry);
+    const { how, lines: more } = MEAN_FROM[entry.meanFrom](this, ins, ins.coefficients, entry);
     const eq = ([k, src]) => `<div class="eq" data-eq="${k}">${tex(src, true)}</div>`;
     body.replaceChildren(markupNodes(`${lines.map(eq).join('')}
       <p>${escapeHtml(how)}</p>

@@ -12,7 +12,7 @@
 //
 // Every element of the quiz lives in one container (`.ptheta-quiz`) in its shadow root, styled
 // by quiz/quiz.css (sheets.js). One module per question type under ../quiz/.
-import { t as msg, lang } from '../i18n.js';
+import { langOf } from '../i18n.js';
 import { h, authorNodes, define } from '../dom.js';
 import { lessonApi, fetchWeights } from '../lesson-wasm.js';
 import { Panel, emit } from './panel.js';
@@ -45,10 +45,13 @@ class PthetaQuiz extends Panel {
   #state = { questions: {} };
   #scoreLine = null;
 
-  static get observedAttributes() { return ['src']; }
-  attributeChangedCallback(_name, oldValue, newValue) {
+  static get observedAttributes() { return [...super.observedAttributes, 'src']; }
+  attributeChangedCallback(name, oldValue, newValue) {
+    if (oldValue === newValue) return;
+    // another language keeps the answers given so far
+    if (name === 'lang') { if (this.isConnected) this.refresh(); return; }
     // the first value, seen as the element is upgraded, is read by the first render
-    if (oldValue === newValue || (oldValue === null && this.#opening === null)) return;
+    if (oldValue === null && this.#opening === null) return;
     this.#forget();
     if (this.isConnected) this.refresh();
   }
@@ -72,12 +75,12 @@ class PthetaQuiz extends Panel {
     const src = this.getAttribute('src');
     if (src === null) {
       const script = this.querySelector(':scope > script[type="application/json"]');
-      if (!script) throw new Error(msg('quiz.noSource'));
+      if (!script) throw new Error(this.msg('quiz.noSource'));
       return script.textContent;
     }
     const url = new URL(src, document.baseURI);
-    const res = await fetch(url).catch((e) => { throw new Error(msg('quiz.badFile', { src, problem: msg('quiz.fetchFailed', { url, reason: e.message }) })); });
-    if (!res.ok) throw new Error(msg('quiz.badFile', { src, problem: msg('quiz.fetchFailed', { url, reason: `HTTP ${res.status}` }) }));
+    const res = await fetch(url).catch((e) => { throw new Error(this.msg('quiz.badFile', { src, problem: this.msg('quiz.fetchFailed', { url, reason: e.message }) })); });
+    if (!res.ok) throw new Error(this.msg('quiz.badFile', { src, problem: this.msg('quiz.fetchFailed', { url, reason: `HTTP ${res.status}` }) }));
     return res.text();
   }
 
@@ -105,7 +108,7 @@ class PthetaQuiz extends Panel {
     try {
       this.#quiz = new api.Quiz(this.#text);
     } catch (e) {
-      throw new Error(src === null ? e.message : msg('quiz.badFile', { src, problem: e.message }));
+      throw new Error(src === null ? e.message : this.msg('quiz.badFile', { src, problem: e.message }));
     }
     this.#state = this.#load();
   }
@@ -117,14 +120,14 @@ class PthetaQuiz extends Panel {
     for (const [id, part] of this.#parts) if (!part.el.matches('.chain-task')) this.#drafts.set(id, part.response());
     this.#parts.clear();
     this.dataset.state = 'loading';
-    this.#view = this.#quiz.view(lang());
+    this.#view = this.#quiz.view(langOf(this));
     const view = this.#view;
     this.#scoreLine = h('p', { class: 'score', 'aria-live': 'polite' });
-    const reset = h('button', { type: 'button', class: 'reset' }, msg('quiz.reset'));
+    const reset = h('button', { type: 'button', class: 'reset' }, this.msg('quiz.reset'));
     reset.addEventListener('click', () => this.resetTask());
     const total = view.questions.length;
     const sections = view.questions.map((q, k) => this.#question(q, k + 1, total));
-    const root = h('div', { class: 'ptheta-quiz', lang: lang() },
+    const root = h('div', { class: 'ptheta-quiz', lang: langOf(this) },
       h('p', { class: 'quiz-title', role: 'heading', 'aria-level': '3' }, authorNodes(view.title)),
       h('div', { class: 'quiz-bar' }, this.#scoreLine, reset),
       ...sections);
@@ -138,28 +141,28 @@ class PthetaQuiz extends Panel {
   #question(q, n, total) {
     if (!q.ok) {
       return h('section', { class: 'q q-error', dataset: { question: q.id ?? '', field: q.field } },
-        h('p', { class: 'error', role: 'alert' }, msg('quiz.badQuestion', { problem: q.text })));
+        h('p', { class: 'error', role: 'alert' }, this.msg('quiz.badQuestion', { problem: q.text })));
     }
     const uid = `${this.#uid}-q${q.index}`;
-    const decimal = new Intl.NumberFormat(lang()).format(1.5).charAt(1);
+    const decimal = new Intl.NumberFormat(langOf(this)).format(1.5).charAt(1);
     // a chain question's chain: looked up like a panel's for="id", in the tree the quiz is in
     const chainOf = (id) => {
       const el = this.getRootNode().getElementById?.(id) ?? document.getElementById(id);
       return el?.localName === 'ptheta-chain' ? el : null;
     };
-    const ctx = { uid, text: authorNodes, msg, lang: lang(), decimal, changed: () => {}, chain: chainOf };
+    const ctx = { uid, text: authorNodes, msg: (key, vars) => this.msg(key, vars), lang: langOf(this), decimal, changed: () => {}, chain: chainOf };
     const part = BUILDERS[q.type].build(q, ctx);
     this.#parts.set(q.id, part);
     const result = h('div', { class: 'result', 'aria-live': 'polite' });
     const hint = q.hint === null ? null : h('div', { class: 'hint', id: `${uid}-hint`, hidden: true }, authorNodes(q.hint));
-    const button = (key, cls) => h('button', { type: 'button', class: cls }, msg(key));
+    const button = (key, cls) => h('button', { type: 'button', class: cls }, this.msg(key));
     const check = button('quiz.check', 'check');
     const retry = button('quiz.retry', 'retry');
     const solve = button('quiz.solution', 'solve');
-    const hintButton = hint && h('button', { type: 'button', class: 'hint-toggle', 'aria-expanded': 'false', 'aria-controls': hint.id }, msg('quiz.hint'));
-    const points = q.points === 1 ? null : h('span', { class: 'points' }, ` ${msg('quiz.points', { points: q.points })}`);
+    const hintButton = hint && h('button', { type: 'button', class: 'hint-toggle', 'aria-expanded': 'false', 'aria-controls': hint.id }, this.msg('quiz.hint'));
+    const points = q.points === 1 ? null : h('span', { class: 'points' }, ` ${this.msg('quiz.points', { points: q.points })}`);
     const fieldset = h('fieldset', { class: 'q', dataset: { question: q.id, type: q.type } },
-      h('legend', {}, h('span', { class: 'q-number' }, msg('quiz.number', { n, total })), ' ', authorNodes(q.prompt), points),
+      h('legend', {}, h('span', { class: 'q-number' }, this.msg('quiz.number', { n, total })), ' ', authorNodes(q.prompt), points),
       part.el,
       h('div', { class: 'actions' }, check, retry, hintButton, solve),
       hint, result);
@@ -186,17 +189,17 @@ class PthetaQuiz extends Panel {
       }
       const out = [];
       if (graded) {
-        out.push(h('p', { class: `verdict ${graded.correct ? 'right' : 'wrong'}` }, msg(graded.correct ? 'quiz.right' : 'quiz.wrong')));
+        out.push(h('p', { class: `verdict ${graded.correct ? 'right' : 'wrong'}` }, this.msg(graded.correct ? 'quiz.right' : 'quiz.wrong')));
         const marks = part.marks(graded);
         if (marks.length) out.push(h('ul', { class: 'choice-feedback' }, ...marks));
       }
       if (solved) {
         part.solve(entry.solution);
-        if (!graded) out.push(h('p', { class: 'note' }, msg('quiz.solutionShown')));
+        if (!graded) out.push(h('p', { class: 'note' }, this.msg('quiz.solutionShown')));
       }
       if (graded || solved) {
         out.push(h('div', { class: 'explanation' }, authorNodes(q.explanation)));
-        if (q.link) out.push(h('p', { class: 'link' }, h('a', { href: q.link }, msg('quiz.link'))));
+        if (q.link) out.push(h('p', { class: 'link' }, h('a', { href: q.link }, this.msg('quiz.link'))));
       }
       result.replaceChildren(...out);
       fieldset.dataset.result = graded ? (graded.correct ? 'right' : 'wrong') : solved ? 'solved' : '';
@@ -211,12 +214,12 @@ class PthetaQuiz extends Panel {
         say(e.message);
         return;
       }
-      if (response === null) { say(msg(q.type === 'chain' ? 'quiz.chainLoading' : 'quiz.pick')); return; }
+      if (response === null) { say(this.msg(q.type === 'chain' ? 'quiz.chainLoading' : 'quiz.pick')); return; }
       let g;
       try {
-        g = this.#quiz.grade(q.index, response, lang(), location.href);
+        g = this.#quiz.grade(q.index, response, langOf(this), location.href);
       } catch (e) {
-        say(q.type === 'numeric' ? `${msg('quiz.notNumber')} (${e.message})` : e.message);
+        say(q.type === 'numeric' ? `${this.msg('quiz.notNumber')} (${e.message})` : e.message);
         return;
       }
       const entry = this.#entry(q.id);
@@ -294,7 +297,7 @@ class PthetaQuiz extends Panel {
         entry.seed ??= q.generate.seed ?? randomSeed();
         inst = this.#quiz.generate(q.index, bytes, entry.seed);
       } catch (e) {
-        part.el.prepend(h('p', { class: 'error', role: 'alert' }, msg('quiz.generateFailed', { reason: e.message })));
+        part.el.prepend(h('p', { class: 'error', role: 'alert' }, this.msg('quiz.generateFailed', { reason: e.message })));
         return;
       }
       this.#instances.set(q.index, inst);
@@ -306,7 +309,7 @@ class PthetaQuiz extends Panel {
   }
 
   #updateScore() {
-    if (this.#scoreLine) this.#scoreLine.textContent = msg('quiz.score', { score: this.getScore(), max: this.getMaxScore() });
+    if (this.#scoreLine) this.#scoreLine.textContent = this.msg('quiz.score', { score: this.getScore(), max: this.getMaxScore() });
   }
 
   /** Points scored by the answers checked so far. */

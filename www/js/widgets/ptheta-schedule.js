@@ -2,7 +2,6 @@
 // schedules for any T within the catalog's limits, ᾱ_T with a warning when it is far from 0, and
 // the forward process q(x_t | x_0) scrubbed on the same data. Choosing a schedule fires
 // `ptheta-schedule`.
-import { t as msg, num } from '../i18n.js';
 import { escapeHtml } from '../tex.js';
 import { lessonApi, catalog } from '../lesson-wasm.js';
 import { sizeCanvas, drawPoints, cssVar } from '../draw.js';
@@ -29,7 +28,7 @@ function plot(ys, { label, mark = null, log = false }) {
 }
 
 class PthetaSchedule extends Panel {
-  static get observedAttributes() { return ['schedule', 'dataset']; }
+  static get observedAttributes() { return [...super.observedAttributes, 'schedule', 'dataset']; }
   attributeChangedCallback(name, oldValue, newValue) {
     if (oldValue === newValue) return;
     if (name === 'dataset') this.x0 = null;
@@ -54,13 +53,13 @@ class PthetaSchedule extends Panel {
     this.noiseHist = api.histogram(noise, bins, half);
     this.root.replaceChildren(markupNodes(`
       <div class="bar">
-        <label>${escapeHtml(msg('sch.kind'))} <select class="kind">${cat.plotSchedules.map((k) => `<option value="${k}"${k === kind ? ' selected' : ''}>${escapeHtml(msg(`sch.${k}`))}</option>`).join('')}</select></label>
-        <label>${escapeHtml(msg('sch.T'))} <input type="number" class="T" min="${limit.min}" max="${limit.max}" step="1" value="${T}"></label>
+        <label>${escapeHtml(this.msg('sch.kind'))} <select class="kind">${cat.plotSchedules.map((k) => `<option value="${k}"${k === kind ? ' selected' : ''}>${escapeHtml(this.msg(`sch.${k}`))}</option>`).join('')}</select></label>
+        <label>${escapeHtml(this.msg('sch.T'))} <input type="number" class="T" min="${limit.min}" max="${limit.max}" step="1" value="${T}"></label>
       </div>
-      <p class="alpha-bar-t"><strong>${escapeHtml(msg('sch.alphaBarT', { v }))}</strong></p>
-      <p class="${this.table.warn ? 'warn' : 'ok'}" role="${this.table.warn ? 'alert' : 'note'}" data-warning="${this.table.warn}">${escapeHtml(msg(this.table.warn ? 'sch.warn' : 'sch.ok', { v }))}</p>
+      <p class="alpha-bar-t"><strong>${escapeHtml(this.msg('sch.alphaBarT', { v }))}</strong></p>
+      <p class="${this.table.warn ? 'warn' : 'ok'}" role="${this.table.warn ? 'alert' : 'note'}" data-warning="${this.table.warn}">${escapeHtml(this.msg(this.table.warn ? 'sch.warn' : 'sch.ok', { v }))}</p>
       <div class="plots"></div>
-      <label class="fwd-label">${escapeHtml(msg('sch.fwd'))} = <output class="fwd-t">${this.fwdT}</output>
+      <label class="fwd-label">${escapeHtml(this.msg('sch.fwd'))} = <output class="fwd-t">${this.fwdT}</output>
         <input type="range" class="fwd" min="0" max="${T}" step="1" value="${this.fwdT}"></label>
       <div class="fwd-stage"><canvas class="fwd-canvas" role="img"></canvas></div>
       <p class="fwd-match"></p>`));
@@ -84,17 +83,17 @@ class PthetaSchedule extends Panel {
     const t = this.fwdT;
     const { beta, alphaBar, snr } = this.table;
     this.root.querySelector('.plots').replaceChildren(markupNodes([
-      plot(beta, { label: msg('sch.beta'), mark: t || null }),
-      plot(alphaBar, { label: msg('sch.alphaBar'), mark: t || null }),
-      plot(snr, { label: msg('sch.snr'), mark: t || null, log: true }),
+      plot(beta, { label: this.msg('sch.beta'), mark: t || null }),
+      plot(alphaBar, { label: this.msg('sch.alphaBar'), mark: t || null }),
+      plot(snr, { label: this.msg('sch.snr'), mark: t || null, log: true }),
     ].join('')));
     this.root.querySelector('.fwd-t').textContent = String(t);
     const ab = t === 0 ? 1 : alphaBar[t - 1];
     const xt = api.forwardSamples(Math.min(1, Math.max(0, ab)), this.x0, NOISE_SEED);
     const js = api.jsDivergence(api.histogram(xt, bins, half), this.noiseHist);
-    this.root.querySelector('.fwd-match').textContent = msg('sch.fwdMatch', { js: num(js, 3) });
+    this.root.querySelector('.fwd-match').textContent = this.msg('sch.fwdMatch', { js: this.num(js, 3) });
     const c = this.root.querySelector('.fwd-canvas');
-    c.setAttribute('aria-label', msg('sch.fwdCanvas', { t }));
+    c.setAttribute('aria-label', this.msg('sch.fwdCanvas', { t }));
     const w = sizeCanvas(c);
     const ctx = c.getContext('2d');
     ctx.clearRect(0, 0, w, w);
