@@ -47,6 +47,9 @@ test('every file but the entry points is named by the hash of its content; no fi
   const here = new Set(files);
   const before = new Set(siteFiles('dist'));
   for (const e of ENTRY_POINTS) assert(here.has(e), `the entry point ${e} keeps its name`);
+  // the README's list is this one
+  const said = /\*\*entry point\*\*[\s\S]*?\(the one list is/.exec(readFileSync('README.md', 'utf8'))?.[0] ?? '';
+  assert([...said.matchAll(/`([^`]+)`/g)].map((m) => m[1]).join() === ENTRY_POINTS.join(), `the README lists the entry points: ${said}`);
   const unhashed = [];
   for (const f of files) {
     if (ENTRY_POINTS.includes(f)) continue;
