@@ -67,6 +67,10 @@ export function writePackage(from, to) {
   for (const f of FROM_BUILD) if (!existsSync(join(from, f))) throw new Error(`${from}/${f} is missing (run trunk build --release)`);
   for (const f of Object.keys(FROM_REPO)) if (!existsSync(f)) throw new Error(`${f} is missing (PTHETA_BLESS=1 cargo test --test elements writes the generated ones)`);
   if (!existsSync(join(to, 'README.md'))) throw new Error(`${to}/README.md is missing: it is the package's README, kept in git`);
+  // everything but the README is deleted: only what an earlier package holds, never other files
+  const ours = new Set([...packageJson().files.map((f) => f.split('/')[0]), 'package.json']);
+  const stranger = readdirSync(to).find((name) => !ours.has(name));
+  if (stranger !== undefined) throw new Error(`${to} holds ${stranger}, which the package does not: refusing to empty it`);
   for (const name of readdirSync(to)) if (name !== 'README.md') rmSync(join(to, name), { recursive: true, force: true });
   for (const f of FROM_BUILD) cpSync(join(from, f), join(to, f), { recursive: true });
   for (const [src, dest] of Object.entries(FROM_REPO)) copyFileSync(src, join(to, dest));

@@ -12,7 +12,7 @@
 // new names is written here. A file is renamed after the files it names, so a change anywhere
 // renames everything that leads to it (the module graph has no cycles: a cycle is refused).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,9 @@ const ASSET_MAP = { file: 'js/assets.js', line: 'const RENAMED = {};' };
 
 /** Hex digits of the content's SHA-256 in a renamed file's name (`theme.0123456789ab.css`). */
 export const HASH_DIGITS = 12;
+
+/** A renamed file's name: `….<HASH_DIGITS hex digits>.<extension>`. */
+export const HASHED = new RegExp(`\\.[0-9a-f]{${HASH_DIGITS}}\\.[^./]+$`);
 
 const isModule = (f) => /\.m?js$/.test(f);
 const isPage = (f) => f.endsWith('.html');
@@ -140,15 +143,31 @@ export function writeSite(from, to) {
     out.set(name, bytes);
   }
 
-  if (existsSync(to) && readdirSync(to).length > 0 && !existsSync(join(to, 'ptheta-widgets.js'))) {
-    throw new Error(`${to} is not empty and holds no pθ site: refusing to replace it (choose another --out)`);
-  }
+  // Replacing a folder deletes it: only an earlier site (nothing but entry points and hashed
+  // names) is replaced, never a folder of sources such as www/ or a course's own files.
+  const stranger = existsSync(to) ? firstStranger(to, '', entries) : undefined;
+  if (stranger !== undefined) throw new Error(`${to} holds ${stranger}, which no site of cargo xtask dist has: refusing to replace it (choose an empty or new folder)`);
   rmSync(to, { recursive: true, force: true });
   for (const [name, bytes] of out) {
     mkdirSync(dirname(join(to, name)), { recursive: true });
     writeFileSync(join(to, name), bytes);
   }
   return { files: out.size, renamed: [...renamed].filter(([a, b]) => a !== b).length };
+}
+
+/** The first file under `dir` that is neither an entry point nor a hashed name (links count), if any. */
+function firstStranger(dir, prefix, entries) {
+  for (const name of readdirSync(dir).sort()) {
+    const path = `${prefix}${name}`;
+    const stat = lstatSync(join(dir, name));
+    if (stat.isDirectory()) {
+      const inner = firstStranger(join(dir, name), `${path}/`, entries);
+      if (inner !== undefined) return inner;
+    } else if (!stat.isFile() || (!entries.has(path) && !HASHED.test(path))) {
+      return path;
+    }
+  }
+  return undefined;
 }
 
 /** The page's `integrity` attributes recomputed for the files as written (the rewrite changed some). */

@@ -3,8 +3,9 @@
 // the lesson, embed.html and the guide run under those names from a sub-path. Part of the `lesson`
 // project: `npx playwright test tests/e2e/dist.spec.mjs --project lesson`.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { posix } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
 import { test as base } from './fixtures.mjs';
 import { assert, screenInk } from './helpers.mjs';
 import { serveDir } from './serve.mjs';
@@ -76,6 +77,14 @@ test('every file but the entry points is named by the hash of its content; no fi
   const map = JSON.parse(/const RENAMED = (\{.*\});/.exec(readFileSync(`${OUT}/${assets}`, 'utf8'))[1]);
   for (const [from, to] of Object.entries(map)) assert(before.has(from) && here.has(to), `the map's ${from} → ${to}`);
   assert(map['weights/moons-epsilon.safetensors'] && map['i18n/es.json'], 'the map holds the weights and the messages');
+  // --out names a folder that is replaced: one holding anything but a site is refused, untouched
+  const other = mkdtempSync(join(tmpdir(), 'ptheta-out-'));
+  writeFileSync(join(other, 'notes.txt'), 'a teacher\'s notes');
+  let refusal = null;
+  try { writeSite('dist', other); } catch (e) { refusal = e.message; }
+  const kept = readFileSync(join(other, 'notes.txt'), 'utf8');
+  rmSync(other, { recursive: true, force: true });
+  assert(refusal?.includes('notes.txt') && kept === 'a teacher\'s notes', `a folder of other files is refused and kept: ${refusal}`);
 });
 
 test('from a sub-path, under the hashed names: the lesson runs a chain to t = 0, embed.html and the guide run', async ({ page, site }) => {
