@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['dist/**', 'target/**', 'test-artifacts/**', 'node_modules/**', 'bench/node_modules/**'] },
+  { ignores: ['dist/**', 'pkg/**', 'target/**', 'test-artifacts/**', 'node_modules/**', 'bench/node_modules/**'] },
   js.configs.recommended,
   { files: ['tools/**/*.mjs'], languageOptions: { globals: globals.node } },
   { files: ['www/**/*.js'], languageOptions: { globals: globals.browser, sourceType: 'module' } },

@@ -11,6 +11,7 @@ pub mod chain;
 pub mod cpu_mlp;
 pub mod data;
 pub mod diffusion;
+pub mod elements;
 pub mod engine;
 pub mod eval;
 pub mod gpu;

@@ -26,3 +26,25 @@ export function boot(load) {
     document.dispatchEvent(new CustomEvent('ptheta-error', { detail: { message: reason } }));
   });
 }
+
+/**
+ * Defines every element by importing `widgets` (the path of js/widgets.js from the entry script)
+ * at run time: from the page's <meta name="ptheta-base" content="…/"> when there is one, else from
+ * `here`, the entry script's own URL. A bundler copies the entry script into the page's bundle but
+ * not the files it loads, and inside a bundle the script has no URL of its own (`here` is
+ * undefined), so a bundled page names where pθ's files are served.
+ */
+export function bootWidgets(widgets, here) {
+  const hint = 'in a bundle, say where pθ\'s files are served: <meta name="ptheta-base" content="…/">';
+  const meta = document.querySelector('meta[name="ptheta-base"]')?.content;
+  const base = meta === undefined || meta.endsWith('/') ? meta : `${meta}/`;
+  return boot(async () => {
+    const from = base ?? here;
+    if (from === undefined) throw new Error(`pθ's files are not found: ${hint}`);
+    try {
+      return await import(new URL(widgets, new URL(from, document.baseURI)).href);
+    } catch (e) {
+      throw base === undefined ? new Error(`${e.message} (${hint})`) : e;
+    }
+  });
+}

@@ -5,12 +5,13 @@
 // between $…$ (rendered by KaTeX, see tex.js) and {name} placeholders. Widgets re-render on the
 // `ptheta-lang` event, so switching needs no reload.
 import { catalog } from './lesson-wasm.js';
+import { siteUrl } from './assets.js';
 
 /** The languages the page is written in, from the catalog. */
 export const LANGS = Object.freeze([...(await catalog()).languages]);
 
 async function load(l) {
-  const url = new URL(`../i18n/${l}.json`, import.meta.url);
+  const url = siteUrl(`i18n/${l}.json`);
   const res = await fetch(url);
   if (!res.ok) throw new Error(`could not load the ${l} messages from ${url}: HTTP ${res.status}`);
   return Object.freeze(await res.json());

@@ -2,6 +2,7 @@
 // exports (src/wasm_lesson.rs) and the catalog (src/wasm_catalog.rs): every name, limit, default,
 // drawing rule and shipped model the widgets use comes from `catalog()`, never from a list here.
 import init, * as wasm from '../ptheta.js';
+import { siteUrl } from './assets.js';
 
 let wasmReady = null;
 /** Loads the wasm module once per page. */
@@ -61,7 +62,7 @@ export function modelFor(cat, dataset, parameterization) {
 }
 
 /** Where a shipped model's weights are served: beside the widgets, wherever the page is. */
-export const weightsUrl = (model) => new URL(`../weights/${model.file}`, import.meta.url).href;
+export const weightsUrl = (model) => siteUrl(`weights/${model.file}`).href;
 
 /**
  * Weights files are fetched once per page and shared by every widget that needs them.

@@ -1,6 +1,7 @@
 //! `cargo xtask serve` and `cargo xtask test`: the contributor's two commands. Each installs what
 //! is missing (saying what), then builds and serves, or runs every test and prints
-//! `N passed, N failed` and the time it took.
+//! `N passed, N failed` and the time it took. `cargo xtask dist` writes the finished site for a
+//! static host, `cargo xtask pkg` the npm package; both from the same Trunk build.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,8 +26,10 @@ fn main() {
         Some("test") => test(),
         Some("install-test-packages") => install_test_packages(),
         Some("bench") => bench(),
+        Some("dist") => dist(&args[1..]),
+        Some("pkg") => pkg(&args[1..]),
         _ => Err(
-            "usage: cargo xtask serve [--port N] [--host ADDRESS] | cargo xtask test | cargo xtask bench | cargo xtask install-test-packages"
+            "usage: cargo xtask serve [--port N] [--host ADDRESS] | cargo xtask test | cargo xtask dist [--out DIR] | cargo xtask pkg | cargo xtask bench | cargo xtask install-test-packages"
                 .into(),
         ),
     };
@@ -199,6 +202,39 @@ fn serve(args: &[String]) -> Result<(), String> {
     };
     eprintln!("xtask: building and serving the lesson on {shown}, port {port} (http://{host}:{port}/, embedding script /ptheta-widgets.js)");
     run(Command::new("trunk").args(["serve", "--release", "--address", &host, "--port", &port]))
+}
+
+/// The site for a static host: Trunk's build, every file but the entry points renamed with a hash
+/// of its content (`tools/site.mjs`, which holds the list of entry points).
+fn dist(args: &[String]) -> Result<(), String> {
+    let mut out = "target/site".to_string();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--out" => out = it.next().ok_or("--out needs a folder")?.clone(),
+            other => return Err(format!("unknown option {other} (cargo xtask dist [--out DIR])")),
+        }
+    }
+    install_build_tools()?;
+    trunk_build()?;
+    run(Command::new("node").args(["tools/site.mjs", "dist", &out]))?;
+    eprintln!(
+        "xtask: the site is in {out}: serve that folder from any path of any static host; send \
+         `Cache-Control: no-cache` with the entry points and `Cache-Control: public, max-age=31536000, immutable` \
+         with every other file (README, \"Putting the site on a host\")"
+    );
+    Ok(())
+}
+
+/// The npm package in pkg/: the same Trunk build as the site (no second wasm build), plus the
+/// types and the custom-elements manifest generated from the catalog (`tests/elements.rs`).
+fn pkg(args: &[String]) -> Result<(), String> {
+    if let Some(other) = args.first() {
+        return Err(format!("unknown option {other} (cargo xtask pkg takes none)"));
+    }
+    install_build_tools()?;
+    trunk_build()?;
+    run(Command::new("node").args(["tools/pkg.mjs", "dist", "pkg"]))
 }
 
 /// One test step: its name, the (passed, failed) counts it reported, and how long it ran.

@@ -14,7 +14,7 @@
 // by quiz/quiz.css (sheets.js). One module per question type under ../quiz/.
 import { langOf } from '../i18n.js';
 import { h, authorNodes, define } from '../dom.js';
-import { lessonApi, fetchWeights } from '../lesson-wasm.js';
+import { lessonApi, fetchWeights, weightsUrl } from '../lesson-wasm.js';
 import { Panel, emit } from './panel.js';
 import * as single from '../quiz/single.js';
 import * as multiple from '../quiz/multiple.js';
@@ -24,8 +24,6 @@ import * as numeric from '../quiz/numeric.js';
 import * as chain from '../quiz/chain.js';
 
 const BUILDERS = { single, multiple, order, match, numeric, chain };
-/** Where the shipped weights are served, relative to this module (dist/js/widgets/ → dist/weights/). */
-const WEIGHTS = new URL('../../weights/', import.meta.url);
 let instances = 0;
 
 const randomSeed = () => crypto.getRandomValues(new Uint32Array(1))[0];
@@ -293,7 +291,7 @@ class PthetaQuiz extends Panel {
     if (!inst) {
       part.showInstance(null);
       try {
-        const bytes = await fetchWeights(new URL(q.generate.weights, WEIGHTS).href);
+        const bytes = await fetchWeights(weightsUrl({ file: q.generate.weights }));
         entry.seed ??= q.generate.seed ?? randomSeed();
         inst = this.#quiz.generate(q.index, bytes, entry.seed);
       } catch (e) {
