@@ -10,7 +10,7 @@
 //! `www/js/widgets.js` and the README's Events table, the CSS properties against the theme.
 
 use crate::catalog::{
-    Backend, Draw, Language, PlotSchedule, CHAIN_ATTRIBUTES, CHAIN_CONTROLS, SAMPLES, SEED, STEPS, THEMES,
+    Backend, Draw, Language, PlotSchedule, CHAIN_ATTRIBUTES, CHAIN_CONTROLS, LOADING, SAMPLES, SEED, STEPS, THEMES,
 };
 use crate::data::Dataset;
 use crate::diffusion::{Parameterization, Variance};
@@ -182,6 +182,10 @@ fn chain_attribute(name: &'static str) -> Attribute {
             "Which groups of controls to show, separated by spaces, or `none`; all by default.",
         ),
         "autoplay" => (Kind::Switch, "Play once loaded."),
+        "loading" => (
+            Kind::Names("PthetaLoading"),
+            "When to start (download the model, build the chain): `lazy`, once scrolled near the view, or `eager`, at once; a method called starts it either way.",
+        ),
         "theme" => (
             Kind::Names("PthetaTheme"),
             "The palette: `auto` follows the reader's system.",
@@ -197,8 +201,26 @@ fn chain_attribute(name: &'static str) -> Attribute {
     }
 }
 
-/// Every element, in the order the README lists them.
+/// HTML's `lang`, which every element reads (it is no attribute of pθ's own, so it is no
+/// property here: HTMLElement has it).
+fn lang_attribute() -> Attribute {
+    attr(
+        "lang",
+        Kind::Text,
+        "The language it speaks when pθ has it (en, es): its own `lang` or its nearest ancestor's, as HTML defines an element's language; else the page's, then the browser's. Live.",
+    )
+}
+
+/// Every element, in the order the README lists them, each reading `lang` besides its own.
 pub fn elements() -> Vec<Element> {
+    let mut all = own_elements();
+    for e in &mut all {
+        e.attributes.push(lang_attribute());
+    }
+    all
+}
+
+fn own_elements() -> Vec<Element> {
     let error = || ERROR_EVENT.clone();
     vec![
         Element {
@@ -214,7 +236,7 @@ pub fn elements() -> Vec<Element> {
                 method("stepBack", &[], "Promise<number | null>", "Goes back one step; resolves to the t reached."),
                 method("reset", &[], "Promise<number | null>", "Goes back to x_T; resolves to the t reached."),
                 method("goTo", &["t: number"], "Promise<number | null>", "Goes to t (checked like the attribute), in bursts, showing progress; resolves to the t reached."),
-                field("loading", "Promise<void>", true, "Settles when the current load is over."),
+                field("built", "Promise<void>", true, "Settles when the chain of the current attributes is built (or has failed to be); a widget waiting to be scrolled to settles it once it starts and builds."),
                 field("chain", "PthetaChainObject | null", true, "The running chain, or null before it loads."),
                 field("playing", "boolean", true, "Whether the play loop runs."),
                 field("readoutInterval", "number", false, "Least milliseconds between readbacks of the numbers while a WebGPU chain plays."),
@@ -366,6 +388,11 @@ pub fn name_types() -> Vec<(&'static str, &'static str, Vec<String>)> {
             Language::ALL.iter().map(|l| l.to_string()).collect(),
         ),
         ("PthetaTheme", "A palette of the widgets.", names(THEMES.to_vec())),
+        (
+            "PthetaLoading",
+            "When a `<ptheta-chain>` starts its work.",
+            names(LOADING.to_vec()),
+        ),
         (
             "PthetaControl",
             "A group of `<ptheta-chain>` controls.",
@@ -669,6 +696,10 @@ export interface PthetaChainObject {
   readonly t: number;
   readonly steps: number;
   readonly samples: number;
+  /** Threads stepping a CPU chain: one per core once its Web Workers are up, else 1. */
+  readonly workers: number;
+  /** Settles once the workers run the steps, or it is settled that they will not. */
+  workersReady(): Promise<void>;
   info(): PthetaChainInfo;
   step(n: number): Promise<number>;
   stepBack(): Promise<number>;

@@ -58,8 +58,9 @@ fn the_manifest_holds_the_catalogs_names() {
         .map(|a| a["name"].as_str().unwrap())
         .collect();
     assert_eq!(
-        names, CHAIN_ATTRIBUTES,
-        "the chain's attributes are the catalog's, in its order"
+        names,
+        [CHAIN_ATTRIBUTES.as_slice(), &["lang"]].concat(),
+        "the chain's attributes are the catalog's, in its order, and HTML's lang"
     );
     let dataset = chain["attributes"][0]["type"]["text"].as_str().unwrap();
     for d in ptheta::data::Dataset::ALL {
@@ -100,13 +101,27 @@ fn quoted_after(source: &str, prefix: &str) -> Vec<String> {
         .collect()
 }
 
+/// The names in a module's `observedAttributes` list, but the base class's (`...super.…`).
+fn observed(source: &str) -> BTreeSet<String> {
+    let Some(list) = source.split("observedAttributes() { return [").nth(1) else {
+        return BTreeSet::new();
+    };
+    list.split(']')
+        .next()
+        .unwrap()
+        .split(',')
+        .map(|n| n.trim().trim_matches(['\'', '"']).to_string())
+        .filter(|n| !n.starts_with("..."))
+        .collect()
+}
+
 /// The attributes a panel's module reads: observed, read with getAttribute/hasAttribute or
 /// checked with oneOf, and `for` when it follows a chain (defines `update()`: see panel.js).
 fn read_attributes(source: &str) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    if let Some(list) = source.split("observedAttributes() { return [").nth(1) {
-        let list = list.split(']').next().unwrap();
-        names.extend(list.split(',').map(|n| n.trim().trim_matches(['\'', '"']).to_string()));
+    let mut names = observed(source);
+    // a panel observes the base class's attributes (panel.js) besides its own
+    if source.contains(" extends Panel {") {
+        names.extend(observed(&read("www/js/widgets/panel.js")));
     }
     for prefix in ["getAttribute('", "hasAttribute('", "oneOf(this, '"] {
         names.extend(quoted_after(source, prefix));
@@ -130,8 +145,8 @@ fn each_element_is_defined_by_its_module_and_reads_the_attributes_it_documents()
         );
         if e.tag == "ptheta-chain" {
             assert!(
-                source.contains("return CATALOG.chainAttributes;"),
-                "the chain observes the catalog's attributes"
+                source.contains("return [...CATALOG.chainAttributes, 'lang'];"),
+                "the chain observes the catalog's attributes and lang"
             );
             continue;
         }

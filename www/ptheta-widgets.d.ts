@@ -18,6 +18,8 @@ export type PthetaPlotSchedule = "linear" | "cosine" | "linear-unscaled";
 export type PthetaLanguage = "en" | "es";
 /** A palette of the widgets. */
 export type PthetaTheme = "auto" | "light" | "dark";
+/** When a `<ptheta-chain>` starts its work. */
+export type PthetaLoading = "lazy" | "eager";
 /** A group of `<ptheta-chain>` controls. */
 export type PthetaControl = "play" | "scrub" | "settings" | "layers" | "inspect" | "match";
 /** A "Was this clear?" rating. */
@@ -68,6 +70,10 @@ export interface PthetaChainObject {
   readonly t: number;
   readonly steps: number;
   readonly samples: number;
+  /** Threads stepping a CPU chain: one per core once its Web Workers are up, else 1. */
+  readonly workers: number;
+  /** Settles once the workers run the steps, or it is settled that they will not. */
+  workersReady(): Promise<void>;
   info(): PthetaChainInfo;
   step(n: number): Promise<number>;
   stepBack(): Promise<number>;
@@ -141,6 +147,9 @@ export interface PthetaChainElement extends HTMLElement {
   /** Attribute `theme`: The palette: `auto` follows the reader's system. Reads the attribute's text (null when absent). */
   get theme(): PthetaTheme | null;
   set theme(value: PthetaTheme | null);
+  /** Attribute `loading`: When to start (download the model, build the chain): `lazy`, once scrolled near the view, or `eager`, at once; a method called starts it either way. Reads the attribute's text (null when absent). */
+  get loading(): PthetaLoading | null;
+  set loading(value: PthetaLoading | null);
   /** Plays from where the chain is (from x_T again at t = 0) to t = 0. */
   play(): Promise<void>;
   /** Stops playing (or going to a t) where the chain is; resolves to that t. */
@@ -153,8 +162,8 @@ export interface PthetaChainElement extends HTMLElement {
   reset(): Promise<number | null>;
   /** Goes to t (checked like the attribute), in bursts, showing progress; resolves to the t reached. */
   goTo(t: number): Promise<number | null>;
-  /** Settles when the current load is over. */
-  readonly loading: Promise<void>;
+  /** Settles when the chain of the current attributes is built (or has failed to be); a widget waiting to be scrolled to settles it once it starts and builds. */
+  readonly built: Promise<void>;
   /** The running chain, or null before it loads. */
   readonly chain: PthetaChainObject | null;
   /** Whether the play loop runs. */

@@ -154,7 +154,7 @@ class Chain {
   /** Whether a GPU device runs the chain now: it draws from its buffers, and reads cost a mapping. */
   get onGpu() { return this.inner.onGpu; }
   get mappings() { return this.inner.mappings; }
-  info() { return { ...this.inner.info(), adapter: this.adapter, workers: this.workers }; }
+  info() { return { ...this.inner.info(), adapter: this.adapter }; }
 
   /** Notices a move to the CPU (device lost) and gives the points layer a fresh canvas. */
   #sync() {
