@@ -83,6 +83,11 @@ export const liveChains = () => live;
  * answer Pause.
  */
 const BURST_MS = 50;
+/**
+ * The same for a chain whose steps run in its workers: the page is not blocked, so a burst may
+ * be longer and need fewer messages; how long it takes is only how late Pause takes effect.
+ */
+const WORKER_BURST_MS = 200;
 
 /** Lets the browser handle input and draw before the next burst. */
 const yieldToPage = () => new Promise((resolve) => { setTimeout(resolve, 0); });
@@ -183,12 +188,20 @@ class Chain {
     return this.#call(() => this.inner.step(n));
   }
 
-  /** Up to n steps run by the workers, adopted by this chain (history and all). */
+  /**
+   * Up to n steps run by the workers, adopted by this chain (history and all). The next burst of
+   * as many steps starts at once, while the page draws this one: a playing chain asks for it
+   * next, and any other move leaves it unused (x_t at a given t is always the same, so a burst
+   * started from there stays valid until the chain is freed).
+   */
   async #splitStep(n) {
     const t = this.inner.t;
+    const count = Math.min(n, t);
+    const ahead = this.ahead?.t === t && this.ahead.count === count ? this.ahead.states : null;
+    this.ahead = null;
     let states;
     try {
-      states = await this.split.run(t, await this.inner.positions(), Math.min(n, t));
+      states = await (ahead ?? this.split.run(t, await this.inner.positions(), count));
     } catch (e) {
       // a worker that fails leaves the chain on one thread, where it goes on
       this.split.free();
@@ -198,7 +211,14 @@ class Chain {
     }
     // freed, or moved by someone else while the workers ran: these states start from another x_t
     if (!this.inner || this.inner.t !== t) return this.inner?.t ?? null;
-    return this.#call(() => this.inner.adopt(states));
+    const reached = await this.#call(() => this.inner.adopt(states));
+    const next = Math.min(n, reached);
+    if (this.split && next > 0) {
+      const run = this.split.run(reached, await this.inner.positions(), next);
+      run.catch(() => {}); // seen by the step that uses it, if any
+      this.ahead = { t: reached, count: next, states: run };
+    }
+    return reached;
   }
   async stepBack() { return this.#call(() => this.inner.stepBack()); }
   async reset() { return this.#call(() => { this.inner.reset(); }); }
@@ -211,15 +231,18 @@ class Chain {
   async goTo(t, { signal, onProgress } = {}) {
     const from = this.t;
     if (!Number.isInteger(t) || t < 0 || t >= from) return this.#call(() => this.inner.goTo(t));
-    let burst = 1;
+    // the size learnt by the last call: a playing chain asks for a frame's steps at a time
+    let burst = this.burst ?? 1;
     // the signal first: an aborted chain may have been freed since
     while (!signal?.aborted && this.inner && this.t > t) {
       const started = performance.now();
       await this.step(Math.min(burst, this.t - t));
       if (!this.inner) break;
       const took = performance.now() - started;
-      if (took < BURST_MS / 2) burst *= 2;
-      else if (took > BURST_MS) burst = Math.max(1, burst >> 1);
+      const budget = this.split ? WORKER_BURST_MS : BURST_MS;
+      if (took < budget / 2) burst *= 2;
+      else if (took > budget) burst = Math.max(1, burst >> 1);
+      this.burst = burst;
       onProgress?.((from - this.t) / (from - t));
       if (this.t > t) await yieldToPage();
     }
