@@ -291,6 +291,7 @@ test('each widget speaks its own lang or its section\'s; far widgets start only 
   assert(await play('es') === es['chain.play'] && await play('en') === en['chain.play'], `${await play('es')} / ${await play('en')}`);
   const inspector = await page.$eval('ptheta-inspector', (el) => el.shadowRoot.querySelector('h3').textContent);
   assert(inspector === es['insp.title'], `the inspector in <section lang="es">: ${inspector}`);
+  await page.screenshot({ path: 'test-artifacts/embed-languages.png' });
   // the attribute is live; without it the widget speaks the page's language
   await page.$eval('#es', (el) => el.setAttribute('lang', 'en'));
   assert(await play('es') === en['chain.play'], await play('es'));

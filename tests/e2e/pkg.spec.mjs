@@ -68,6 +68,7 @@ ${meta}
     await page.goto(site);
     await page.waitForSelector('ptheta-chain#c[data-state="ready"]', { timeout: 120000 });
     assert(await page.$eval('#c', (el) => el.goTo(0)) === 0, 'the chain reached t = 0');
+    await page.locator('#c').screenshot({ path: 'test-artifacts/embed-bundled.png' });
     await page.waitForSelector('body[data-done="c"]');
     assert(await screenInk(page, '#c') > 100, 'the chain drew its samples');
     // the manifest names the catalog's attributes, each a property where it says so

@@ -47,6 +47,12 @@ ${quizJson.replace(/^/gm, '    ')}
   data: `ptheta train --csv my-points.csv --out my-points.safetensors
 
 <ptheta-chain weights="my-points.safetensors" data="my-points.csv"></ptheta-chain>`,
+  npm: `// your course's script, bundled by esbuild, Vite, webpack or Rollup
+import 'ptheta/widgets';
+
+<!-- the page: where node_modules/ptheta (or a copy of it) is served -->
+<meta name="ptheta-base" content="/node_modules/ptheta/">
+<ptheta-chain dataset="${dataset}" param="${param}"></ptheta-chain>`,
   theme: `<style>
   .my-course ptheta-chain { --ptheta-ink: #7a1f5c; --ptheta-font: 15px/1.5 Georgia, serif; }
 </style>`,
