@@ -308,6 +308,12 @@ pub const BENCH_STEPS: Limit = Limit {
     max: STEPS.max,
     default: 50,
 };
+/// Threads of `bench --threads`, each running one slice of the chain ([`crate::chain::slice_sizes`]).
+pub const THREADS: Limit = Limit {
+    min: 1,
+    max: 256,
+    default: 1,
+};
 /// Bytes of a CSV file: 32 MiB of text, about a million `x,y` lines of full-precision floats.
 pub const CSV_BYTES: Limit = Limit {
     min: 1,
@@ -350,7 +356,7 @@ pub struct LimitEntry {
 }
 
 /// Every limit, in the order the README lists them (its "Limits" table is checked against this).
-pub const LIMITS: [LimitEntry; 19] = [
+pub const LIMITS: [LimitEntry; 20] = [
     LimitEntry {
         key: "samples",
         limit: SAMPLES,
@@ -435,6 +441,11 @@ pub const LIMITS: [LimitEntry; 19] = [
         key: "benchSteps",
         limit: BENCH_STEPS,
         bounds: "reverse steps of `bench` and `bench-gpu`",
+    },
+    LimitEntry {
+        key: "threads",
+        limit: THREADS,
+        bounds: "threads of `bench --threads`",
     },
     LimitEntry {
         key: "csvBytes",

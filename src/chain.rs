@@ -114,6 +114,14 @@ pub struct Inspection {
     pub coefficients: StepCoefficients,
 }
 
+/// Sizes of `parts` contiguous slices of `samples` (at most one per sample, at least one), the
+/// first ones one larger: how a chain is split across Web Workers (www/js/split-chain.js) or
+/// native threads (`ptheta bench --threads`), each slice made by [`Chain::with_first_sample`].
+pub fn slice_sizes(samples: usize, parts: usize) -> Vec<usize> {
+    let n = parts.min(samples).max(1);
+    (0..n).map(|i| samples / n + usize::from(i < samples % n)).collect()
+}
+
 pub struct Chain<M: Denoise> {
     model: M,
     schedule: Schedule,

@@ -319,6 +319,15 @@ impl WasmChain {
     }
 }
 
+/// Sizes of `workers` contiguous slices of `samples` ([`crate::chain::slice_sizes`]).
+#[wasm_bindgen(js_name = sliceSizes)]
+pub fn slice_sizes(samples: usize, workers: usize) -> Vec<u32> {
+    crate::chain::slice_sizes(samples, workers)
+        .into_iter()
+        .map(|n| n as u32)
+        .collect()
+}
+
 /// Samples `first..first + options.samples` of the CPU chain of `options` with more samples, for
 /// one Web Worker (`www/js/chain-worker.js`): slices side by side give exactly the one-thread
 /// chain's samples (the noise is counter-based, by sample index). Steps forward only.

@@ -417,6 +417,12 @@ fn sizes_beyond_the_catalogs_limits_are_refused_by_flag_before_anything_runs() {
             bounds(SAMPLES),
         ),
         (
+            vec!["bench", "--weights", W, "--threads", "0"],
+            "--threads <THREADS>",
+            "0",
+            bounds(ptheta::catalog::THREADS),
+        ),
+        (
             vec!["bench-gpu", "--weights", W, "--steps", "1"],
             "--steps <STEPS>",
             "1",

@@ -142,3 +142,18 @@ fn adopt_and_restore_refuse_what_does_not_fit() {
     assert!(slice.restore(3, &vec![0.0; len]).is_ok());
     assert_eq!(slice.t(), 3);
 }
+
+#[test]
+fn slice_sizes_cover_the_samples_once_the_first_ones_larger() {
+    use ptheta::chain::slice_sizes;
+    assert_eq!(slice_sizes(1024, 3), [342, 341, 341]);
+    assert_eq!(slice_sizes(37, 4), [10, 9, 9, 9]);
+    // never more slices than samples, never none
+    assert_eq!(slice_sizes(2, 8), [1, 1]);
+    assert_eq!(slice_sizes(5, 0), [5]);
+    for (n, k) in [(1, 1), (17, 16), (16384, 7), (999, 2)] {
+        let s = slice_sizes(n, k);
+        assert_eq!(s.iter().sum::<usize>(), n);
+        assert!(s.windows(2).all(|w| w[0] == w[1] || w[0] == w[1] + 1), "{s:?}");
+    }
+}

@@ -211,6 +211,9 @@ mod cli {
             /// Reverse steps per run; the first is a warm-up and not timed
             #[arg(long, default_value_t = catalog::BENCH_STEPS.default as usize, value_parser = within::<usize>(catalog::BENCH_STEPS))]
             steps: usize,
+            /// Threads, each running one slice of the samples (as the page's Web Workers do)
+            #[arg(long, default_value_t = catalog::THREADS.default as usize, value_parser = within::<usize>(catalog::THREADS))]
+            threads: usize,
         },
         /// The WGSL kernels natively (wgpu on Vulkan; WGPU_BACKEND picks another): ms per
         /// reverse step beside the native CPU chain, and the matmuls' GFLOP/s
@@ -312,7 +315,8 @@ mod cli {
                 weights,
                 samples,
                 steps,
-            } => bench(&weights, &samples, steps),
+                threads,
+            } => bench(&weights, &samples, steps, threads),
             Command::BenchGpu {
                 weights,
                 samples,
@@ -448,10 +452,54 @@ mod cli {
         Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
     }
 
-    fn bench(weights: &Path, samples: &[usize], steps: usize) -> Result<(), String> {
+    /// Milliseconds per step of the native CPU chain split into `threads` slices, one thread each:
+    /// every slice takes its warm-up step, then all run their steps at once, and the chain's step
+    /// takes as long as the slowest slice's.
+    fn time_split_chain(weights: &Path, steps: usize, n: usize, threads: usize) -> Result<f64, String> {
+        let mut first = 0;
+        let mut slices = Vec::new();
+        for size in ptheta::chain::slice_sizes(n, threads) {
+            // a model per slice, as each Web Worker loads its own
+            let model = load_model(weights)?;
+            let cfg = model.config.clone();
+            let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
+            let chain = Chain::new(model, schedule, &bench_options(steps, size))?.with_first_sample(first)?;
+            first += size;
+            slices.push(chain);
+        }
+        let start = std::sync::Barrier::new(slices.len() + 1);
+        std::thread::scope(|s| {
+            let runs: Vec<_> = slices
+                .iter_mut()
+                .map(|chain| {
+                    let start = &start;
+                    s.spawn(move || {
+                        chain.step()?;
+                        start.wait();
+                        chain.run()
+                    })
+                })
+                .collect();
+            start.wait();
+            let started = Instant::now();
+            for run in runs {
+                run.join().map_err(|_| "a bench thread panicked".to_string())??;
+            }
+            Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
+        })
+    }
+
+    fn bench(weights: &Path, samples: &[usize], steps: usize, threads: usize) -> Result<(), String> {
         for &n in samples {
-            let ms = time_cpu_chain(weights, steps, n)?;
-            println!("{}", serde_json::json!({ "samples": n, "ms_per_step": ms }));
+            let ms = if threads == 1 {
+                time_cpu_chain(weights, steps, n)?
+            } else {
+                time_split_chain(weights, steps, n, threads)?
+            };
+            println!(
+                "{}",
+                serde_json::json!({ "samples": n, "threads": threads.min(n), "ms_per_step": ms })
+            );
         }
         Ok(())
     }

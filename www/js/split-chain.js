@@ -6,11 +6,7 @@
 // `cargo xtask bench` and hardening.spec.mjs in the browser). Plain messages, no SharedArrayBuffer:
 // the page needs no cross-origin isolation.
 
-/** Sizes of `workers` contiguous slices of `samples`, the first ones one larger. */
-export function sliceSizes(samples, workers) {
-  const n = Math.max(1, Math.min(workers, samples));
-  return Array.from({ length: n }, (_, i) => Math.floor(samples / n) + (i < samples % n ? 1 : 0));
-}
+import { sliceSizes } from '../ptheta.js';
 
 /**
  * A module worker for `url`. A worker script must have the page's origin, so when the widgets are
@@ -39,6 +35,7 @@ export class SplitChain {
     chain.samples = options.samples;
     chain.slices = [];
     try {
+      // the main thread's wasm module is loaded: the chain it splits was made there
       for (const samples of sliceSizes(options.samples, workers)) {
         chain.slices.push({ worker: moduleWorker(url), first, samples });
         first += samples;
