@@ -61,6 +61,28 @@ export function modelFor(cat, dataset, parameterization) {
   return cat.models.find((m) => m.dataset === dataset && m.parameterization === parameterization) ?? null;
 }
 
+/**
+ * Settles once no <ptheta-chain> of the page is loading: at once when none is (none on the page,
+ * or each still waiting to be scrolled to, or drawn), else at the first one's `ptheta-ready` (or
+ * `ptheta-error`). Work that can wait (a quiz's generated numbers, another model's weights) waits
+ * for it, so the chain's own download and first frame come first.
+ */
+export function chainsDrawn() {
+  const loading = [...document.querySelectorAll('ptheta-chain')].some((c) => c.dataset.state === 'loading');
+  if (!loading) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      document.removeEventListener('ptheta-ready', done);
+      document.removeEventListener('ptheta-error', done);
+      // after the frame that shows the points (a hidden page draws no frames: not long after)
+      requestAnimationFrame(() => resolve());
+      setTimeout(resolve, 100);
+    };
+    document.addEventListener('ptheta-ready', done);
+    document.addEventListener('ptheta-error', done);
+  });
+}
+
 /** Where a shipped model's weights are served: beside the widgets, wherever the page is. */
 export const weightsUrl = (model) => siteUrl(`weights/${model.file}`).href;
 
