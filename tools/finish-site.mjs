@@ -1,8 +1,13 @@
 // Trunk's post-build hook (Trunk.toml): the page starts its wasm itself (www/js/lesson-wasm.js,
 // relative to the module), so the inline loader Trunk writes into index.html — which a strict
 // Content-Security-Policy refuses, and which names the site's root — is taken out, and the links
-// Trunk writes from the root become relative, so the site works from any sub-path.
+// Trunk writes from the root become relative, so the site works from any sub-path. A release build's
+// wasm then goes through wasm-opt -O2 (binaryen from npm: Trunk's own wasm-opt step would download
+// one, and Debian's binaryen 108 is too old for wasm-bindgen's output): 2.08 → 1.71 MB, 600 → 530
+// KiB gzip, the chain's step as fast (README, "How fast the page starts").
 import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 const file = `${process.env.TRUNK_STAGING_DIR}/index.html`;
 const html = readFileSync(file, 'utf8');
@@ -13,3 +18,11 @@ if (/<script(?![^>]*\bsrc=)[^>]*>(?!\s*<\/script>)/.test(out.replace(/<script ty
   throw new Error(`${file}: an inline script is left, which a strict Content-Security-Policy refuses`);
 }
 writeFileSync(file, out);
+
+if (process.env.TRUNK_PROFILE === 'release') {
+  const wasm = `${process.env.TRUNK_STAGING_DIR}/ptheta_bg.wasm`;
+  const wasmOpt = createRequire(import.meta.url).resolve('binaryen/bin/wasm-opt');
+  // the features rustc (1.95, +simd128 in .cargo/config.toml) emits; wasm-opt refuses what is not enabled
+  const features = ['bulk-memory', 'nontrapping-float-to-int', 'sign-ext', 'simd', 'mutable-globals', 'multivalue', 'reference-types'];
+  execFileSync(process.execPath, [wasmOpt, '-O2', ...features.map((f) => `--enable-${f}`), wasm, '-o', wasm], { stdio: 'inherit' });
+}

@@ -61,6 +61,28 @@ export function modelFor(cat, dataset, parameterization) {
   return cat.models.find((m) => m.dataset === dataset && m.parameterization === parameterization) ?? null;
 }
 
+/**
+ * Settles once no <ptheta-chain> of the page is loading: at once when none is (none on the page,
+ * or each still waiting to be scrolled to, or drawn), else at the first one's `ptheta-ready` (or
+ * `ptheta-error`). Work that can wait (a quiz's generated numbers, another model's weights) waits
+ * for it, so the chain's own download and first frame come first.
+ */
+export function chainsDrawn() {
+  const loading = [...document.querySelectorAll('ptheta-chain')].some((c) => c.dataset.state === 'loading');
+  if (!loading) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      document.removeEventListener('ptheta-ready', done);
+      document.removeEventListener('ptheta-error', done);
+      // after the frame that shows the points (a hidden page draws no frames: not long after)
+      requestAnimationFrame(() => resolve());
+      setTimeout(resolve, 100);
+    };
+    document.addEventListener('ptheta-ready', done);
+    document.addEventListener('ptheta-error', done);
+  });
+}
+
 /** Where a shipped model's weights are served: beside the widgets, wherever the page is. */
 export const weightsUrl = (model) => siteUrl(`weights/${model.file}`).href;
 
@@ -111,19 +133,25 @@ async function download(url, signal, progress) {
   // the browser's own message ("Failed to fetch") says neither what nor where
   const res = await fetch(url, { signal }).catch((e) => { throw signal.aborted ? e : new Error(`could not load weights from ${url}: ${e.message}`); });
   if (!res.ok) throw new Error(`could not load weights from ${url}: HTTP ${res.status}`);
+  // A host that compresses (gzip) announces the compressed length: the weights are a little larger,
+  // so the length is the first guess of the buffer's size and the progress's, not a limit.
   const total = Number(res.headers.get('content-length')) || 0;
   if (!res.body || !total) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
-  const bytes = new Uint8Array(total);
+  let bytes = new Uint8Array(total);
   let got = 0;
   progress(0);
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (got + value.length > total) throw new Error(`weights from ${url} are larger than announced`);
+    if (got + value.length > bytes.length) {
+      const grown = new Uint8Array(Math.max(2 * bytes.length, got + value.length));
+      grown.set(bytes.subarray(0, got));
+      bytes = grown;
+    }
     bytes.set(value, got);
     got += value.length;
-    progress(got / total);
+    progress(Math.min(1, got / total));
   }
   return bytes.subarray(0, got);
 }

@@ -401,6 +401,12 @@ fn test() -> Result<(), String> {
 fn bench() -> Result<(), String> {
     install_test_tools()?;
     trunk_build()?;
+    // the lesson page's start: first frame and bytes before it (target/bench/start.json)
+    run(Command::new("node").arg("tests/e2e/bench-start.mjs"))?;
+    // ONLY=start: that part alone (the rest takes minutes)
+    if std::env::var("ONLY").as_deref() == Ok("start") {
+        return Ok(());
+    }
     run(Command::new("cargo").args(["build", "--release", "--bin", "ptheta"]))?;
     // The peers (TensorFlow.js, ONNX Runtime Web) stay out of the package.json the tests install.
     if !Path::new("bench/node_modules/.package-lock.json").exists() {

@@ -14,7 +14,7 @@
 // by quiz/quiz.css (sheets.js). One module per question type under ../quiz/.
 import { langOf } from '../i18n.js';
 import { h, authorNodes, define } from '../dom.js';
-import { lessonApi, fetchWeights, weightsUrl } from '../lesson-wasm.js';
+import { lessonApi, fetchWeights, weightsUrl, chainsDrawn } from '../lesson-wasm.js';
 import { Panel, emit } from './panel.js';
 import * as single from '../quiz/single.js';
 import * as multiple from '../quiz/multiple.js';
@@ -291,6 +291,8 @@ class PthetaQuiz extends Panel {
     if (!inst) {
       part.showInstance(null);
       try {
+        // the page's chain first: its weights and first frame are what the reader sees at once
+        await chainsDrawn();
         const bytes = await fetchWeights(weightsUrl({ file: q.generate.weights }));
         entry.seed ??= q.generate.seed ?? randomSeed();
         inst = this.#quiz.generate(q.index, bytes, entry.seed);
