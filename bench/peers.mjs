@@ -56,8 +56,11 @@ export function layers({ config, tensors }) {
 
 // ---------------------------------------------------------------- TensorFlow.js
 
-/** The forward in TF.js ops: `forward(x, n, timestep)` → ε̂ as a Float32Array [n, 2]. */
-export function tfjsPeer(tf, L) {
+/**
+ * The forward in TF.js ops: `forward(x, n, timestep)` → ε̂ as a Float32Array [n, 2] (a Promise of
+ * it with `{ async: true }`: the WebGPU backend reads back asynchronously).
+ */
+export function tfjsPeer(tf, L, { async = false } = {}) {
   const { emb_size: emb, dim, input_scale: scale } = L.config;
   const half = emb / 2;
   const freqs = tf.tensor1d(L.freqs);
@@ -82,6 +85,7 @@ export function tfjsPeer(tf, L) {
         for (const blk of blocks) h = add(h, gelu(add(matMul(h, blk.w), blk.b)));
         return add(matMul(h, wo), bo);
       });
+      if (async) return y.data().finally(() => y.dispose());
       const out = y.dataSync();
       y.dispose();
       return out;
@@ -149,9 +153,12 @@ export function onnxModel(L) {
   return cat([fVarint(1, 8), fStr(2, 'ptheta bench'), fBytes(7, graph), fBytes(8, cat([fStr(1, ''), fVarint(2, 13)]))]);
 }
 
-/** The ONNX model in ONNX Runtime Web (wasm, one thread): `forward(x, n, timestep)` → Promise of ε̂. */
-export async function ortPeer(ort, L) {
-  const session = await ort.InferenceSession.create(onnxModel(L), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+/**
+ * The ONNX model in ONNX Runtime Web (`provider` wasm, one thread, or webgpu, from its WebGPU
+ * bundle): `forward(x, n, timestep)` → Promise of ε̂.
+ */
+export async function ortPeer(ort, L, provider = 'wasm') {
+  const session = await ort.InferenceSession.create(onnxModel(L), { executionProviders: [provider], graphOptimizationLevel: 'all' });
   return {
     name: 'ORT',
     async forward(x, n, timestep) {

@@ -15,6 +15,7 @@
 // `npm ci --prefix bench`). SIZES=… and ROUNDS=… override.
 /* global B, tf, ort -- the page's: set up by newPage() and the peers' scripts */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { serveDir } from './serve.mjs';
@@ -38,28 +39,35 @@ const ENGINES = [
   { key: 'ptheta/webgpu-swiftshader', label: 'pθ WebGPU (SwiftShader)' },
   { key: 'tfjs/wasm-simd', label: `TF.js ${TFJS} wasm`, peer: true },
   { key: 'ort-web/wasm-simd', label: `ORT-web ${ORT} wasm`, peer: true },
+  { key: 'tfjs/webgpu-swiftshader', label: `TF.js ${TFJS} WebGPU (SwiftShader)` },
+  { key: 'ort-web/webgpu-swiftshader', label: `ORT-web ${ORT} WebGPU (SwiftShader)` },
   { key: 'ptheta/native', label: 'pθ native (fused)' },
+  { key: 'ptheta/native/threads', label: 'pθ native, all cores (threads)' },
 ];
 
 const results = [];
 let WORKERS = 1;
+const CORES = availableParallelism();
 const record = (key, samples, ms) => {
   const [engine, backend, workers] = key.split('/');
   // threads: the CPU threads computing (null on WebGPU: the device's own)
-  const threads = backend.startsWith('webgpu') ? null : workers ? WORKERS : 1;
+  const threads = backend.startsWith('webgpu') ? null : workers === 'threads' ? CORES : workers ? WORKERS : 1;
   results.push({ key, engine, backend, threads, samples, ms_per_step: ms });
 };
 const median = (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-// ---- native: `ptheta bench` (one run of 20 steps per size, mean of the 19 after the first), ROUNDS times
+// ---- native: `ptheta bench` (one run of 20 steps per size, mean of the 19 after the first), one
+// thread and one thread per core (`--threads`: a slice of the samples each), taking turns, ROUNDS times
 {
-  const runs = [];
+  const runs = { 'ptheta/native': [], 'ptheta/native/threads': [] };
   for (let r = 0; r < Math.min(ROUNDS, 5); r++) {
-    const out = execFileSync('target/release/ptheta', ['bench', '--weights', WEIGHTS, '--steps', '20', ...SIZES.flatMap((n) => ['--samples', String(n)])],
-      { encoding: 'utf8', env: { ...process.env, RAYON_NUM_THREADS: '1' } });
-    runs.push(out.trim().split('\n').map((l) => JSON.parse(l)));
+    for (const [key, threads] of [['ptheta/native', 1], ['ptheta/native/threads', CORES]]) {
+      const out = execFileSync('target/release/ptheta', ['bench', '--weights', WEIGHTS, '--steps', '20', '--threads', String(threads), ...SIZES.flatMap((n) => ['--samples', String(n)])],
+        { encoding: 'utf8' });
+      runs[key].push(out.trim().split('\n').map((l) => JSON.parse(l)));
+    }
   }
-  SIZES.forEach((n, i) => record('ptheta/native', n, median(runs.map((r) => r[i].ms_per_step))));
+  for (const [key, rs] of Object.entries(runs)) SIZES.forEach((n, i) => record(key, n, median(rs.map((r) => r[i].ms_per_step))));
 }
 
 // ---- the browser: dist/ for pθ, bench/ (peers.mjs and the npm packages) under /peers/
@@ -150,6 +158,8 @@ const setup = await page.evaluate(async () => {
     timestep,
     maxAbs: ref.reduce((m, r) => Math.max(m, Math.abs(r)), 0),
     candle: maxDiff(candle.flatMap((r) => r.raw)),
+    check: { x: [...x], ref },
+    coefficients: B.coefficients,
     tfjs: maxDiff(B.tfjs.forward(x, 256, timestep)),
     ort: maxDiff(await B.ort.forward(x, 256, timestep)),
     simd: await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
@@ -217,6 +227,47 @@ for (const n of SIZES) {
   }, { n, rounds: Math.min(ROUNDS, 5) });
   await p.close();
   if (ms !== null) record('ptheta/webgpu-swiftshader', n, ms);
+}
+// The peers' WebGPU backends, the same way: a fresh page per engine and size, each checked on the
+// check batch first. A peer that cannot start here is reported and left out, not fatal: this
+// is SwiftShader, and the peers' WebGPU paths are younger than their wasm ones.
+const GPU_PEERS = {
+  'tfjs/webgpu-swiftshader': async () => {
+    await B.load('/peers/node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js');
+    await B.load('/peers/node_modules/@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js');
+    if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js has no WebGPU backend here');
+    await tf.ready();
+    return B.peers.tfjsPeer(tf, B.L, { async: true });
+  },
+  'ort-web/webgpu-swiftshader': async () => {
+    await B.load('/peers/node_modules/onnxruntime-web/dist/ort.webgpu.min.js');
+    ort.env.wasm.wasmPaths = '/peers/node_modules/onnxruntime-web/dist/';
+    ort.env.wasm.numThreads = 1;
+    return B.peers.ortPeer(ort, B.L, 'webgpu');
+  },
+};
+for (const [key, start] of Object.entries(GPU_PEERS)) {
+  for (const n of SIZES) {
+    const p = await newPage();
+    // the starter is this file's own code, sent to the page as source
+    await p.evaluate(`window.startPeer = ${start.toString()};`);
+    const got = await p.evaluate(async ({ n, rounds, check, coefficients, tolerance }) => {
+      try {
+        const peer = await window.startPeer();
+        const eps = await peer.forward(Float32Array.from(check.x), check.ref.length / 2, coefficients.timestep);
+        const diff = check.ref.reduce((m, r, i) => Math.max(m, Math.abs(r - eps[i])), 0);
+        if (!(diff <= tolerance)) return { error: `differs from pθ by ${diff} > ${tolerance}` };
+        const chain = B.peers.peerChain(peer, n, coefficients);
+        return { ms: await B.time((s) => chain.step(s), 1, rounds, 1), diff };
+      } catch (e) {
+        return { error: String(e?.message ?? e) };
+      }
+    }, { n, rounds: Math.min(ROUNDS, 5), check: setup.check, coefficients: setup.coefficients, tolerance: TOLERANCE });
+    await p.close();
+    if (got.error) { console.log(`${key}: left out at ${n} samples: ${got.error}`); break; }
+    if (n === SIZES[0]) console.log(`${key}: largest |ε̂ − ε̂ of pθ| on the check batch ${got.diff.toExponential(1)}`);
+    record(key, n, got.ms);
+  }
 }
 await browser.close();
 server.close();
