@@ -238,6 +238,19 @@ test('when a message file cannot load, the page says so instead of staying blank
   assert(text.includes('could not start') && text.includes('es') && text.includes('500'), `it names the file and the status: ${text}`);
 });
 
+test('a weights file larger than the catalog allows is stopped as it arrives and named', async ({ page }) => {
+  await open(page);
+  const limit = (await catalog(page)).limits.weightsBytes.max;
+  // a host that announces a small file and sends far more, as a broken or hostile one might
+  await page.route('**/weights/huge.safetensors', (route) => route.fulfill({ headers: { 'content-length': '1000' }, body: Buffer.alloc(limit + 4096) }));
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'weights/huge.safetensors'));
+  await page.waitForSelector('ptheta-chain[data-state="error"]', { timeout: 30000 });
+  const text = await page.locator('ptheta-chain .notice').textContent();
+  assert(text.includes('huge.safetensors') && text.includes(`larger than ${limit} bytes`), text);
+  await page.$eval('ptheta-chain', (el) => el.setAttribute('weights', 'weights/moons-epsilon.safetensors'));
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+});
+
 test('a failed weights download is said in the widget, and the widget recovers', expectErrors(/404|ERR_FAILED/), async ({ page }) => {
   await open(page);
   const notice = page.locator('ptheta-chain .notice');

@@ -27,7 +27,8 @@
 //   liveChains()             chains created and not yet freed, page-wide (tests count leaks with it)
 //   chain.mappings           GPU buffer mappings made so far (the animation loop makes none)
 //   createChain(…, { workers }) true: split a CPU chain across workers whatever its samples; false:
-//     never; absent: the catalog's rule
+//     never; absent: the catalog's rule. { lookahead: false }: the workers run no burst ahead (a
+//     benchmark timing each burst; the page lets the next frame's run while it draws)
 //   createChain(…, { gpuDraw: false }) draws a WebGPU chain with Canvas 2D from a readback per
 //     frame, for browsers that cannot present a WebGPU canvas (headless Chromium on SwiftShader)
 //   chain.loseDevice()       destroys the WebGPU device, as a driver reset would (tests, demos)
@@ -96,7 +97,7 @@ const yieldToPage = () => new Promise((resolve) => { setTimeout(resolve, 0); });
  * Creates a chain; `options.backend` is one of the catalog's backends (the wasm chain checks it
  * and picks its default, `auto`, when it is absent).
  */
-export async function createChain(weights, options = {}, { onBackendChange, gpuDraw, workers } = {}) {
+export async function createChain(weights, options = {}, { onBackendChange, gpuDraw, workers, lookahead = true } = {}) {
   gpuDraw ??= !canvasPresentationFailed && globalThis.PTHETA_GPU_DRAW !== false;
   await loadWasm();
   // Before wgpu's own request, whatever the backend: asking later would destroy its device. A
@@ -107,6 +108,7 @@ export async function createChain(weights, options = {}, { onBackendChange, gpuD
   const chain = new Chain(inner, onBackendChange);
   chain.gpuDraw = gpuDraw;
   chain.weights = weights;
+  chain.lookahead = lookahead;
   chain.workerMinSamples = workers === true ? 1 : workers === false ? Infinity : (await catalog()).view.workerMinSamples;
   if (inner.onGpu) chain.adapter = info;
   else chain.startWorkers();
@@ -213,7 +215,7 @@ class Chain {
     if (!this.inner || this.inner.t !== t) return this.inner?.t ?? null;
     const reached = await this.#call(() => this.inner.adopt(states));
     const next = Math.min(n, reached);
-    if (this.split && next > 0) {
+    if (this.split && this.lookahead && next > 0) {
       const run = this.split.run(reached, await this.inner.positions(), next);
       run.catch(() => {}); // seen by the step that uses it, if any
       this.ahead = { t: reached, count: next, states: run };

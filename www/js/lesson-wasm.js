@@ -144,6 +144,12 @@ async function download(url, signal, progress) {
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
+    // the catalog's limit, checked as the bytes arrive: a host sending far more is stopped here
+    const limit = catalogValue?.limits.weightsBytes.max ?? Infinity;
+    if (got + value.length > limit) {
+      reader.cancel().catch(() => {});
+      throw new Error(`weights from ${url} are larger than ${limit} bytes, the most a weights file may have`);
+    }
     if (got + value.length > bytes.length) {
       const grown = new Uint8Array(Math.max(2 * bytes.length, got + value.length));
       grown.set(bytes.subarray(0, got));
