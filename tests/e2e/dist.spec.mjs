@@ -71,6 +71,18 @@ test('every file but the entry points is named by the hash of its content; no fi
     }
   }
   assert(missing.length === 0, `files named but not in the site: ${missing.join(', ')}`);
+  // every integrity attribute, in Trunk's build (its hook ran wasm-opt after Trunk hashed the wasm)
+  // and in the hashed site, names the bytes served
+  const wrong = [];
+  for (const [dir, names] of [['dist', [...before]], [OUT, files]]) {
+    for (const f of names.filter((n) => n.endsWith('.html'))) {
+      for (const [, href, alg, digest] of readFileSync(`${dir}/${f}`, 'utf8').matchAll(/<[^>]*\shref="([^"]+)"[^>]*\sintegrity="(sha\d+)-([^"]+)"/g)) {
+        const actual = createHash(alg).update(readFileSync(`${dir}/${href}`)).digest('base64');
+        if (actual !== digest) wrong.push(`${dir}/${f}: ${href}`);
+      }
+    }
+  }
+  assert(wrong.length === 0, `integrity attributes that do not name the file's bytes: ${wrong.join(', ')}`);
   assert(resolved > 100, `the check found the site's references (${resolved})`);
   // files named only at run time are found through the map in js/assets.*.js
   const assets = files.find((f) => /^js\/assets\.[0-9a-f]+\.js$/.test(f));
