@@ -5,10 +5,11 @@
 // wasm then goes through wasm-opt -O2 (binaryen from npm: Trunk's own wasm-opt step would download
 // one, and Debian's binaryen 108 is too old for wasm-bindgen's output): 2.08 → 1.71 MB, 600 → 530
 // KiB gzip, the chain's step as fast (README, "How fast the page starts").
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { withIntegrity } from './site.mjs';
 
 const file = `${process.env.TRUNK_STAGING_DIR}/index.html`;
 const html = readFileSync(file, 'utf8');
@@ -27,9 +28,7 @@ if (process.env.TRUNK_PROFILE === 'release') {
   const features = ['bulk-memory', 'nontrapping-float-to-int', 'sign-ext', 'simd', 'mutable-globals', 'multivalue', 'reference-types'];
   execFileSync(process.execPath, [wasmOpt, '-O2', ...features.map((f) => `--enable-${f}`), wasm, '-o', wasm], { stdio: 'inherit' });
   // Trunk hashed the wasm before wasm-opt changed it: its preload's integrity must name these bytes
-  const preload = /(<link rel="preload" href="ptheta_bg\.wasm"[^>]*integrity=")sha384-[A-Za-z0-9+/=]+(")/;
-  if (!preload.test(page)) throw new Error(`${file}: Trunk's preload of the wasm is not where this hook expects it (a new Trunk?)`);
-  const digest = createHash('sha384').update(readFileSync(wasm)).digest('base64');
-  page = page.replace(preload, `$1sha384-${digest}$2`);
+  const staged = (path) => { const f = join(process.env.TRUNK_STAGING_DIR, path); return existsSync(f) ? readFileSync(f) : null; };
+  page = withIntegrity('index.html', page, staged);
 }
 writeFileSync(file, page);

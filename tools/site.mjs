@@ -170,8 +170,11 @@ function firstStranger(dir, prefix, entries) {
   return undefined;
 }
 
-/** The page's `integrity` attributes recomputed for the files as written (the rewrite changed some). */
-function withIntegrity(page, text, written) {
+/**
+ * The page's `integrity` attributes recomputed for the files as written (the rewrite changed some;
+ * Trunk's post-build hook, after wasm-opt, too): `written(path)` gives a file's bytes.
+ */
+export function withIntegrity(page, text, written) {
   return text.replace(/<[^>]*\sintegrity="(sha\d+)-[^"]*"[^>]*>/g, (tag, alg) => {
     const target = /\s(?:src|href)="([^"?#]+)/.exec(tag)?.[1];
     const bytes = target && written(posix.normalize(posix.join(posix.dirname(page), target)));

@@ -55,12 +55,6 @@ export function langOf(el) {
   return tagged && tagged !== document.documentElement && LANGS.includes(l) ? l : lang();
 }
 
-/** `t` and `num` in the language of element `el` (see langOf), for a widget to speak its own. */
-export function wordsOf(el) {
-  const l = langOf(el);
-  return { lang: l, t: (key, vars) => t(key, vars, l), num: (x, digits) => num(x, digits, l) };
-}
-
 export function setLang(l) {
   if (!LANGS.includes(l)) throw new Error(`language "${l}" must be one of ${LANGS.join(', ')}`);
   if (l === current) return;

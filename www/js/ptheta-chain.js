@@ -8,7 +8,7 @@
 // drawing constant comes from the catalog (lesson-wasm.js).
 import { createChain } from './backend.js';
 import { lessonApi, catalog, catalogNow, fetchWeights, weightsUrl } from './lesson-wasm.js';
-import { wordsOf, has } from './i18n.js';
+import { t, num, langOf, has } from './i18n.js';
 import { sizeCanvas, drawPoints } from './draw.js';
 import { shadow } from './sheets.js';
 import { Player } from './chain/player.js';
@@ -85,9 +85,9 @@ export class PthetaChain extends HTMLElement {
   static get observedAttributes() { return [...CATALOG.chainAttributes, 'lang']; }
 
   /** Message `key` in this element's language (its own `lang`, an ancestor's, or the page's). */
-  msg(key, vars) { return wordsOf(this).t(key, vars); }
+  msg(key, vars) { return t(key, vars, langOf(this)); }
   /** A number written in this element's language. */
-  num(x, digits) { return wordsOf(this).num(x, digits); }
+  num(x, digits) { return num(x, digits, langOf(this)); }
 
   constructor() {
     super();

@@ -7,7 +7,7 @@
 // A panel renders through `refresh()`: a bad attribute (or anything else its `render()` throws)
 // is shown in the panel, naming the attribute, its value and what it accepts, and fires
 // `ptheta-error`; the rest of the page goes on.
-import { wordsOf } from '../i18n.js';
+import { t, num, langOf } from '../i18n.js';
 import { h } from '../dom.js';
 import { shadow } from '../sheets.js';
 
@@ -24,9 +24,9 @@ export class Panel extends HTMLElement {
   }
 
   /** Message `key` in this panel's language (its own `lang`, an ancestor's, or the page's). */
-  msg(key, vars) { return wordsOf(this).t(key, vars); }
+  msg(key, vars) { return t(key, vars, langOf(this)); }
   /** A number written in this panel's language. */
-  num(x, digits) { return wordsOf(this).num(x, digits); }
+  num(x, digits) { return num(x, digits, langOf(this)); }
 
   /** Every panel observes `lang` (a subclass adds its own attributes to these): it may speak another language than its page. */
   static get observedAttributes() { return ['lang']; }
