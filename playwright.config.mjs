@@ -21,9 +21,9 @@ export default defineConfig({
   },
   projects: [
     {
-      // the page on the CPU backend (was tests/e2e/run.mjs)
+      // the page on the CPU backend, on each wasm build (builds.spec.mjs)
       name: 'cpu',
-      testMatch: 'e2e/page.spec.mjs',
+      testMatch: ['e2e/page.spec.mjs', 'e2e/builds.spec.mjs'],
       timeout: 300_000,
     },
     {

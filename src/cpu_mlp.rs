@@ -16,6 +16,8 @@
 //! cos and exp are the polynomials below rather than the platform's libm. So every kernel gives
 //! bit-identical outputs, natively and in the browser, and one sample's output does not depend on
 //! how many others run beside it (the inspector's one-sample forward equals the chain's step).
+//! The one exception is the relaxed-SIMD wasm build, which fuses the matmuls' multiply-adds
+//! ([`FUSED`]); within that build the same holds.
 //! Against candle the outputs differ by rounding only: tests/common/mod.rs states the tolerance
 //! (`FORWARD_TOLERANCE`), tests/fast_forward.rs and tests/web.rs hold the fused forward to it.
 
@@ -38,6 +40,13 @@ const PORTABLE_MR: usize = if cfg!(all(target_arch = "wasm32", not(target_featur
 pub const TILE: usize = 16;
 /// Lanes of the output layer (one simd128 vector): the outputs are padded to it.
 const LANES: usize = 4;
+
+/// Whether this build's matmuls fuse each multiply-add: the wasm build for browsers with relaxed
+/// SIMD, where the engine may (and on CPUs with FMA does) round a · b + c once instead of twice.
+/// Faster, and no longer bit-identical to the other kernels and to WebGPU: its outputs differ from
+/// theirs by rounding, within the fused forward's tolerance against candle (tests/common/mod.rs).
+/// Every other build is unfused, and its kernels agree bit for bit.
+pub const FUSED: bool = cfg!(all(target_arch = "wasm32", target_feature = "relaxed-simd"));
 
 /// Arguments of sin and cos beyond this go to the platform's libm: the reduction below is exact
 /// only while j · DP2 is (j < 2¹¹). The shipped models stay far inside (|x| ≤ 82 at scale 25).
@@ -475,7 +484,7 @@ impl PackedMlp {
                     let mut acc = O::splat(0.0);
                     for k in 0..hp {
                         let w = O::load(self.output_w.as_ptr().add(k * op + o));
-                        acc = acc.add(w.mul(O::splat_load(h.as_ptr().add(r * hp + k))));
+                        acc = acc.mul_add(w, O::splat_load(h.as_ptr().add(r * hp + k)));
                     }
                     acc.add(O::load(self.output_b.as_ptr().add(o)))
                         .store(out.as_mut_ptr().add(r * op + o));
@@ -493,7 +502,7 @@ impl PackedMlp {
 }
 
 /// M samples (rows of `a`, `lda` apart) times one panel: the M × NR sums over k, each in order
-/// k = 0, 1, …, multiply then add.
+/// k = 0, 1, …, by [`Lanes::mul_add`].
 ///
 /// # Safety
 /// `a` points at M rows of at least `panel.len() / NR` floats, `lda` apart.
@@ -507,7 +516,7 @@ unsafe fn micro<L: Lanes, const V: usize, const M: usize>(panel: &[f32], a: *con
         for (r, acc) in acc.iter_mut().enumerate() {
             let x = L::splat_load(a.add(r * lda + k));
             for v in 0..V {
-                acc[v] = acc[v].add(wk[v].mul(x));
+                acc[v] = acc[v].mul_add(wk[v], x);
             }
         }
     }
@@ -540,6 +549,12 @@ trait Lanes: Copy {
     fn sub(self, o: Self) -> Self;
     fn mul(self, o: Self) -> Self;
     fn div(self, o: Self) -> Self;
+    /// self + a · b: the matmuls' one step. Multiply then add, rounded twice, except in the
+    /// relaxed-SIMD build (see [`FUSED`]).
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        self.add(a.mul(b))
+    }
     /// Clamped to [lo, hi]; NaN where the lane is NaN.
     fn clamp(self, lo: f32, hi: f32) -> Self;
     /// Integer lanes: wrapping add and subtract, and, xor, shift left, negate.
@@ -887,6 +902,11 @@ mod simd128 {
         #[inline(always)]
         fn div(self, o: Self) -> Self {
             f32x4_div(self, o)
+        }
+        #[cfg(target_feature = "relaxed-simd")]
+        #[inline(always)]
+        fn mul_add(self, a: Self, b: Self) -> Self {
+            f32x4_relaxed_madd(a, b, self)
         }
         #[inline(always)]
         fn clamp(self, lo: f32, hi: f32) -> Self {

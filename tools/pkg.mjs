@@ -8,15 +8,16 @@
 import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WASM_BUILDS } from '../www/js/wasm-builds.js';
 
 /**
  * What the package holds from the build: the entry script and every module under js/ (the lesson
- * page's own modules too, so embed.html works from the package), the wasm module, the shipped
+ * page's own modules too, so embed.html works from the package), every build of the wasm module, the shipped
  * weights with their manifest, the messages, the quizzes, and the part of KaTeX the widgets load.
  */
 export const FROM_BUILD = Object.freeze([
-  'ptheta-widgets.js', 'ptheta.js', 'ptheta_bg.wasm', 'embed.html', 'js', 'weights', 'i18n', 'quiz',
-  'katex/katex.min.css', 'katex/katex.mjs', 'katex/fonts',
+  'ptheta-widgets.js', 'ptheta.js', ...WASM_BUILDS.map((b) => b.file), 'embed.html', 'js', 'weights', 'i18n', 'quiz',
+  'katex/katex.min.css', 'katex/katex.mjs', 'katex/fonts', 'wasm-feature-detect',
 ]);
 
 /** Generated beside the sources and copied as they are. */

@@ -74,6 +74,27 @@ function references(file, text, exists) {
   return found;
 }
 
+/**
+ * The modules `entry` (a module of the site in `dir`) leads to, itself excepted, in the order
+ * they are first named: every module a module names, imported or loaded later (a dynamic
+ * import, a worker), since the page starts them all.
+ */
+export function modulesReached(dir, entry) {
+  const exists = (p) => existsSync(join(dir, p)) && statSync(join(dir, p)).isFile();
+  const seen = new Set([entry]);
+  const out = [];
+  const walk = (f) => {
+    for (const [, , p] of references(f, readFileSync(join(dir, f), 'utf8'), exists)) {
+      if (!isModule(p) || seen.has(p)) continue;
+      seen.add(p);
+      out.push(p);
+      walk(p);
+    }
+  };
+  walk(entry);
+  return out;
+}
+
 /** `js/theme.css` with hash `h` → `js/theme.h.css`. */
 const hashedName = (path, h) => path.replace(/(\.[^./]+)?$/, (ext) => `.${h}${ext}`);
 

@@ -1,13 +1,15 @@
 // Benchmark (not a test): milliseconds per reverse step of the shipped default model, side by side
-// in ONE headless Chromium run: pθ's CPU chain (the fused forward, wasm simd128, one thread; and
-// split across one Web Worker per core, www/js/split-chain.js), the same chain through candle's
+// in ONE headless Chromium run: pθ's CPU chain (the fused forward, one thread, in the build this
+// Chromium's pages run, relaxed SIMD, and in the simd128 build other browsers run; and split
+// across one Web Worker per core, www/js/split-chain.js), the same chain through candle's
 // forward, pθ on WebGPU (SwiftShader here: a CPU rasterizer), and the same network with the same
 // weights in TensorFlow.js (wasm backend, SIMD) and ONNX Runtime Web (wasm, one thread)
 // (bench/peers.mjs), next to the native chain (one thread). Every figure is the median over ROUNDS
 // timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or more (one step at
 // 4096 samples and above), and the page's CPU engines take turns round by round. The workers'
-// figure is the page's own chain (backend.js: history kept, states adopted from the workers), so
-// it includes every message. Before timing,
+// figure is the page's own chain (backend.js: history kept, states adopted from the workers),
+// moved as the page moves it: by goTo, in the page's bursts (about WORKER_BURST_MS of stepping
+// each), each paying its own messages (no burst run ahead). Before timing,
 // each peer's output on one batch of 256 samples is checked against pθ's, and the worker-split
 // chain's samples against the one-thread chain's (bit for bit). Prints one table (every figure
 // with its ratio to the fastest peer), writes target/bench/results.json and results.svg.
@@ -39,8 +41,9 @@ const TFJS = version('@tensorflow/tfjs-backend-wasm');
 const ORT = version('onnxruntime-web');
 
 const ENGINES = [
+  { key: 'ptheta/wasm-relaxed-simd', label: 'pθ CPU (fused, wasm relaxed SIMD)' },
   { key: 'ptheta/wasm-simd128', label: 'pθ CPU (fused, wasm SIMD)' },
-  { key: 'ptheta/wasm-simd128/workers', label: 'pθ CPU, all cores (Web Workers)' },
+  { key: 'ptheta/wasm-relaxed-simd/workers', label: 'pθ CPU, all cores (Web Workers, relaxed SIMD, page bursts)' },
   { key: 'ptheta/wasm-candle', label: 'pθ CPU (candle)' },
   { key: 'ptheta/webgpu-swiftshader', label: 'pθ WebGPU (SwiftShader)' },
   { key: 'tfjs/wasm-simd', label: `TF.js ${TFJS} wasm`, peer: true },
@@ -92,12 +95,19 @@ async function newPage() {
   await page.goto(`${base}/bench.html`);
   await page.evaluate(async (weights) => {
     const load = (src) => new Promise((ok, fail) => { const s = document.createElement('script'); s.src = src; s.onload = ok; s.onerror = fail; document.head.append(s); });
-    const mod = await import('/ptheta.js');
-    await mod.default();
+    // the build the page runs, loaded as the page loads it (relaxed SIMD in this Chromium:
+    // www/js/wasm-builds.js), and the simd128 build as a second instance of the glue: the
+    // reference, bit for bit native pθ's
+    const page = await import('/js/lesson-wasm.js');
+    const { build } = await page.loadWasm();
+    if (build.name !== 'relaxed-simd') throw new Error(`the page runs the ${build.name} build, not relaxed-simd`);
+    const relaxed = await page.lessonApi();
+    const mod = await import('/ptheta.js?simd128');
+    await mod.default({ module_or_path: '/ptheta_bg.wasm' });
     const bytes = new Uint8Array(await (await fetch(weights)).arrayBuffer());
     const peers = await import('/peers/peers.mjs');
     window.B = {
-      mod, bytes, peers, load,
+      mod, relaxed, bytes, peers, load,
       L: peers.layers(peers.readSafetensors(bytes.slice().buffer)),
       median: (v) => { const s = [...v].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; },
       async time(step, k, rounds, warmup) {
@@ -152,7 +162,7 @@ const setup = await page.evaluate(async () => {
     if (chain.workers !== B.workers) throw new Error(`the page chain runs ${chain.workers} threads, not ${B.workers}: ${chain.workerFailure}`);
     return chain;
   };
-  const one = new B.mod.WasmChain(B.bytes, B.chainOptions(1000, 20));
+  const one = new B.relaxed.WasmChain(B.bytes, B.chainOptions(1000, 20));
   const split = await B.pageChain(B.chainOptions(1000, 20));
   one.step(20);
   await split.step(20);
@@ -189,29 +199,41 @@ for (const k of ['candle', 'tfjs', 'ort']) {
 for (const n of SIZES) {
   const k = perRound(n);
   const ms = await page.evaluate(async ({ n, k, rounds, warmup }) => {
-    const steps = warmup + rounds * k + 1;
+    const steps = 2 * warmup + rounds * k + 1;
     const fused = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
+    const relaxed = new B.relaxed.WasmChain(B.bytes, B.chainOptions(n, steps));
     const candle = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
     const tfjs = B.peers.peerChain(B.tfjs, n, B.coefficients);
     const ortc = B.peers.peerChain(B.ort, n, B.coefficients);
-    const split = await B.pageChain(B.chainOptions(n, steps));
+    // the workers' rounds: as many steps as one page burst holds (its time budget over what one
+    // thread takes a step, times the workers), so a round is what Play asks of them at a time
+    const { WORKER_BURST_MS } = await import('/js/backend.js');
+    const t0 = performance.now();
+    relaxed.step(warmup);
+    const kw = Math.max(k, Math.ceil((WORKER_BURST_MS * B.workers) / ((performance.now() - t0) / warmup)));
+    const split = await B.pageChain(B.chainOptions(n, (rounds + 1) * kw + 1));
     const engines = {
+      'ptheta/wasm-relaxed-simd': (s) => relaxed.step(s),
       'ptheta/wasm-simd128': (s) => fused.step(s),
-      'ptheta/wasm-simd128/workers': (s) => split.step(s),
+      'ptheta/wasm-relaxed-simd/workers': (s) => split.goTo(split.t - s),
       'ptheta/wasm-candle': (s) => { B.mod.setReferenceForward(true); try { candle.step(s); } finally { B.mod.setReferenceForward(false); } },
       'tfjs/wasm-simd': (s) => tfjs.step(s),
       'ort-web/wasm-simd': (s) => ortc.step(s),
     };
     const times = {};
-    for (const [key, step] of Object.entries(engines)) { await step(warmup); times[key] = []; }
+    const perKey = (key) => (key.endsWith('/workers') ? kw : k);
+    // the workers warm up on a whole burst, so goTo has learnt its burst size before timing
+    for (const [key, step] of Object.entries(engines)) { await step(key.endsWith('/workers') ? kw : warmup); times[key] = []; }
     for (let r = 0; r < rounds; r++) {
       for (const [key, step] of Object.entries(engines)) {
+        const steps = perKey(key);
         const t0 = performance.now();
-        await step(k);
-        times[key].push((performance.now() - t0) / k);
+        await step(steps);
+        times[key].push((performance.now() - t0) / steps);
       }
     }
     fused.free();
+    relaxed.free();
     candle.free();
     split.free();
     return Object.fromEntries(Object.entries(times).map(([key, t]) => [key, B.median(t)]));

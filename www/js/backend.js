@@ -88,7 +88,7 @@ const BURST_MS = 50;
  * The same for a chain whose steps run in its workers: the page is not blocked, so a burst may
  * be longer and need fewer messages; how long it takes is only how late Pause takes effect.
  */
-const WORKER_BURST_MS = 200;
+export const WORKER_BURST_MS = 200;
 
 /** Lets the browser handle input and draw before the next burst. */
 const yieldToPage = () => new Promise((resolve) => { setTimeout(resolve, 0); });
@@ -99,7 +99,7 @@ const yieldToPage = () => new Promise((resolve) => { setTimeout(resolve, 0); });
  */
 export async function createChain(weights, options = {}, { onBackendChange, gpuDraw, workers, lookahead = true } = {}) {
   gpuDraw ??= !canvasPresentationFailed && globalThis.PTHETA_GPU_DRAW !== false;
-  await loadWasm();
+  const { build } = await loadWasm();
   // Before wgpu's own request, whatever the backend: asking later would destroy its device. A
   // CPU chain asks too (harmless: no device exists before the first WebGPU chain has asked).
   const info = await adapterInfo();
@@ -107,6 +107,8 @@ export async function createChain(weights, options = {}, { onBackendChange, gpuD
   live++;
   const chain = new Chain(inner, onBackendChange);
   chain.gpuDraw = gpuDraw;
+  /** The wasm build computing on the CPU (wasm-builds.js). */
+  chain.build = build.name;
   chain.weights = weights;
   chain.lookahead = lookahead;
   chain.workerMinSamples = workers === true ? 1 : workers === false ? Infinity : (await catalog()).view.workerMinSamples;
@@ -140,12 +142,13 @@ class Chain {
     if (this.split || this.splitting || !this.inner || this.inner.onGpu || cores < 2
       || this.inner.samples < this.workerMinSamples) return;
     const { variance, steps, samples, seed } = this.inner.info();
-    this.splitting = SplitChain.create({
+    this.splitting = loadWasm().then(({ module: wasm }) => SplitChain.create({
       module: new URL('../ptheta.js', import.meta.url),
+      wasm,
       weights: this.weights,
       options: { variance, steps, samples, seed },
       workers: cores,
-    }).then((split) => {
+    })).then((split) => {
       if (this.inner) this.split = split;
       else split.free();
     }, (e) => {

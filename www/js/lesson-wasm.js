@@ -2,12 +2,53 @@
 // exports (src/wasm_lesson.rs) and the catalog (src/wasm_catalog.rs): every name, limit, default,
 // drawing rule and shipped model the widgets use comes from `catalog()`, never from a list here.
 import init, * as wasm from '../ptheta.js';
+import * as features from '../wasm-feature-detect/index.js';
 import { siteUrl } from './assets.js';
+import { WASM_BUILDS } from './wasm-builds.js';
+
+/**
+ * The build of the wasm module this browser runs (wasm-builds.js): the first whose features it
+ * has. A page (or a test) may name one up front with globalThis.PTHETA_WASM_BUILD.
+ */
+async function chooseBuild() {
+  const asked = globalThis.PTHETA_WASM_BUILD;
+  if (asked !== undefined) {
+    const build = WASM_BUILDS.find((b) => b.name === asked);
+    if (!build) throw new Error(`PTHETA_WASM_BUILD is '${asked}'; the builds are ${WASM_BUILDS.map((b) => b.name).join(', ')}`);
+    return build;
+  }
+  for (const build of WASM_BUILDS) {
+    const has = await Promise.all(build.needs.map((f) => features[f]()));
+    if (has.every(Boolean)) return build;
+  }
+  throw new Error('no build of pθ runs in this browser');
+}
+
+/** Compiles the module at `url`, streaming where the host sends it as application/wasm. */
+async function compile(url) {
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`could not load ${url}: HTTP ${res.status}`);
+    return WebAssembly.compile(await res.arrayBuffer());
+  }
+}
 
 let wasmReady = null;
-/** Loads the wasm module once per page. */
+/**
+ * Loads the wasm module once per page; resolves to { build, module }: the build's entry in
+ * wasm-builds.js and the compiled WebAssembly.Module, which Web Workers instantiate without
+ * compiling it again.
+ */
 export function loadWasm() {
-  wasmReady ??= init();
+  wasmReady ??= (async () => {
+    const build = await chooseBuild();
+    const module = await compile(siteUrl(build.file));
+    await init({ module_or_path: module });
+    return { build, module };
+  })();
   return wasmReady;
 }
 
@@ -62,13 +103,20 @@ export function modelFor(cat, dataset, parameterization) {
 }
 
 /**
- * Settles once no <ptheta-chain> of the page is loading: at once when none is (none on the page,
- * or each still waiting to be scrolled to, or drawn), else at the first one's `ptheta-ready` (or
- * `ptheta-error`). Work that can wait (a quiz's generated numbers, another model's weights) waits
- * for it, so the chain's own download and first frame come first.
+ * Settles once no <ptheta-chain> of the page is loading: when none is (none on the page, or each
+ * still waiting to be scrolled to, or drawn), else at the first one's `ptheta-ready` (or
+ * `ptheta-error`). A chain that has not yet learnt whether it is near enough the view to start
+ * (its `placed`) is waited for first. Work that can wait (the panels' first render, a quiz's
+ * generated numbers, another model's weights) waits for it, so the chain's own download and first
+ * frame come first.
  */
-export function chainsDrawn() {
-  const loading = [...document.querySelectorAll('ptheta-chain')].some((c) => c.dataset.state === 'loading');
+export async function chainsDrawn() {
+  const chains = [...document.querySelectorAll('ptheta-chain')];
+  // the chain's module waits for the catalog before it defines the element, so other widgets may
+  // be defined (and call this) first
+  if (chains.length) await customElements.whenDefined('ptheta-chain');
+  await Promise.all(chains.map((c) => c.placed));
+  const loading = chains.some((c) => c.isConnected && c.dataset.state === 'loading');
   if (!loading) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

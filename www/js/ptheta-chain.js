@@ -75,6 +75,8 @@ template.innerHTML = `
 export class PthetaChain extends HTMLElement {
   /** Resolves the `built` of a widget waiting to be scrolled to, once it starts. */
   #started = null;
+  /** Resolves `placed`. */
+  #placedNow = null;
   /**
    * Between connectedCallback and disconnectedCallback. An element upgraded in a page hears of
    * each attribute it has before it is connected: those are read when it starts, not acted on.
@@ -125,6 +127,12 @@ export class PthetaChain extends HTMLElement {
     this.work = Promise.resolve();
     /** Resolves once the chain of the current attributes is built (or has failed to be). */
     this.built = Promise.resolve();
+    /**
+     * Resolves once the widget knows whether it starts now: at once when eager, else at the first
+     * report of how near the view it is (when it starts, it is loading by then), or when it
+     * leaves the page. The page's other work waits for it (lesson-wasm.js, chainsDrawn).
+     */
+    this.placed = Promise.resolve();
     // Aborted by #pause, which every action of the reader's calls first: long work in flight (a
     // far t, a play frame) stops at the next burst instead of running on behind the new action.
     this.job = new AbortController();
@@ -171,11 +179,18 @@ export class PthetaChain extends HTMLElement {
     // `built` settles once the widget has started and built its chain (or left the page first)
     this.built = new Promise((resolve) => { this.#started = resolve; });
     this.dataset.state = 'waiting';
+    this.placed = new Promise((resolve) => { this.#placedNow = resolve; });
     this.#status(this.msg('chain.waiting'));
     this.near = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) this.#start();
+      this.#placed();
     }, { rootMargin: `${CATALOG.view.lazyMarginPx}px` });
     this.near.observe(this);
+  }
+
+  #placed() {
+    this.#placedNow?.();
+    this.#placedNow = null;
   }
 
   #start() {
@@ -201,6 +216,7 @@ export class PthetaChain extends HTMLElement {
     this.waiting = false;
     this.#started?.();
     this.#started = null;
+    this.#placed();
     document.removeEventListener('ptheta-lang', this.onLang);
     document.removeEventListener('ptheta-theme', this.onTheme);
     this.resize?.disconnect();
@@ -497,7 +513,7 @@ export class PthetaChain extends HTMLElement {
   #showBackend(chain) {
     const adapter = chain.adapter ? ` — ${[chain.adapter.vendor, chain.adapter.architecture].filter(Boolean).join(' ')}` : '';
     const threads = !chain.onGpu && chain.workers > 1 ? ` · ${this.msg('chain.threads', { n: chain.workers })}` : '';
-    this.backendOut.textContent = `${this.msg(`chain.${chain.backend}`)}${adapter}${threads}`;
+    this.backendOut.textContent = `${this.msg(`chain.${chain.backend}`, { build: this.msg(`build.${chain.build}`) })}${adapter}${threads}`;
     this.backendOut.title = chain.fallbackReason ?? '';
   }
 

@@ -24,11 +24,12 @@ export class SplitChain {
   #queue = Promise.resolve();
 
   /**
-   * `module`: the URL of ptheta.js; `weights`: the safetensors bytes; `options`: the chain's
+   * `module`: the URL of ptheta.js; `wasm`: the compiled WebAssembly.Module the page runs (so
+   * the workers run the same build, and none compiles it again); `weights`: the safetensors bytes; `options`: the chain's
    * resolved options (variance, steps, samples, seed: the page chain's own, so both run the same
    * chain); `workers`: how many (default: every core). Rejects if a worker cannot start.
    */
-  static async create({ module, weights, options, workers = navigator.hardwareConcurrency || 1 }) {
+  static async create({ module, wasm, weights, options, workers = navigator.hardwareConcurrency || 1 }) {
     const chain = new SplitChain();
     const url = new URL('./chain-worker.js', import.meta.url);
     let first = 0;
@@ -41,7 +42,7 @@ export class SplitChain {
         first += samples;
       }
       await chain.#all((s) => ({
-        message: { type: 'init', module: String(module), weights: weights.slice().buffer, options: { ...options, samples: s.samples }, first: s.first },
+        message: { type: 'init', module: String(module), wasm, weights: weights.slice().buffer, options: { ...options, samples: s.samples }, first: s.first },
         transfer: [],
       }));
     } catch (e) {

@@ -58,22 +58,23 @@ const watcher = new ResizeObserver((entries) => {
 });
 /** The documents and shadow roots whose formulas are watched (a panel's leaves with the panel). */
 const roots = new Set();
-function markAll(root) {
+/**
+ * Watches each formula of `root`. The observer's first report on an element comes once the page
+ * is laid out, and marks it then: measuring here, while widgets are still being built, would lay
+ * out the whole page once per widget.
+ */
+export function markScrollable(root = document) {
+  roots.add(root);
   for (const el of root.querySelectorAll('.eq')) {
-    mark(el);
     watcher.observe(el);
     for (const k of el.querySelectorAll('.katex')) watcher.observe(k);
   }
-}
-export function markScrollable(root = document) {
-  roots.add(root);
-  markAll(root);
 }
 /** Every watched root again: a rotation, or KaTeX's fonts arriving, can change any formula's width. */
 function markEverywhere() {
   for (const r of roots) {
     if (r.host && !r.host.isConnected) roots.delete(r);
-    else markAll(r);
+    else for (const el of r.querySelectorAll('.eq')) mark(el);
   }
 }
 addEventListener('resize', markEverywhere);

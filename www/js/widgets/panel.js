@@ -10,9 +10,13 @@
 import { t, num, langOf } from '../i18n.js';
 import { h } from '../dom.js';
 import { shadow } from '../sheets.js';
+import { chainsDrawn } from '../lesson-wasm.js';
 
 export class Panel extends HTMLElement {
   #renders = 0;
+  /** Settles when the panel may first render: after the page's chains have drawn (chainsDrawn). */
+  #ready = null;
+  #rendered = false;
 
   /** The styles of its shadow root, by their names in sheets.js (a panel may add its own). */
   static sheets = ['katex', 'panel'];
@@ -43,9 +47,12 @@ export class Panel extends HTMLElement {
     const target = id === null ? null : (scope.getElementById?.(id) ?? document.getElementById(id));
     this.chainEl = target?.localName === 'ptheta-chain' ? target : null;
     if (this.chainEl) {
-      this.onStep = (e) => { this.step = e.detail; this.update?.(); };
+      // before its first render the panel only keeps the step, which that render shows
+      this.onStep = (e) => { this.step = e.detail; if (this.#rendered) this.update?.(); };
       this.chainEl.addEventListener('ptheta-step', this.onStep);
     }
+    // the chains' first frame comes first: a page's panels can take longer to build than it
+    this.#ready ??= chainsDrawn();
     this.refresh();
   }
 
@@ -58,10 +65,16 @@ export class Panel extends HTMLElement {
   /** Renders the panel, or shows why it cannot. Resolves when done either way. */
   async refresh() {
     const run = ++this.#renders;
+    // an upgraded panel hears of its attributes before it is connected
+    this.#ready ??= chainsDrawn();
+    await this.#ready;
+    // refreshes asked for while waiting come to one render, the last
+    if (run !== this.#renders) return;
     try {
       const id = this.getAttribute('for');
       if (id !== null && !this.chainEl) throw new Error(this.msg('panel.noChain', { value: id }));
       await this.render();
+      this.#rendered = true;
       if (run === this.#renders) delete this.dataset.error;
     } catch (e) {
       if (run === this.#renders) this.showError(e);
