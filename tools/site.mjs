@@ -30,8 +30,8 @@ const ASSET_MAP = { file: 'js/assets.js', line: 'const RENAMED = {};' };
 /** Hex digits of the content's SHA-256 in a renamed file's name (`theme.0123456789ab.css`). */
 export const HASH_DIGITS = 12;
 
-/** A renamed file's name: `….<HASH_DIGITS hex digits>.<extension>`. */
-export const HASHED = new RegExp(`\\.[0-9a-f]{${HASH_DIGITS}}\\.[^./]+$`);
+/** A renamed file's name: `….<HASH_DIGITS hex digits>.<extension>`, or without the extension (a `LICENSE`). */
+export const HASHED = new RegExp(`\\.[0-9a-f]{${HASH_DIGITS}}(\\.[^./]+)?$`);
 
 const isModule = (f) => /\.m?js$/.test(f);
 const isPage = (f) => f.endsWith('.html');

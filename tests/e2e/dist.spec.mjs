@@ -24,7 +24,7 @@ const test = base.extend({
 });
 
 const hashOf = (bytes) => createHash('sha256').update(bytes).digest('hex').slice(0, HASH_DIGITS);
-const HASHED = new RegExp(`\\.[0-9a-f]{${HASH_DIGITS}}(\\.[^./]+)$`);
+const HASHED = new RegExp(`\\.[0-9a-f]{${HASH_DIGITS}}(\\.[^./]+)?$`);
 
 /**
  * Every path-like string of a page, a stylesheet or a module (quoted, in url(), after = in a tag),
@@ -56,7 +56,7 @@ test('every file but the entry points is named by the hash of its content; no fi
     if (ENTRY_POINTS.includes(f)) continue;
     const m = HASHED.exec(f);
     const hash = hashOf(readFileSync(`${OUT}/${f}`));
-    if (!m || !f.endsWith(`.${hash}${m[1]}`)) unhashed.push(`${f} (content hash ${hash})`);
+    if (!m || !f.endsWith(`.${hash}${m[1] ?? ''}`)) unhashed.push(`${f} (content hash ${hash})`);
   }
   assert(unhashed.length === 0, `files not named by their content's hash: ${unhashed.join(', ')}`);
   assert(files.some((f) => f.startsWith('weights/')) && files.some((f) => f.startsWith('i18n/')) && files.some((f) => f.endsWith('.wasm')), `the site has its weights, messages and wasm: ${files.join(' ')}`);

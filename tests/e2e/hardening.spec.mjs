@@ -217,12 +217,14 @@ test('the comparison frees its chains when it is removed, mid-run and after a ru
 });
 
 test('when the wasm module cannot load, the page and each widget say so instead of staying blank', expectErrors(/could not start|404/), async ({ page }) => {
-  await page.route('**/ptheta_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
+  // whichever build the browser runs (www/js/wasm-builds.js)
+  await page.route('**/*_bg.wasm', (route) => route.fulfill({ status: 404, body: 'gone' }));
   await page.goto('./');
   const notice = page.locator('#boot-error');
   await notice.waitFor({ state: 'visible', timeout: 30000 });
   const text = await notice.textContent();
   assert(text.includes('pθ could not start') && text.includes('pθ no pudo arrancar'), text);
+  assert(/ptheta-relaxed_bg\.wasm: HTTP 404/.test(text), `it names the file and the status: ${text}`);
   assert(await page.getAttribute('#boot-error', 'role') === 'alert', 'an alert');
   const widget = await page.$eval('ptheta-chain', (el) => el.shadowRoot?.querySelector('[role=alert]')?.textContent);
   assert(widget?.includes('could not start'), `the chain's place says it too: ${widget}`);
