@@ -688,3 +688,71 @@ fn a_weights_file_with_an_absurd_configuration_is_refused_by_field() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn half_writes_f16_only_where_the_samples_stay() {
+    let dir = scratch("half");
+    // a μ model: its 1000-step chain moves many samples when its weights are rounded
+    let out = dir.join("mean-half.safetensors");
+    let o = ptheta(&[
+        "half",
+        "--weights",
+        "weights/moons-mean.safetensors",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("kept as f32, nothing written"), "{}", stderr(&o));
+    assert!(!out.exists(), "nothing written");
+    // a shipped ε model written back as f32 (its weights are f16 numbers, so rounding them to f16
+    // again moves nothing): written, in half the bytes
+    let shipped = std::fs::read("weights/moons-epsilon.safetensors").unwrap();
+    let st = safetensors::SafeTensors::deserialize(&shipped).unwrap();
+    assert!(
+        st.tensors().iter().all(|(_, v)| v.dtype() == safetensors::Dtype::F16),
+        "the shipped ε model is stored as f16"
+    );
+    let widened: Vec<(String, Vec<usize>, Vec<u8>)> = st
+        .tensors()
+        .into_iter()
+        .map(|(n, v)| {
+            let data = v
+                .data()
+                .chunks_exact(2)
+                .flat_map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32().to_le_bytes())
+                .collect();
+            (n, v.shape().to_vec(), data)
+        })
+        .collect();
+    let (_, meta) = safetensors::SafeTensors::read_metadata(&shipped).unwrap();
+    let views = widened.iter().map(|(n, s, d)| {
+        (
+            n.clone(),
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), d).unwrap(),
+        )
+    });
+    let tiny = dir.join("epsilon-f32.safetensors");
+    std::fs::write(&tiny, safetensors::serialize(views, meta.metadata().clone()).unwrap()).unwrap();
+    let out = dir.join("epsilon-half.safetensors");
+    let o = ptheta(&[
+        "half",
+        "--weights",
+        tiny.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("99th percentile 0.0e0"),
+        "it says how far the samples moved: {}",
+        stderr(&o)
+    );
+    let (before, after) = (std::fs::read(&tiny).unwrap(), std::fs::read(&out).unwrap());
+    assert!(
+        after.len() < before.len() * 6 / 10,
+        "{} → {} bytes",
+        before.len(),
+        after.len()
+    );
+    ptheta::model::Denoiser::from_safetensors(&after).expect("the f16 file loads");
+}

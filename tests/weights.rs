@@ -3,7 +3,7 @@
 
 use candle_core::{Device, Tensor};
 use ptheta::diffusion::{Parameterization, ScheduleKind};
-use ptheta::model::{to_safetensors, Denoiser, ModelConfig, WeightsError};
+use ptheta::model::{to_half, to_safetensors, Denoiser, ModelConfig, WeightsError};
 
 fn config() -> ModelConfig {
     let mut c = ModelConfig::standard(Parameterization::Epsilon, ScheduleKind::Linear, 1000);
@@ -227,6 +227,93 @@ fn finite_weights_whose_output_is_not_finite_are_refused_at_load() {
     assert!(
         e.to_string()
             .starts_with("the network gives NaN or infinity at x = (0, 0), t = 1: these weights cannot sample"),
+        "{e}"
+    );
+}
+
+/// The weights of a loaded model, layer by layer, weights then bias.
+fn weights_of(m: &Denoiser) -> Vec<f32> {
+    m.flat_layers()
+        .unwrap()
+        .into_iter()
+        .flat_map(|l| l.weight.into_iter().chain(l.bias))
+        .collect()
+}
+
+#[test]
+fn stored_as_f16_a_model_loads_with_each_weight_rounded_to_f16_in_half_the_bytes() {
+    let c = config();
+    let bytes = to_safetensors(&c, &tensors(&c)).unwrap();
+    let halved = to_half(&bytes).unwrap();
+    let (full, half_loaded) = (
+        Denoiser::from_safetensors(&bytes).unwrap(),
+        Denoiser::from_safetensors(&halved).unwrap(),
+    );
+    assert_eq!(half_loaded.config, c, "the configuration travels unchanged");
+    let want: Vec<f32> = weights_of(&full)
+        .iter()
+        .map(|&w| half::f16::from_f32(w).to_f32())
+        .collect();
+    let got = weights_of(&half_loaded);
+    assert_eq!(got, want, "every weight is the f32 one rounded to f16, exactly");
+    // negative control: the rounding is not a no-op for these weights
+    assert_ne!(got, weights_of(&full));
+    let tensor_bytes = |b: &[u8]| b.len() - 8 - u64::from_le_bytes(b[..8].try_into().unwrap()) as usize;
+    assert_eq!(
+        tensor_bytes(&halved) * 2,
+        tensor_bytes(&bytes),
+        "tensor data takes half the bytes"
+    );
+    // a file already stored as f16 stays as it is
+    assert_eq!(
+        weights_of(&Denoiser::from_safetensors(&to_half(&halved).unwrap()).unwrap()),
+        got
+    );
+}
+
+#[test]
+fn a_weight_beyond_f16s_range_is_refused_by_name_and_other_types_are_refused_at_load() {
+    let c = config();
+    let mut ts = tensors(&c);
+    let (n, s) = (ts[1].0.clone(), ts[1].1.dims().to_vec());
+    let mut v = ts[1].1.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    v[3] = 1e5;
+    ts[1].1 = Tensor::from_vec(v, s.as_slice(), &Device::Cpu).unwrap();
+    let bytes = to_safetensors(&c, &ts).unwrap();
+    Denoiser::from_safetensors(&bytes).expect("a large weight is a valid f32 file");
+    let e = to_half(&bytes).unwrap_err().to_string();
+    assert!(
+        e.contains("100000") && e.contains(&format!("tensor '{n}' at index 3")) && e.contains("65504"),
+        "{e}"
+    );
+    // a BF16 tensor: safetensors knows the type, pθ does not read it
+    let bf16: Vec<(String, Vec<usize>, Vec<u8>)> = tensors(&c)
+        .into_iter()
+        .map(|(n, t)| {
+            let data = t
+                .flatten_all()
+                .unwrap()
+                .to_vec1::<f32>()
+                .unwrap()
+                .iter()
+                .flat_map(|&w| half::bf16::from_f32(w).to_le_bytes())
+                .collect();
+            (n, t.dims().to_vec(), data)
+        })
+        .collect();
+    let views = bf16.iter().map(|(n, s, d)| {
+        (
+            n.clone(),
+            safetensors::tensor::TensorView::new(safetensors::Dtype::BF16, s.clone(), d).unwrap(),
+        )
+    });
+    let meta = std::collections::HashMap::from([(
+        ptheta::model::CONFIG_KEY.to_string(),
+        serde_json::to_string(&c).unwrap(),
+    )]);
+    let e = refuse(&safetensors::serialize(views, Some(meta)).unwrap());
+    assert!(
+        matches!(e, WeightsError::ArchitectureMismatch(_)) && e.to_string().contains("is BF16, expected F32 or F16"),
         "{e}"
     );
 }

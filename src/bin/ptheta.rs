@@ -191,6 +191,16 @@ mod cli {
             #[arg(long)]
             json: bool,
         },
+        /// Rewrite a weights file with its weights stored as f16 (half the bytes; f32 once loaded),
+        /// if the chain's samples stay where the f32 file puts them (99 in 100 within model::HALF_TOLERANCE)
+        Half {
+            /// Weights file written by `ptheta train`
+            #[arg(long)]
+            weights: PathBuf,
+            /// Weights file to write (may be the same file)
+            #[arg(long)]
+            out: PathBuf,
+        },
         /// A weights file's configuration and its figures recorded in manifest.json beside it
         Info {
             /// Weights file written by `ptheta train`
@@ -311,6 +321,7 @@ mod cli {
                 Ok(())
             }
             Command::Info { weights, json } => info(&weights, json),
+            Command::Half { weights, out } => half(&weights, &out),
             Command::Bench {
                 weights,
                 samples,
@@ -722,6 +733,47 @@ mod cli {
             )
         })?;
         data::training_points(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// `ptheta half`: the f16 file, written only if its chain (the model's default steps and
+    /// variance, 1024 samples, seed 0) ends with 99 in 100 samples within HALF_TOLERANCE of where
+    /// the original puts them.
+    fn half(path: &Path, out: &Path) -> Result<(), String> {
+        const SAMPLES: usize = 1024;
+        let bytes = read_bounded(path, catalog::WEIGHTS_BYTES, "the weights file")?;
+        let halved = ptheta::model::to_half(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f32_model = Denoiser::from_safetensors(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+        let f16_model = Denoiser::from_safetensors(&halved).map_err(|e| format!("the f16 file: {e}"))?;
+        let dim = f32_model.config.dim;
+        let steps = catalog::model_default_steps(f32_model.config.parameterization, f32_model.config.timesteps);
+        let a = run_chain(f32_model, SAMPLES, Some(steps), None, 0)?;
+        let b = run_chain(f16_model, SAMPLES, Some(steps), None, 0)?;
+        let mut moved: Vec<f32> = a
+            .positions()
+            .chunks_exact(dim)
+            .zip(b.positions().chunks_exact(dim))
+            .map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q) * (p - q)).sum::<f32>().sqrt())
+            .collect();
+        moved.sort_by(f32::total_cmp);
+        let at = |q: usize| moved[(moved.len() * q / 100).min(moved.len() - 1)];
+        let limit = ptheta::model::HALF_TOLERANCE;
+        note!(
+            "{}: {} → {} bytes; after {steps} steps of {SAMPLES} samples, a sample of the f16 weights ends from its place with the f32 weights: median {:.1e}, 99th percentile {:.1e} (tolerance {limit:.0e}), largest {:.1e}",
+            path.display(),
+            bytes.len(),
+            halved.len(),
+            at(50),
+            at(99),
+            moved[moved.len() - 1]
+        );
+        if !(at(99) <= limit) {
+            return Err(format!(
+                "{}: stored as f16, one sample in a hundred moves {:.1e} or more (tolerance {limit:.0e}): kept as f32, nothing written",
+                path.display(),
+                at(99)
+            ));
+        }
+        std::fs::write(out, &halved).map_err(|e| format!("cannot write {}: {e}", out.display()))
     }
 
     fn load_model(path: &Path) -> Result<Denoiser, String> {
