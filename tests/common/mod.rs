@@ -56,6 +56,16 @@ pub fn forward_points() -> Vec<f32> {
     v
 }
 
+/// 77 inputs of `dim` values: [`forward_points`] in the plane; in more dimensions the same values
+/// in turn, so the images hold the grid's values, the chain's start and end, and the far ones.
+pub fn forward_inputs(dim: usize) -> Vec<f32> {
+    let points = forward_points();
+    if dim == 2 {
+        return points;
+    }
+    (0..77 * dim).map(|i| points[(i * 7) % points.len()]).collect()
+}
+
 /// Training timesteps to compare at: both ends, the middle, and two in between.
 pub fn forward_timesteps(config: &ptheta::model::ModelConfig) -> Vec<usize> {
     let last = config.timesteps - 1;
