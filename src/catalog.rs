@@ -1023,10 +1023,11 @@ impl PageState {
         match key {
             "dataset" => {
                 let plane = names(&Dataset::PLANE, Dataset::name);
-                self.dataset = choice(key, raw, &plane)?;
-                if !self.dataset.is_plane() {
+                let dataset: Dataset = choice(key, raw, &plane)?;
+                if !dataset.is_plane() {
                     return Err(format!("{key}=\"{raw}\" must be one of {}", plane.join(", ")));
                 }
+                self.dataset = dataset;
             }
             "param" => self.param = choice(key, raw, &names(&Parameterization::ALL, Parameterization::name))?,
             "variance" => self.variance = choice(key, raw, &names(&Variance::ALL, Variance::name))?,

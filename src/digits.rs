@@ -17,8 +17,9 @@ pub const DIM: usize = SIDE * SIDE;
 pub const CLASSES: usize = 10;
 /// The largest pixel value in the file: inked cells of a 4×4 block.
 pub const MAX_INK: u8 = 16;
-/// Every fifth image (index ≡ 4 mod 5) is held out: 359 images, about as many of each digit as
-/// the whole set has, and from every writer.
+/// The fifth, tenth, … image of each digit (in file order) is held out: 355 images, a fifth of
+/// each digit, from all through the file. (The file cycles through the digits nearly in order,
+/// so every fifth row alone would hold out mostly 4s and 9s.)
 pub const HELD_OUT_EVERY: usize = 5;
 
 /// The file as scikit-learn ships it: 1,797 rows of 64 pixels then the label.
@@ -55,18 +56,24 @@ impl Digits {
 
     /// The images of `split`, in file order.
     pub fn split(&self, split: Split) -> Digits {
-        let keep = |i: usize| match split {
-            Split::All => true,
-            Split::Train => i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1,
-            Split::HeldOut => i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1,
-        };
         let mut out = Digits {
             images: Vec::new(),
             labels: Vec::new(),
         };
-        for i in (0..self.len()).filter(|&i| keep(i)) {
-            out.images.extend_from_slice(self.image(i));
-            out.labels.push(self.labels[i]);
+        let mut seen = [0usize; CLASSES];
+        for i in 0..self.len() {
+            let label = self.labels[i] as usize;
+            seen[label] += 1;
+            let held_out = seen[label].is_multiple_of(HELD_OUT_EVERY);
+            let keep = match split {
+                Split::All => true,
+                Split::Train => !held_out,
+                Split::HeldOut => held_out,
+            };
+            if keep {
+                out.images.extend_from_slice(self.image(i));
+                out.labels.push(self.labels[i]);
+            }
         }
         out
     }

@@ -121,14 +121,15 @@ pub struct Recognition {
 /// Reads `images` (row-major, [`DIM`] values each) with `classifier`.
 pub fn recognize(classifier: &Classifier, images: &[f32]) -> Recognition {
     let n = images.len() / DIM;
-    let mut shares = vec![0.0; CLASSES];
+    let mut counts = [0usize; CLASSES];
     let mut confidence = 0.0;
     for image in images.chunks_exact(DIM) {
         let p = classifier.probabilities(image);
         let k = (0..CLASSES).fold(0, |best, k| if p[k] > p[best] { k } else { best });
         confidence += p[k] / n as f64;
-        shares[k] += 1.0 / n as f64;
+        counts[k] += 1;
     }
+    let shares: Vec<f64> = counts.iter().map(|&c| c as f64 / n as f64).collect();
     let entropy: f64 = shares.iter().filter(|&&s| s > 0.0).map(|&s| -s * s.ln()).sum();
     Recognition {
         confidence,

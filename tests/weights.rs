@@ -159,7 +159,7 @@ fn configuration_fields_outside_the_limits_are_refused_by_name_before_allocating
         ),
         (
             |c| c.dim = usize::MAX,
-            "'dim' is 18446744073709551615; pθ accepts only 2: pθ's data are points in the plane",
+            "'dim' is 18446744073709551615; pθ accepts the dimension of one of pθ's datasets: 2 or 64",
         ),
         (
             |c| c.hidden = 1 << 40,
