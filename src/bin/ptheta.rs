@@ -811,7 +811,26 @@ mod cli {
                     e["samples"],
                     e["steps"]
                 );
-                println!("    quality ratio    {}", number(&e["quality"]["ratio"]));
+                if e["images"].is_object() {
+                    let i = &e["images"];
+                    println!(
+                        "    confidence       {} (held-out digits {})",
+                        number(&i["confidence"]["mean"]),
+                        number(&i["reference"]["confidence"])
+                    );
+                    println!(
+                        "    digits drawn     {} of 10 (held-out digits {})",
+                        number(&i["classes"]["mean"]),
+                        number(&i["reference"]["classes"])
+                    );
+                    println!(
+                        "    nearest digit    {} (held-out digits {})",
+                        number(&i["nearest"]["mean"]),
+                        number(&i["reference"]["nearest"])
+                    );
+                } else {
+                    println!("    quality ratio    {}", number(&e["quality"]["ratio"]));
+                }
                 println!("    negative ELBO    {} nats/dim", number(&e["nelbo"]["total"]));
                 if let Some(c) = m["eval_command"].as_str() {
                     println!("    eval command     {c}");
