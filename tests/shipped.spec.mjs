@@ -5,7 +5,7 @@
 // Tolerance: eval is deterministic for a given binary, but another CPU (AVX-512 vs AVX2 gemm
 // kernels) sums in another order; those ~1e-6 differences pass through the 1000-step chain. 5%
 // relative on the quality ratio and 0.02 nats/dim on the ELBO are far above that drift and far
-// below the gap between models. The digits' figures (src/image_eval.rs) are means over 500
+// below the gap between models. The digits' figures (src/image_eval.rs) are means over 200
 // samples of five draws: 0.02 on the classifier's confidence, 0.2 on the digits drawn (of 10) and
 // 2% on the nearest-digit distance hold the same drift and still catch a model that changed.
 import { execFileSync } from 'node:child_process';

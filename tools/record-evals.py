@@ -71,7 +71,7 @@ def main():
         evals = []
         for variance, steps in chains:
             recorded = variance == row["eval"]["variance"]
-            # as many samples as the row's recorded eval (2000 in the plane, 500 digits)
+            # as many samples as the row's recorded eval (2000 in the plane, 200 digits)
             e = evaluate(row["file"], variance, steps, 0 if recorded else ELBO_POINTS, row["eval"]["samples"])
             if recorded:
                 e["nelbo"] = row["eval"]["nelbo"]
