@@ -242,10 +242,10 @@ pub const EMBEDDING: Limit = Limit {
 /// at most the digits' 64 pixels and t at 16 features each, 65 · 16 = 1040. Then one forward of
 /// [`SAMPLES`]' 16384 samples holds 16384 · 1040 · 4 B = 65 MiB of input features, three times
 /// while they are built: 195 MiB, with 16 MiB per hidden activation under 250 MiB. (In the plane
-/// [`EMBEDDING`]'s bound gives 3 · 256 = 768.) A chain that keeps its history is bounded by
+/// [`EMBEDDING`]'s bounds give 3 · 4 to 3 · 256.) A chain that keeps its history is bounded by
 /// [`HISTORY_BYTES`].
 pub const INPUT_FEATURES: Limit = Limit {
-    min: 2 * EMBEDDING.min,
+    min: 3 * EMBEDDING.min,
     max: 1040,
     default: 3 * EMBEDDING.default,
 };
@@ -275,8 +275,10 @@ pub const NAME_BYTES: Limit = Limit {
     max: 255,
     default: 0,
 };
-/// Bytes of a weights file: the largest accepted network's 2.8 MiB of f32 (see [`EMBEDDING`])
-/// and its header fit in 4 MiB; the shipped files are 400 KiB.
+/// Bytes of a weights file: the largest accepted network's 3.2 MiB of f32 (64 inputs at
+/// [`INPUT_FEATURES`]' bound, [`HIDDEN`] and [`BLOCKS`] at theirs, 128 outputs: 825,728 parameters;
+/// in the plane 2.8 MiB, see [`EMBEDDING`]) and its header fit in 4 MiB; the shipped files are
+/// 400 KiB in the plane, 1.9 MB for the digits.
 pub const WEIGHTS_BYTES: Limit = Limit {
     min: 8,
     max: 4 << 20,

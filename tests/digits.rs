@@ -317,3 +317,48 @@ fn ptheta_trains_samples_and_evaluates_on_the_digits() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("not on a CSV of points"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The shipped digits models' recorded figures (weights/manifest.json; `tests/shipped.spec.mjs`
+/// re-runs their eval commands): every one has image figures, its real-digit reference is what
+/// the code computes now, and the samples read as digits without being copies.
+#[test]
+fn the_shipped_digits_models_draw_digits_that_are_not_copies() {
+    let (train, held) = (digits::images(Split::Train), digits::images(Split::HeldOut));
+    let reference = image_eval::ImageReference::of(&Classifier::train(&train), &train, &held);
+    let shipped: Vec<&catalog::Model> = catalog::models()
+        .iter()
+        .filter(|m| m.dataset == Dataset::Digits)
+        .collect();
+    let params: Vec<Parameterization> = shipped.iter().map(|m| m.parameterization).collect();
+    assert_eq!(params, [Parameterization::Epsilon, Parameterization::EpsilonVariance]);
+    for m in shipped {
+        for f in std::iter::once(&m.figures).chain(&m.evals) {
+            let what = format!("{} {} {} steps", m.file, f.variance, f.steps);
+            let i = f.images.as_ref().expect("image figures");
+            let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+            assert!(
+                close(i.reference.accuracy, reference.accuracy)
+                    && close(i.reference.confidence, reference.confidence)
+                    && close(i.reference.nearest, reference.nearest),
+                "{what}: recorded reference {:?}, computed {reference:?}",
+                i.reference
+            );
+            assert!(f.seeds >= 5 && i.confidence.values.len() == f.seeds as usize, "{what}");
+            // read as digits, most of the confidence the real ones get, every digit drawn
+            assert!(
+                i.confidence.mean > reference.confidence - 0.15,
+                "{what}: {:?}",
+                i.confidence
+            );
+            assert!(i.classes.mean > 9.0, "{what}: {:?}", i.classes);
+            // not copies (those are at 0) and not noise (far beyond the held-out digits' distance)
+            assert!(
+                i.nearest.mean > 0.8 * reference.nearest && i.nearest.mean < 1.5 * reference.nearest,
+                "{what}: {:?} vs held-out {}",
+                i.nearest,
+                reference.nearest
+            );
+            assert!(f.nelbo.total.is_finite());
+        }
+    }
+}

@@ -219,4 +219,3 @@ fn timing() {
         t0.elapsed().as_secs_f64() * 200.0
     );
 }
-
