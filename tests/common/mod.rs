@@ -42,8 +42,9 @@ pub const FORWARD_TOLERANCE: f32 = 1e-5;
 /// [`FORWARD_TOLERANCE`] for the digits' network (64 pixels, src/model.rs's
 /// `ModelConfig::for_dataset`), which is wider where the rounding adds up: its input layer sums
 /// 1040 features (1024 of them sin and cos within 2 ulp of libm's) instead of 384, into 256 hidden
-/// units instead of 128. Its shipped models differ from candle by at most 1.22e-5 natively (at
-/// t = 1 on a clean digit, where ε̂'s gain is largest; 7e-6 elsewhere), above the plane's 1e-5.
+/// units instead of 128. Its shipped models differ from candle by at most 1.16e-5 natively on
+/// [`forward_inputs`] (digits-epsilon at t = 1, where ε̂'s gain is largest; 1.22e-5 on clean
+/// held-out digits there, 7e-6 at the other timesteps), above the plane's 1e-5.
 /// 5e-5 leaves a factor four, and one wrong weight still moves its outputs by 3.0e-2, 600 times it.
 pub const IMAGE_FORWARD_TOLERANCE: f32 = 5e-5;
 
