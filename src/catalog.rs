@@ -238,6 +238,21 @@ pub const EMBEDDING: Limit = Limit {
     max: 256,
     default: 128,
 };
+/// Width of a network's input layer, (dim + 1) · emb_size (a weights file's `dim` and `emb_size`):
+/// at most the digits' 64 pixels and t at 16 features each, 65 · 16 = 1040. Then one forward of
+/// [`SAMPLES`]' 16384 samples holds 16384 · 1040 · 4 B = 65 MiB of input features, three times
+/// while they are built: 195 MiB, with 16 MiB per hidden activation under 250 MiB. (In the plane
+/// [`EMBEDDING`]'s bounds give 3 · 4 to 3 · 256.) A chain that keeps its history is bounded by
+/// [`HISTORY_BYTES`].
+pub const INPUT_FEATURES: Limit = Limit {
+    min: 3 * EMBEDDING.min,
+    max: 1040,
+    default: 3 * EMBEDDING.default,
+};
+/// The states a chain with history holds (the page's, to step back): [`SAMPLES`] · [`STEPS`] of
+/// 2-D points, 16384 · 1000 · 2 · 4 B = 125 MiB. A 64-dimensional chain fits as many values:
+/// 1024 digits over 200 steps take 52 MiB, and 16384 over 1000 steps are refused.
+pub const HISTORY_BYTES: u64 = SAMPLES.max * STEPS.max * 2 * 4;
 /// Width of the hidden layers (a weights file's `hidden`); see [`EMBEDDING`] for the arithmetic.
 pub const HIDDEN: Limit = Limit {
     min: 1,
@@ -260,8 +275,10 @@ pub const NAME_BYTES: Limit = Limit {
     max: 255,
     default: 0,
 };
-/// Bytes of a weights file: the largest accepted network's 2.8 MiB of f32 (see [`EMBEDDING`])
-/// and its header fit in 4 MiB; the shipped files are 400 KiB.
+/// Bytes of a weights file: the largest accepted network's 3.2 MiB of f32 (64 inputs at
+/// [`INPUT_FEATURES`]' bound, [`HIDDEN`] and [`BLOCKS`] at theirs, 128 outputs: 825,728 parameters;
+/// in the plane 2.8 MiB, see [`EMBEDDING`]) and its header fit in 4 MiB; the shipped files are
+/// 400 KiB in the plane, 1.9 MB for the digits.
 pub const WEIGHTS_BYTES: Limit = Limit {
     min: 8,
     max: 4 << 20,
@@ -356,7 +373,7 @@ pub struct LimitEntry {
 }
 
 /// Every limit, in the order the README lists them (its "Limits" table is checked against this).
-pub const LIMITS: [LimitEntry; 20] = [
+pub const LIMITS: [LimitEntry; 21] = [
     LimitEntry {
         key: "samples",
         limit: SAMPLES,
@@ -391,6 +408,11 @@ pub const LIMITS: [LimitEntry; 20] = [
         key: "embedding",
         limit: EMBEDDING,
         bounds: "embedding size, even (weights `emb_size`)",
+    },
+    LimitEntry {
+        key: "inputFeatures",
+        limit: INPUT_FEATURES,
+        bounds: "width of the input layer, (dim + 1) · emb_size (weights `dim`, `emb_size`)",
     },
     LimitEntry {
         key: "hidden",
@@ -607,10 +629,14 @@ pub fn mean_from(p: Parameterization) -> &'static str {
     }
 }
 
-/// Figures recorded for a shipped model by `ptheta eval` (the manifest's `eval`).
+/// Figures recorded for a shipped model by `ptheta eval` (the manifest's `eval`): the quality
+/// ratio for a model in the plane, the image figures for one of images, and the ELBO for both.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Figures {
-    pub quality: Quality,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<Quality>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<crate::image_eval::ImageFigures>,
     pub nelbo: Nelbo,
     /// Sampling steps of the chain the figures were measured on.
     pub steps: usize,
@@ -705,6 +731,22 @@ pub fn parse_manifest(json: &str) -> Result<Vec<Model>, String> {
                     r.file, e.parameterization, e.dataset
                 ));
             }
+            let plane = dataset.is_plane();
+            let figures = std::iter::once(&r.eval.figures).chain(r.evals.iter().map(|e| &e.figures));
+            for f in figures {
+                if f.quality.is_some() != plane || f.images.is_some() == plane {
+                    return Err(format!(
+                        "weights/manifest.json, {}: every figure set of a model {} must hold {}",
+                        r.file,
+                        if plane { "in the plane" } else { "of images" },
+                        if plane {
+                            "a quality ratio and no image figures"
+                        } else {
+                            "image figures and no quality ratio"
+                        },
+                    ));
+                }
+            }
             let model = Model {
                 dataset,
                 parameterization: r.eval.parameterization,
@@ -752,7 +794,11 @@ pub fn shipped_parameterizations(d: Dataset) -> Vec<Parameterization> {
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     pub version: &'static str,
+    /// The worlds in the plane ([`Dataset::PLANE`]): what the page and `<ptheta-chain>` offer.
     pub datasets: Vec<DatasetEntry>,
+    /// The worlds of images (the digits), for views that draw a grid of images: never among
+    /// `datasets`, whose views draw points in the plane.
+    pub image_datasets: Vec<ImageDatasetEntry>,
     pub parameterizations: Vec<ParameterizationEntry>,
     pub variances: Vec<Variance>,
     pub schedules: Vec<ScheduleKind>,
@@ -780,6 +826,18 @@ pub struct Catalog {
 #[serde(rename_all = "camelCase")]
 pub struct DatasetEntry {
     pub name: Dataset,
+    /// Parameterizations shipped for it.
+    pub parameterizations: Vec<Parameterization>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageDatasetEntry {
+    pub name: Dataset,
+    /// Pixels per side of its square images.
+    pub side: usize,
+    /// Values per image (side²): a model of it has this `dim`.
+    pub dim: usize,
     /// Parameterizations shipped for it.
     pub parameterizations: Vec<Parameterization>,
 }
@@ -822,11 +880,22 @@ impl Serialize for Limits {
 pub fn catalog() -> Catalog {
     Catalog {
         version: env!("CARGO_PKG_VERSION"),
-        datasets: Dataset::ALL
+        datasets: Dataset::PLANE
             .into_iter()
             .map(|d| DatasetEntry {
                 name: d,
                 parameterizations: shipped_parameterizations(d),
+            })
+            .collect(),
+        image_datasets: Dataset::ALL
+            .into_iter()
+            .filter_map(|d| {
+                Some(ImageDatasetEntry {
+                    name: d,
+                    side: d.image_side()?,
+                    dim: d.dim(),
+                    parameterizations: shipped_parameterizations(d),
+                })
             })
             .collect(),
         parameterizations: LESSON_ORDER
@@ -954,7 +1023,14 @@ impl PageState {
     /// an address may carry other parameters (a course platform's tracking, say).
     fn set(&mut self, key: &str, raw: &str) -> Result<(), String> {
         match key {
-            "dataset" => self.dataset = choice(key, raw, &names(&Dataset::ALL, Dataset::name))?,
+            "dataset" => {
+                let plane = names(&Dataset::PLANE, Dataset::name);
+                let dataset: Dataset = choice(key, raw, &plane)?;
+                if !dataset.is_plane() {
+                    return Err(format!("{key}=\"{raw}\" must be one of {}", plane.join(", ")));
+                }
+                self.dataset = dataset;
+            }
             "param" => self.param = choice(key, raw, &names(&Parameterization::ALL, Parameterization::name))?,
             "variance" => self.variance = choice(key, raw, &names(&Variance::ALL, Variance::name))?,
             "schedule" => self.schedule = choice(key, raw, &names(&PlotSchedule::ALL, PlotSchedule::name))?,
@@ -1161,6 +1237,8 @@ pub const CHAIN_ATTRIBUTES: [&str; 15] = [
 /// give them; the refusal names both and what the dataset ships.
 pub fn shipped_weights(dataset: &str, param: &str) -> Result<String, String> {
     let d: Dataset = dataset.parse().map_err(|e| format!("attribute dataset: {e}"))?;
+    // a world of images is not drawn by <ptheta-chain>, whose views are in the plane
+    chain_attribute("dataset", dataset)?;
     let p: Parameterization = param.parse().map_err(|e| format!("attribute param: {e}"))?;
     let shipped = shipped_parameterizations(d);
     if shipped.contains(&p) {
@@ -1187,7 +1265,7 @@ pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> 
             .ok_or_else(|| refuse(format!("{name}=\"{raw}\" must be one of {}", all.join(", "))))
     };
     match name {
-        "dataset" => one_of(names(&Dataset::ALL, Dataset::name)),
+        "dataset" => one_of(names(&Dataset::PLANE, Dataset::name)),
         "theme" => one_of(THEMES.to_vec()),
         "loading" => one_of(LOADING.to_vec()),
         "autoplay" if raw.is_empty() || raw == "autoplay" => Ok(AttributeValue::Switch(true)),

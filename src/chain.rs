@@ -162,6 +162,19 @@ impl<M: Denoise> Chain<M> {
                 model.dim()
             )
         })?;
+        // A chain that keeps every state to step back holds steps · samples · dim floats: bounded
+        // (catalog::HISTORY_BYTES) now that a sample may be a 64-value image.
+        let history = (len as u64).saturating_mul(schedule.len() as u64).saturating_mul(4);
+        if options.keep_history && history > crate::catalog::HISTORY_BYTES {
+            return Err(format!(
+                "{} samples of dimension {} over {} steps would keep {} MiB of history, more than the {} MiB pθ holds",
+                options.samples,
+                model.dim(),
+                schedule.len(),
+                history >> 20,
+                crate::catalog::HISTORY_BYTES >> 20
+            ));
+        }
         let mut x = vec![0f32; len];
         rng::fill_normal(&mut x, model.dim(), options.seed, Stream::Prior, 0);
         Ok(Self {

@@ -1,14 +1,16 @@
-//! The 2-D worlds the denoisers learn: datasets generated in code with fixed seeds, and a user's
-//! own points from CSV. Every dataset is scaled to roughly unit spread around the origin, so one
-//! schedule suits them all.
+//! The worlds the denoisers learn: the 2-D datasets generated in code with fixed seeds, a user's
+//! own points from CSV, and the 8×8 handwritten digits ([`crate::digits`]), a fixed set of images.
+//! Every dataset is scaled to roughly unit spread around the origin, so one schedule suits them
+//! all. The dimension belongs to the dataset ([`Dataset::dim`]); the 2-D views, the CSV format and
+//! the quizzes are for the worlds in the plane ([`Dataset::PLANE`], [`PLANE_DIM`]).
 
 use crate::catalog;
 use crate::diffusion::rng::Rng;
 use std::f64::consts::{PI, TAU};
 use std::fmt;
 
-/// Data dimension of every 2-D world.
-pub const DIM: usize = 2;
+/// Data dimension of every world in the plane (and of a user's CSV).
+pub const PLANE_DIM: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -27,10 +29,22 @@ pub enum Dataset {
     Circles,
     /// The letters pθ drawn as strokes.
     Letters,
+    /// 8×8 images of handwritten digits: 64 dimensions, not a 2-D world.
+    Digits,
 }
 
 impl Dataset {
-    pub const ALL: [Dataset; 6] = [
+    pub const ALL: [Dataset; 7] = [
+        Dataset::Moons,
+        Dataset::SwissRoll,
+        Dataset::EightGaussians,
+        Dataset::Checkerboard,
+        Dataset::Circles,
+        Dataset::Letters,
+        Dataset::Digits,
+    ];
+    /// The worlds in the plane: what the 2-D page, its views and its address offer.
+    pub const PLANE: [Dataset; 6] = [
         Dataset::Moons,
         Dataset::SwissRoll,
         Dataset::EightGaussians,
@@ -49,23 +63,53 @@ impl Dataset {
             Dataset::Checkerboard => "checkerboard",
             Dataset::Circles => "circles",
             Dataset::Letters => "letters",
+            Dataset::Digits => "digits",
         }
     }
 
-    /// `n` points, row-major (x, y), deterministic in `seed`.
-    pub fn sample(self, n: usize, seed: u64) -> Vec<f32> {
+    /// Values per data point.
+    pub fn dim(self) -> usize {
+        match self.image_side() {
+            Some(side) => side * side,
+            None => PLANE_DIM,
+        }
+    }
+
+    /// Pixels per side where the points are square images, else None.
+    pub fn image_side(self) -> Option<usize> {
+        match self {
+            Dataset::Digits => Some(crate::digits::SIDE),
+            _ => None,
+        }
+    }
+
+    /// Whether it is a world in the plane (one of [`Dataset::PLANE`]).
+    pub fn is_plane(self) -> bool {
+        Dataset::PLANE.contains(&self)
+    }
+
+    /// `n` points of a world in the plane, row-major (x, y), deterministic in `seed`. A fixed set
+    /// of images has no generator: its images are read whole ([`crate::digits`]).
+    pub fn sample(self, n: usize, seed: u64) -> Result<Vec<f32>, String> {
+        if !self.is_plane() {
+            return Err(format!(
+                "{self} is a fixed set of {}-dimensional images, not a world in the plane that draws points",
+                self.dim()
+            ));
+        }
         let mut rng = Rng::new(seed ^ 0x5eed_da7a);
-        let mut out = Vec::with_capacity(n * DIM);
+        let mut out = Vec::with_capacity(n * PLANE_DIM);
         for _ in 0..n {
             let (x, y) = self.point(&mut rng);
             out.push(x as f32);
             out.push(y as f32);
         }
-        out
+        Ok(out)
     }
 
     fn point(self, r: &mut Rng) -> (f64, f64) {
         match self {
+            Dataset::Digits => unreachable!("sample() draws points of the worlds in the plane only"),
             Dataset::Moons => {
                 let a = PI * r.uniform();
                 let (x, y) = if r.uniform() < 0.5 {
@@ -192,7 +236,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
             continue;
         }
         let fields: Vec<&str> = s.split(',').map(str::trim).collect();
-        if fields.len() != DIM {
+        if fields.len() != PLANE_DIM {
             return Err(CsvError {
                 line,
                 message: format!(
@@ -208,7 +252,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
             continue;
         }
         seen_row = true;
-        if out.len() / DIM >= catalog::CSV_ROWS.max as usize {
+        if out.len() / PLANE_DIM >= catalog::CSV_ROWS.max as usize {
             return Err(CsvError {
                 line,
                 message: format!("more than {} points, the most pθ reads", catalog::CSV_ROWS.max),
@@ -238,11 +282,20 @@ pub fn parse_csv(text: &str) -> Result<Vec<f32>, CsvError> {
     Ok(out)
 }
 
-/// Writes points as `x,y` lines with a header.
-pub fn to_csv(points: &[f32]) -> String {
-    let mut s = String::from("x,y\n");
-    for p in points.chunks(DIM) {
-        s.push_str(&format!("{},{}\n", p[0], p[1]));
+/// Writes points of `dim` values, one line each, with a header: `x,y` in the plane; for square
+/// images each pixel by row and column (`r0c0,r0c1,…`), row by row.
+pub fn to_csv(points: &[f32], dim: usize) -> String {
+    let side = (1..=dim).find(|s| s * s == dim).filter(|_| dim != PLANE_DIM);
+    let header: Vec<String> = match side {
+        Some(side) => (0..dim).map(|i| format!("r{}c{}", i / side, i % side)).collect(),
+        None if dim == PLANE_DIM => vec!["x".into(), "y".into()],
+        None => (0..dim).map(|i| format!("x{i}")).collect(),
+    };
+    let mut s = header.join(",") + "\n";
+    for p in points.chunks(dim) {
+        let row: Vec<String> = p.iter().map(f32::to_string).collect();
+        s.push_str(&row.join(","));
+        s.push('\n');
     }
     s
 }
@@ -256,25 +309,25 @@ pub fn training_points(text: &str) -> Result<Vec<f32>, CsvError> {
 }
 
 /// Mean and standard deviation per dimension, used to put a user's CSV on the shipped scale.
-pub fn standardize(points: &mut [f32]) -> ([f64; DIM], [f64; DIM]) {
-    let n = (points.len() / DIM) as f64;
-    let mut mean = [0.0; DIM];
-    let mut sd = [0.0; DIM];
-    for p in points.chunks(DIM) {
-        for d in 0..DIM {
+pub fn standardize(points: &mut [f32]) -> ([f64; PLANE_DIM], [f64; PLANE_DIM]) {
+    let n = (points.len() / PLANE_DIM) as f64;
+    let mut mean = [0.0; PLANE_DIM];
+    let mut sd = [0.0; PLANE_DIM];
+    for p in points.chunks(PLANE_DIM) {
+        for d in 0..PLANE_DIM {
             mean[d] += p[d] as f64 / n;
         }
     }
-    for p in points.chunks(DIM) {
-        for d in 0..DIM {
+    for p in points.chunks(PLANE_DIM) {
+        for d in 0..PLANE_DIM {
             sd[d] += (p[d] as f64 - mean[d]).powi(2) / n;
         }
     }
     for s in &mut sd {
         *s = s.sqrt().max(1e-12);
     }
-    for p in points.chunks_mut(DIM) {
-        for d in 0..DIM {
+    for p in points.chunks_mut(PLANE_DIM) {
+        for d in 0..PLANE_DIM {
             p[d] = ((p[d] as f64 - mean[d]) / sd[d]) as f32;
         }
     }
@@ -287,10 +340,10 @@ mod tests {
 
     #[test]
     fn datasets_are_deterministic_and_centered() {
-        for d in Dataset::ALL {
-            let a = d.sample(4000, 1);
-            assert_eq!(a, d.sample(4000, 1), "{d}");
-            assert_ne!(a, d.sample(4000, 2), "{d}");
+        for d in Dataset::PLANE {
+            let a = d.sample(4000, 1).unwrap();
+            assert_eq!(a, d.sample(4000, 1).unwrap(), "{d}");
+            assert_ne!(a, d.sample(4000, 2).unwrap(), "{d}");
             let n = a.len() as f64 / 2.0;
             let mx: f64 = a.chunks(2).map(|p| p[0] as f64).sum::<f64>() / n;
             let my: f64 = a.chunks(2).map(|p| p[1] as f64).sum::<f64>() / n;

@@ -355,7 +355,7 @@ pub fn name_types() -> Vec<(&'static str, &'static str, Vec<String>)> {
         (
             "PthetaDataset",
             "A dataset of the catalog.",
-            Dataset::ALL.iter().map(|d| d.to_string()).collect(),
+            Dataset::PLANE.iter().map(|d| d.to_string()).collect(),
         ),
         (
             "PthetaParameterization",

@@ -5,7 +5,7 @@
 
 use crate::catalog::SAMPLES;
 use crate::chain::Denoise;
-use crate::data::{Dataset, DIM};
+use crate::data::{Dataset, PLANE_DIM};
 use crate::diffusion::param::{self, check_combination};
 use crate::diffusion::rng::{self, Stream};
 use crate::diffusion::schedule::MAX_TERMINAL_ALPHA_BAR;
@@ -55,7 +55,7 @@ pub fn dataset_samples(name: &str, n: usize, seed: u64) -> Result<Vec<f32>, Stri
         ..crate::catalog::SAMPLES
     }
     .check("points", n)?;
-    Ok(d.sample(n, seed))
+    d.sample(n, seed)
 }
 
 /// Samples of q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I) for each row of `x0`, given ᾱ_t
@@ -65,7 +65,7 @@ pub fn forward_samples(alpha_bar: f64, x0: &[f32], seed: u64) -> Result<Vec<f32>
     if !(0.0..=1.0).contains(&alpha_bar) {
         return Err(format!("ᾱ_t = {alpha_bar} is not between 0 and 1"));
     }
-    if !x0.len().is_multiple_of(DIM) {
+    if !x0.len().is_multiple_of(PLANE_DIM) {
         return Err(format!("{} floats are not a list of 2-D points", x0.len()));
     }
     let (a, b) = (alpha_bar.sqrt(), (1.0 - alpha_bar).sqrt());
@@ -73,7 +73,7 @@ pub fn forward_samples(alpha_bar: f64, x0: &[f32], seed: u64) -> Result<Vec<f32>
         .iter()
         .enumerate()
         .map(|(j, &v)| {
-            let eps = rng::normal(seed, Stream::Eval, 0, (j / DIM) as u32, (j % DIM) as u32);
+            let eps = rng::normal(seed, Stream::Eval, 0, (j / PLANE_DIM) as u32, (j % PLANE_DIM) as u32);
             (a * v as f64 + b * eps) as f32
         })
         .collect())
@@ -120,7 +120,7 @@ pub fn panel_table(name: &str, timesteps: usize) -> Result<ScheduleTable, String
 /// Counts of 2-D points on a `bins`×`bins` grid over [−half, half]², row 0 at y = −half (the
 /// layout of the page's `chain.histogram`). Points outside are not counted.
 pub fn histogram(points: &[f32], bins: usize, half: f64) -> Result<Vec<f32>, String> {
-    crate::histogram::counts(points, DIM, bins, half as f32)
+    crate::histogram::counts(points, PLANE_DIM, bins, half as f32)
 }
 
 /// Jensen–Shannon divergence in bits between two histograms (each normalized to sum 1): 0 when
@@ -162,7 +162,7 @@ pub fn grid(n: usize, half: f64) -> Result<Vec<f32>, String> {
         return Err(format!("the grid's half-width must be a positive number, got {half}"));
     }
     let cell = 2.0 * half / n as f64;
-    let mut out = Vec::with_capacity(n * n * DIM);
+    let mut out = Vec::with_capacity(n * n * PLANE_DIM);
     for r in 0..n {
         for c in 0..n {
             out.push((-half + (c as f64 + 0.5) * cell) as f32);

@@ -1,6 +1,7 @@
 //! pθ: the reverse process of diffusion models, as an interactive lesson.
 //!
-//! `diffusion` is the math, `model` the denoiser, `data` the 2-D worlds, `chain` the reverse
+//! `diffusion` is the math, `model` the denoiser, `data` the datasets (the 2-D worlds and
+//! `digits`, the 8×8 images, with `image_eval` the figures that fit them), `chain` the reverse
 //! Markov chain on the CPU, `cpu_mlp` the fused network forward it runs, `gpu` the same chain in
 //! WebGPU buffers, `lesson` the numbers the lesson page plots; `quiz` the quiz format, its
 //! grading and its generated questions; `train` and `eval` are native-only; `wasm`,
@@ -11,11 +12,13 @@ pub mod chain;
 pub mod cpu_mlp;
 pub mod data;
 pub mod diffusion;
+pub mod digits;
 pub mod elements;
 pub mod engine;
 pub mod eval;
 pub mod gpu;
 pub mod histogram;
+pub mod image_eval;
 pub mod lesson;
 pub mod model;
 mod names;

@@ -4,6 +4,7 @@
 
 use crate::catalog::{self, Limit};
 use crate::cpu_mlp::PackedMlp;
+use crate::data::Dataset;
 use crate::diffusion::{Parameterization, ScheduleKind};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
@@ -20,7 +21,7 @@ pub const FORMAT_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     pub format_version: u32,
-    /// Data dimension (2 for the 2-D worlds).
+    /// Data dimension, its dataset's ([`Dataset::dim`]): 2 in the plane, 64 for the digits.
     pub dim: usize,
     /// Sinusoidal embedding size for each input coordinate and for t.
     pub emb_size: usize,
@@ -42,7 +43,31 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// The architecture of every shipped model (about 99k parameters).
+    /// The architecture of the shipped models of `dataset`: [`ModelConfig::standard`] in the
+    /// plane; for images, one embedding per pixel as in the plane but with fewer, lower
+    /// frequencies (a pixel's value matters at the scale of its 17 ink levels, not of a moon's
+    /// thickness) and wider hidden layers for 64 outputs: about 0.5 M parameters.
+    pub fn for_dataset(
+        dataset: Dataset,
+        parameterization: Parameterization,
+        schedule: ScheduleKind,
+        timesteps: usize,
+    ) -> Self {
+        let standard = Self::standard(parameterization, schedule, timesteps);
+        if dataset.is_plane() {
+            return standard;
+        }
+        Self {
+            dim: dataset.dim(),
+            emb_size: 16,
+            hidden: 256,
+            blocks: 3,
+            input_scale: 4.0,
+            ..standard
+        }
+    }
+
+    /// The architecture of every shipped model in the plane (about 99k parameters).
     pub fn standard(parameterization: Parameterization, schedule: ScheduleKind, timesteps: usize) -> Self {
         Self {
             format_version: FORMAT_VERSION,
@@ -65,7 +90,7 @@ impl ModelConfig {
     }
 
     /// Width of the input layer: the embeddings of every coordinate and of t.
-    fn input_width(&self) -> usize {
+    pub fn input_width(&self) -> usize {
         self.dim.saturating_add(1).saturating_mul(self.emb_size)
     }
 
@@ -110,11 +135,12 @@ impl ModelConfig {
             Ok(_) => Ok(()),
             Err(_) => out_of_range(field, value.to_string(), limit.accepts()),
         };
-        if self.dim != crate::data::DIM {
+        if !Dataset::ALL.iter().any(|d| d.dim() == self.dim) {
+            let dims: Vec<String> = Dataset::ALL.iter().map(|d| d.dim().to_string()).collect();
             return out_of_range(
                 "dim",
                 self.dim.to_string(),
-                format!("only {}: pθ's data are points in the plane", crate::data::DIM),
+                format!("the dimension of one of pθ's datasets: {}", dedup(dims).join(" or ")),
             );
         }
         within("emb_size", self.emb_size, catalog::EMBEDDING)?;
@@ -127,6 +153,14 @@ impl ModelConfig {
                     catalog::EMBEDDING.min,
                     catalog::EMBEDDING.max
                 ),
+            );
+        }
+        // the input layer's width bounds a forward's memory (catalog::INPUT_FEATURES)
+        if !catalog::INPUT_FEATURES.contains(self.input_width() as u64) {
+            return out_of_range(
+                "dim and emb_size",
+                format!("{} and {}", self.dim, self.emb_size),
+                format!("(dim + 1) · emb_size of at most {}", catalog::INPUT_FEATURES.max),
             );
         }
         within("hidden", self.hidden, catalog::HIDDEN)?;
@@ -205,7 +239,7 @@ pub enum WeightsError {
     /// Finite weights whose network gives NaN or infinity on the load-time probe: a chain would
     /// turn every sample into NaN.
     NonFiniteOutput {
-        x: [f32; 2],
+        x: Vec<f32>,
         timestep: usize,
     },
     Candle(String),
@@ -234,13 +268,20 @@ impl fmt::Display for WeightsError {
             WeightsError::NonFinite { tensor, index } => {
                 write!(f, "weights hold NaN or infinity: tensor '{tensor}' at index {index}")
             }
-            WeightsError::NonFiniteOutput { x, timestep } => write!(
-                f,
-                "the network gives NaN or infinity at x = ({}, {}), t = {}: these weights cannot sample",
-                x[0],
-                x[1],
-                timestep + 1
-            ),
+            WeightsError::NonFiniteOutput { x, timestep } => {
+                // an image's 64 values would bury the message: its first few say which probe
+                const SHOWN: usize = 4;
+                let mut values: Vec<String> = x.iter().take(SHOWN).map(f32::to_string).collect();
+                if x.len() > SHOWN {
+                    values.push(format!("… ({} values)", x.len()));
+                }
+                write!(
+                    f,
+                    "the network gives NaN or infinity at x = ({}), t = {}: these weights cannot sample",
+                    values.join(", "),
+                    timestep + 1
+                )
+            }
             WeightsError::Candle(e) => write!(f, "tensor error: {e}"),
         }
     }
@@ -319,12 +360,14 @@ impl Denoiser {
     /// [`crate::cpu_mlp`] forward of a loaded network, tested against it.
     pub fn forward(&self, x: &Tensor, t: &Tensor) -> candle_core::Result<Tensor> {
         let c = &self.config;
-        let mut feats = Vec::with_capacity(c.dim + 1);
-        for d in 0..c.dim {
-            feats.push(sinusoidal(&x.narrow(1, d, 1)?, c.emb_size, c.input_scale)?);
-        }
-        feats.push(sinusoidal(&t.unsqueeze(1)?, c.emb_size, 1.0)?);
-        let mut h = self.input.forward(&Tensor::cat(&feats, 1)?)?.gelu()?;
+        // Every coordinate's features at once (a 64-pixel image made 64 narrow/sin/cos/cat chains,
+        // most of a training step): row-major [n · dim, emb] is [n, dim · emb] with coordinate d's
+        // sin and cos at d · emb, as the input layer expects.
+        let n = x.dim(0)?;
+        let coords =
+            sinusoidal(&x.reshape((n * c.dim, 1))?, c.emb_size, c.input_scale)?.reshape((n, c.dim * c.emb_size))?;
+        let time = sinusoidal(&t.unsqueeze(1)?, c.emb_size, 1.0)?;
+        let mut h = self.input.forward(&Tensor::cat(&[coords, time], 1)?)?.gelu()?;
         for b in &self.blocks {
             h = (&h + b.forward(&h)?.gelu()?)?;
         }
@@ -416,10 +459,20 @@ impl Denoiser {
     }
 
     /// Runs the network on the view's centre and corners at the first, middle and last
-    /// timestep, where every chain passes, and refuses it if any output is NaN or infinite.
+    /// timestep, where every chain passes, and refuses it if any output is NaN or infinite. In
+    /// more dimensions the "corners" are the points of all +h or all −h and of alternating signs
+    /// (an image all ink, all blank, or striped); in the plane these are exactly the four corners.
     fn probe(&self) -> Result<(), WeightsError> {
         let h = catalog::VIEW.half as f32;
-        let points = [[0.0, 0.0], [h, h], [-h, h], [h, -h], [-h, -h]];
+        let dim = self.config.dim;
+        let alternating = |first: f32| (0..dim).map(|d| if d % 2 == 0 { first } else { -first }).collect();
+        let points: Vec<Vec<f32>> = vec![
+            vec![0.0; dim],
+            vec![h; dim],
+            alternating(-h),
+            alternating(h),
+            vec![-h; dim],
+        ];
         let flat: Vec<f32> = points.iter().flatten().copied().collect();
         let last = self.config.timesteps.saturating_sub(1);
         for timestep in [0, last / 2, last] {
@@ -427,7 +480,7 @@ impl Denoiser {
             let per_point = out.len() / points.len();
             if let Some(i) = out.iter().position(|v| !v.is_finite()) {
                 return Err(WeightsError::NonFiniteOutput {
-                    x: points[i / per_point.max(1)],
+                    x: points[i / per_point.max(1)].clone(),
                     timestep,
                 });
             }
@@ -442,6 +495,17 @@ fn classify(e: safetensors::SafeTensorError) -> WeightsError {
         E::MetadataIncompleteBuffer | E::InvalidHeaderLength => WeightsError::Truncated(e.to_string()),
         other => WeightsError::NotSafetensors(other.to_string()),
     }
+}
+
+/// `values` without repeats, in their first order.
+fn dedup(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 /// Reads only the configuration from a weights file's header, and checks it

@@ -10,7 +10,7 @@
 
 use crate::catalog::{self, Language};
 use crate::chain::{Chain, ChainOptions};
-use crate::data::{Dataset, DIM};
+use crate::data::{Dataset, PLANE_DIM};
 use crate::diffusion::param::check_combination;
 use crate::diffusion::{Parameterization, Schedule, Variance};
 use crate::model::Denoiser;
@@ -346,12 +346,12 @@ pub fn on_moons(points: &[f64], radius: f64) -> f64 {
             a.min(b)
         }
     };
-    let n = points.len() / DIM;
+    let n = points.len() / PLANE_DIM;
     if n == 0 {
         return 0.0;
     }
     let on = points
-        .chunks_exact(DIM)
+        .chunks_exact(PLANE_DIM)
         .filter(|p| arc(p[0], p[1], -0.8, -0.4, true).min(arc(p[0], p[1], 0.8, 0.4, false)) <= radius)
         .count();
     on as f64 / n as f64
@@ -427,7 +427,7 @@ fn names_schema(names: Vec<&'static str>) -> Schema {
     .into()
 }
 fn dataset_schema(_: &mut SchemaGenerator) -> Schema {
-    names_schema(Dataset::ALL.iter().map(|d| d.name()).collect())
+    names_schema(Dataset::PLANE.iter().map(|d| d.name()).collect())
 }
 fn parameterization_schema(_: &mut SchemaGenerator) -> Schema {
     names_schema(Parameterization::ALL.iter().map(|p| p.name()).collect())
@@ -767,6 +767,17 @@ pub fn resolve_generate(g: &Generate) -> Result<GenSpec, FieldError> {
         .dataset
         .parse()
         .map_err(|m: String| FieldError::new(f("dataset"), m))?;
+    // the generated questions are about a point in the plane and its coordinates
+    if !dataset.is_plane() {
+        let plane: Vec<&str> = Dataset::PLANE.iter().map(|d| d.name()).collect();
+        return Err(FieldError::new(
+            f("dataset"),
+            format!(
+                "'{dataset}' is not a world in the plane: expected one of {}",
+                plane.join(", ")
+            ),
+        ));
+    }
     let parameterization: Parameterization = g
         .parameterization
         .parse()
@@ -835,10 +846,10 @@ pub fn resolve_generate(g: &Generate) -> Result<GenSpec, FieldError> {
         ));
     }
     let coordinate = g.coordinate.unwrap_or(1);
-    if !(1..=DIM as u64).contains(&coordinate) {
+    if !(1..=PLANE_DIM as u64).contains(&coordinate) {
         return Err(FieldError::new(
             f("coordinate"),
-            format!("{coordinate} must be from 1 to {DIM}"),
+            format!("{coordinate} must be from 1 to {PLANE_DIM}"),
         ));
     }
     let digits = g.digits.unwrap_or(DIGITS.2);
@@ -1263,7 +1274,10 @@ pub struct ChainState {
 /// Grades a chain task from the chain's state: (right, the xAPI response, what the widget keeps
 /// and shows: t, the measure, the best sample).
 pub fn grade_chain(task: Task, s: &ChainState) -> Result<(bool, String, Value), String> {
-    if s.positions.is_empty() || !s.positions.len().is_multiple_of(DIM) || s.positions.iter().any(|v| !v.is_finite()) {
+    if s.positions.is_empty()
+        || !s.positions.len().is_multiple_of(PLANE_DIM)
+        || s.positions.iter().any(|v| !v.is_finite())
+    {
         return Err("the chain's positions must be finite pairs".into());
     }
     if s.t > s.steps {
@@ -1301,14 +1315,14 @@ pub fn grade_chain(task: Task, s: &ChainState) -> Result<(bool, String, Value), 
             if x0.len() != s.positions.len() || x0.iter().any(|v| !v.is_finite()) {
                 return Err("the chain's x̂_0 must be one finite pair per sample".into());
             }
-            let n = s.positions.len() / DIM;
+            let n = s.positions.len() / PLANE_DIM;
             if s.selected >= n {
                 return Err(format!("sample {} does not exist: the chain has {n}", s.selected));
             }
             let dist: Vec<f64> = s
                 .positions
-                .chunks_exact(DIM)
-                .zip(x0.chunks_exact(DIM))
+                .chunks_exact(PLANE_DIM)
+                .zip(x0.chunks_exact(PLANE_DIM))
                 .map(|(x, h)| x.iter().zip(h).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt())
                 .collect();
             let (best, far) =

@@ -471,7 +471,7 @@ fn ema_and_learning_rate_are_refused_outside_their_range() {
 
 /// `n` points of a built-in dataset as CSV text.
 fn csv_of(n: usize) -> String {
-    ptheta::data::to_csv(&Dataset::Moons.sample(n, 3))
+    ptheta::data::to_csv(&Dataset::Moons.sample(n, 3).unwrap(), 2)
 }
 
 #[test]

@@ -898,6 +898,7 @@ fn on_moons_measures_the_distance_to_the_two_arcs() {
     // the data itself lies on them
     let data: Vec<f64> = ptheta::data::Dataset::Moons
         .sample(4000, 3)
+        .unwrap()
         .iter()
         .map(|&v| v as f64)
         .collect();

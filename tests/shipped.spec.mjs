@@ -5,7 +5,9 @@
 // Tolerance: eval is deterministic for a given binary, but another CPU (AVX-512 vs AVX2 gemm
 // kernels) sums in another order; those ~1e-6 differences pass through the 1000-step chain. 5%
 // relative on the quality ratio and 0.02 nats/dim on the ELBO are far above that drift and far
-// below the gap between models.
+// below the gap between models. The digits' figures (src/image_eval.rs) are means over 200
+// samples of five draws: 0.02 on the classifier's confidence, 0.2 on the digits drawn (of 10) and
+// 2% on the nearest-digit distance hold the same drift and still catch a model that changed.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { test } from '@playwright/test';
@@ -48,12 +50,28 @@ function evaluate(m) {
   return evals.get(m.file);
 }
 
+/** The image figures of the digits models: [name, read from the figures, tolerance, relative?]. */
+const IMAGE_FIGURES = [
+  ['classifier confidence', (f) => f.confidence.mean, 0.02, false],
+  ['digits drawn', (f) => f.classes.mean, 0.2, false],
+  ['nearest training digit', (f) => f.nearest.mean, 0.02, true],
+];
+
+/** Checks that `now` reproduces the recorded `was` (both an eval's figures) within the tolerances. */
+function reproduced(was, now) {
+  if (was.images) {
+    for (const [name, read, tol, relative] of IMAGE_FIGURES) {
+      const [a, b] = [read(was.images), read(now.images)];
+      check(Math.abs(b - a) <= tol * (relative ? Math.abs(a) : 1), `${name}: recorded ${a.toFixed(4)}, now ${b.toFixed(4)}`);
+    }
+    return;
+  }
+  const [r0, r1] = [was.quality.ratio, now.quality.ratio];
+  check(Math.abs(r1 - r0) <= 0.05 * Math.abs(r0), `recorded ${r0.toFixed(4)} ± ${was.quality.sd.toFixed(4)}, now ${r1.toFixed(4)}`);
+}
+
 for (const m of manifest) {
-  test(`${m.file} quality ratio reproduced`, () => {
-    const r0 = m.eval.quality.ratio;
-    const r1 = evaluate(m).quality.ratio;
-    check(Math.abs(r1 - r0) <= 0.05 * Math.abs(r0), `recorded ${r0.toFixed(4)}, now ${r1.toFixed(4)}`);
-  });
+  test(`${m.file} ${m.eval.images ? 'image figures' : 'quality ratio'} reproduced`, () => reproduced(m.eval, evaluate(m)));
   test(`${m.file} negative ELBO reproduced`, () => {
     const e0 = m.eval.nelbo.total;
     const e1 = evaluate(m).nelbo.total;
@@ -65,7 +83,7 @@ for (const m of manifest) {
 // variance (the page's respaced chain and the full training chain), and both are recorded. The
 // bar is on the recorded mean over the draws; the checks below re-run the respaced ones.
 const EPSILON_BAR = 1.5;
-for (const m of manifest.filter((x) => x.file.endsWith('-epsilon.safetensors'))) {
+for (const m of manifest.filter((x) => x.file.endsWith('-epsilon.safetensors') && x.eval.quality)) {
   test(`${m.file}: epsilon model's mean quality ratio ≤ ${EPSILON_BAR} on its page and full chains`, () => {
     const own = (m.evals ?? []).filter((x) => x.variance === m.eval.variance);
     check(own.some((x) => x.steps === m.eval.steps) && own.some((x) => x.steps < m.eval.steps),
@@ -82,11 +100,9 @@ for (const m of manifest.filter((x) => x.file.endsWith('-epsilon.safetensors')))
 // hour. Same 5% tolerance, on the mean over the draws.
 for (const m of manifest) {
   for (const e of (m.evals ?? []).filter((x) => x.steps < m.eval.steps && x.variance === m.eval.variance)) {
-    test(`${m.file} ${e.steps} steps, ${e.variance}: mean quality ratio over ${e.seeds} draws reproduced`, () => {
+    test(`${m.file} ${e.steps} steps, ${e.variance}: mean ${e.images ? 'image figures' : 'quality ratio'} over ${e.seeds} draws reproduced`, () => {
       const args = e.command.split(' ').slice(1);
-      const now = JSON.parse(execFileSync(ptheta, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-      const [r0, r1] = [e.quality.ratio, now.quality.ratio];
-      check(Math.abs(r1 - r0) <= 0.05 * Math.abs(r0), `recorded ${r0.toFixed(4)} ± ${e.quality.sd.toFixed(4)}, now ${r1.toFixed(4)}`);
+      reproduced(e, JSON.parse(execFileSync(ptheta, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })));
     });
   }
 }

@@ -14,7 +14,7 @@ fn small(p: Parameterization, seed: u64, steps: usize) -> (Vec<u8>, Vec<f64>) {
     config.blocks = 1;
     let opts = TrainOptions {
         config,
-        data: Dataset::EightGaussians.sample(512, 1),
+        data: Dataset::EightGaussians.sample(512, 1).unwrap(),
         steps,
         batch: 64,
         learning_rate: 3e-3,

@@ -12,6 +12,13 @@ import { WASM_BUILDS } from '../www/js/wasm-builds.js';
 
 const TARGET = 'wasm32-unknown-unknown';
 
+/** The cargo profile Trunk builds a release with (www/index.html's data-cargo-profile-release). */
+function releaseProfile() {
+  const profile = /data-cargo-profile-release="([^"]+)"/.exec(readFileSync('www/index.html', 'utf8'))?.[1];
+  if (!profile) throw new Error('www/index.html names no data-cargo-profile-release for its rust link');
+  return profile;
+}
+
 /** .cargo/config.toml's rustflags for the wasm target, less its target features (each build has its own). */
 function baseRustflags() {
   const config = readFileSync('.cargo/config.toml', 'utf8');
@@ -29,14 +36,16 @@ function baseRustflags() {
 
 /**
  * Builds every build with its own rustflags into `staged` (Trunk's staging folder) as `file`, in
- * the profile Trunk built (`release`), then `wasmOpt(file, features)` if given.
+ * the profile Trunk built (`release`: the one index.html names; else dev), then
+ * `wasmOpt(file, features)` if given.
  */
 export function writeWasmBuilds(staged, { release, wasmOpt }) {
   const glue = readFileSync(join(staged, 'ptheta.js'), 'utf8');
   for (const build of WASM_BUILDS.filter((b) => b.rustflags !== null)) {
     const targetDir = join('target', `wasm-${build.name}`);
     console.error(`wasm-builds: the ${build.name} build (cargo, in ${targetDir})`);
-    execFileSync('cargo', ['build', '--lib', ...(release ? ['--release'] : []), '--target', TARGET, '--no-default-features'], {
+    const profile = release ? releaseProfile() : 'dev';
+    execFileSync('cargo', ['build', '--lib', '--profile', profile, '--target', TARGET, '--no-default-features'], {
       stdio: 'inherit',
       // the encoded form takes each flag whole (the getrandom cfg holds quotes)
       env: { ...process.env, CARGO_TARGET_DIR: targetDir, CARGO_ENCODED_RUSTFLAGS: [...baseRustflags(), ...build.rustflags].join('\x1f') },
@@ -44,7 +53,7 @@ export function writeWasmBuilds(staged, { release, wasmOpt }) {
     const out = mkdtempSync(join(tmpdir(), `ptheta-${build.name}-`));
     try {
       execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', out, '--out-name', 'ptheta', '--no-typescript',
-        join(targetDir, TARGET, release ? 'release' : 'debug', 'ptheta.wasm')], { stdio: 'inherit' });
+        join(targetDir, TARGET, profile === 'dev' ? 'debug' : profile, 'ptheta.wasm')], { stdio: 'inherit' });
       const own = readFileSync(join(out, 'ptheta.js'), 'utf8');
       if (own !== glue) {
         const at = [...own].findIndex((c, i) => c !== glue[i]);

@@ -23,9 +23,11 @@ mod cli {
     use clap::{Parser, Subcommand};
     use ptheta::catalog::{self, Limit};
     use ptheta::chain::{Chain, ChainOptions};
-    use ptheta::data::{self, Dataset, DIM};
+    use ptheta::data::{self, Dataset, PLANE_DIM};
     use ptheta::diffusion::{Parameterization, Schedule, ScheduleKind, Variance};
+    use ptheta::digits::{self, Split};
     use ptheta::eval;
+    use ptheta::image_eval;
     use ptheta::model::{Denoiser, ModelConfig};
     use ptheta::train::{train, TrainOptions};
     use std::io::{IsTerminal, Read, Write};
@@ -271,15 +273,17 @@ mod cli {
                 seed,
                 out,
             } => {
-                let (name, data) = load_source(&source, points, seed)?;
-                let mut config = ModelConfig::standard(parameterization, schedule, timesteps);
+                let (name, data, dataset) = load_source(&source, points, seed)?;
+                // a CSV holds points in the plane
+                let dataset = dataset.unwrap_or(Dataset::DEFAULT);
+                let mut config = ModelConfig::for_dataset(dataset, parameterization, schedule, timesteps);
                 config.dataset = name.clone();
                 config.train_steps = iterations;
                 config.seed = seed;
                 let terminal = Schedule::new(schedule, timesteps)?.terminal_alpha_bar();
                 note!(
                     "training {parameterization} on {name} ({} points), {schedule} schedule, T = {timesteps} (ᾱ_T = {terminal:.2e}), {} parameters",
-                    data.len() / DIM,
+                    data.len() / config.dim,
                     config.parameter_count()
                 );
                 let started = Instant::now();
@@ -315,7 +319,7 @@ mod cli {
             } => {
                 let model = load_model(&weights)?;
                 let chain = run_chain(model, samples, steps, variance, seed)?;
-                std::fs::write(&out, data::to_csv(chain.positions()))
+                std::fs::write(&out, data::to_csv(chain.positions(), chain.dim()))
                     .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
                 note!("wrote {samples} samples to {}", out.display());
                 Ok(())
@@ -350,6 +354,25 @@ mod cli {
                 let cfg = model.config.clone();
                 let variance = variance.unwrap_or(cfg.parameterization.default_variance());
                 let started = Instant::now();
+                if cfg.dim != PLANE_DIM {
+                    if csv.is_some() {
+                        return Err(format!(
+                            "{}: a model of {}-dimensional data is evaluated on its own dataset, not on a CSV of points",
+                            weights.display(),
+                            cfg.dim
+                        ));
+                    }
+                    let options = ImageEval {
+                        samples,
+                        steps,
+                        variance,
+                        elbo_points,
+                        seed,
+                        seeds,
+                        json,
+                    };
+                    return eval_images(&weights, model, &options, started);
+                }
                 // Read and size-check the data before the long chain.
                 let held_out = match csv {
                     None => HeldOut::Dataset(cfg.dataset.parse()?),
@@ -370,7 +393,7 @@ mod cli {
                     // draw k: the chain from seed + k, compared with data of its own held-out seeds
                     let chain = run_chain(m, samples, steps, Some(variance), seed + k)?;
                     let data = held_out.draws(k);
-                    per_seed.push(eval::quality_ratio(chain.positions(), DIM, |j| data(j, samples)));
+                    per_seed.push(eval::quality_ratio(chain.positions(), PLANE_DIM, |j| data(j, samples)));
                     if first_chain.is_none() {
                         first_chain = Some(chain);
                     }
@@ -438,6 +461,130 @@ mod cli {
                 Ok(())
             }
         }
+    }
+
+    /// `ptheta eval`'s options, for an image model.
+    struct ImageEval {
+        samples: usize,
+        steps: Option<usize>,
+        variance: Variance,
+        elbo_points: usize,
+        seed: u64,
+        seeds: u64,
+        json: bool,
+    }
+
+    /// `ptheta eval` of a model of images (the digits): what a classifier trained on the real
+    /// training digits makes of the samples, how near they lie to the training set, each beside
+    /// the held-out digits' own figure, and the ELBO on the held-out digits
+    /// ([`ptheta::image_eval`]).
+    fn eval_images(weights: &Path, model: Denoiser, o: &ImageEval, started: Instant) -> Result<(), String> {
+        let cfg = model.config.clone();
+        let dataset: Dataset = cfg.dataset.parse()?;
+        if dataset != Dataset::Digits {
+            return Err(format!("{}: no image figures for dataset {dataset}", weights.display()));
+        }
+        let (train, held_out) = (digits::images(Split::Train), digits::images(Split::HeldOut));
+        let mut draws = Vec::new();
+        let mut model = Some(model);
+        let mut first_chain = None;
+        for k in 0..o.seeds {
+            let m = match model.take() {
+                Some(m) => m,
+                None => load_model(weights)?,
+            };
+            let chain = run_chain(m, o.samples, o.steps, Some(o.variance), o.seed + k)?;
+            draws.push(chain.positions().to_vec());
+            first_chain.get_or_insert(chain);
+        }
+        let chain = first_chain.expect("at least one seed");
+        let figures = image_eval::image_figures(&draws, &train, &held_out);
+        refuse_non_finite("images", &figures)?;
+        let elbo = if o.elbo_points > 0 {
+            if held_out.len() < o.elbo_points {
+                note!(
+                    "the ELBO uses all {} held-out digits, fewer than --elbo-points {}",
+                    held_out.len(),
+                    o.elbo_points
+                );
+            }
+            let data = &held_out.images[..o.elbo_points.min(held_out.len()) * digits::DIM];
+            let schedule = Schedule::new(cfg.schedule, cfg.timesteps)?;
+            let terms = eval::negative_elbo(chain.model(), &schedule, o.variance, data, o.seed)?;
+            refuse_non_finite("nelbo", &terms)?;
+            Some(terms)
+        } else {
+            None
+        };
+        if o.json {
+            let v = serde_json::json!({
+                "weights": weights.display().to_string(),
+                "dataset": cfg.dataset,
+                "parameterization": cfg.parameterization,
+                "variance": o.variance,
+                "samples": o.samples,
+                "steps": chain.steps(),
+                "seed": o.seed,
+                "seeds": o.seeds,
+                "images": figures,
+                "nelbo": elbo,
+                "seconds": started.elapsed().as_secs_f64(),
+            });
+            println!("{v}");
+            return Ok(());
+        }
+        let r = &figures.reference;
+        let spread = |s: &image_eval::Spread, digits: usize| {
+            if o.seeds > 1 {
+                format!("{:.digits$} ± {:.digits$}", s.mean, s.sd)
+            } else {
+                format!("{:.digits$}", s.mean)
+            }
+        };
+        let over = if o.seeds > 1 {
+            format!(" (mean ± sd over {} seeds)", o.seeds)
+        } else {
+            String::new()
+        };
+        println!(
+            "{}: {} on {}, variance {}, {} steps, {} samples{over}",
+            weights.display(),
+            cfg.parameterization,
+            cfg.dataset,
+            o.variance,
+            chain.steps(),
+            o.samples
+        );
+        println!(
+            "  classifier confidence   {}  (held-out digits {:.3}; its held-out accuracy {:.3})",
+            spread(&figures.confidence, 3),
+            r.confidence,
+            r.accuracy
+        );
+        println!(
+            "  digits drawn            {} of 10 effectively  (held-out digits {:.2}); shares {}",
+            spread(&figures.classes, 2),
+            r.classes,
+            figures
+                .shares
+                .iter()
+                .enumerate()
+                .map(|(k, s)| format!("{k}: {:.0}%", 100.0 * s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "  nearest training digit  {}  (held-out digits {:.3}; 0 would be a copy)",
+            spread(&figures.nearest, 3),
+            r.nearest
+        );
+        if let Some(e) = elbo {
+            println!(
+                "  negative ELBO {:.4} nats/dim  (prior {:.4}, diffusion {:.4}, decoder {:.4})",
+                e.total, e.prior, e.diffusion, e.decoder
+            );
+        }
+        Ok(())
     }
 
     /// The chain both benchmarks time: `n` samples, fixed-small variance, seed 0, no history.
@@ -675,7 +822,26 @@ mod cli {
                     e["samples"],
                     e["steps"]
                 );
-                println!("    quality ratio    {}", number(&e["quality"]["ratio"]));
+                if e["images"].is_object() {
+                    let i = &e["images"];
+                    println!(
+                        "    confidence       {} (held-out digits {})",
+                        number(&i["confidence"]["mean"]),
+                        number(&i["reference"]["confidence"])
+                    );
+                    println!(
+                        "    digits drawn     {} of 10 (held-out digits {})",
+                        number(&i["classes"]["mean"]),
+                        number(&i["reference"]["classes"])
+                    );
+                    println!(
+                        "    nearest digit    {} (held-out digits {})",
+                        number(&i["nearest"]["mean"]),
+                        number(&i["reference"]["nearest"])
+                    );
+                } else {
+                    println!("    quality ratio    {}", number(&e["quality"]["ratio"]));
+                }
                 println!("    negative ELBO    {} nats/dim", number(&e["nelbo"]["total"]));
                 if let Some(c) = m["eval_command"].as_str() {
                     println!("    eval command     {c}");
@@ -689,16 +855,26 @@ mod cli {
         Ok(())
     }
 
-    fn load_source(source: &Source, points: usize, seed: u64) -> Result<(String, Vec<f32>), String> {
+    /// The training data's name, its points and its dataset (None for a CSV): `points` fresh
+    /// points of a world in the plane, or the training split of the digits, whatever `points`.
+    fn load_source(source: &Source, points: usize, seed: u64) -> Result<(String, Vec<f32>, Option<Dataset>), String> {
         match (&source.dataset, &source.csv) {
-            (Some(d), None) => Ok((d.name().to_string(), d.sample(points, seed))),
+            (Some(Dataset::Digits), None) => {
+                let train = digits::images(Split::Train);
+                note!(
+                    "the digits are a fixed set: training on its {} training images",
+                    train.len()
+                );
+                Ok((Dataset::Digits.name().to_string(), train.images, Some(Dataset::Digits)))
+            }
+            (Some(d), None) => Ok((d.name().to_string(), d.sample(points, seed)?, Some(*d))),
             (None, Some(path)) => {
                 let pts = read_csv(path)?;
                 let name = path
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                Ok((name, pts))
+                Ok((name, pts, None))
             }
             _ => Err("give exactly one of --dataset NAME or --csv FILE".into()),
         }
@@ -785,6 +961,9 @@ mod cli {
         Denoiser::from_safetensors(&bytes).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// Why a held-out dataset draws points: `eval` takes the image models' own way first.
+    const PLANE_HELD_OUT: &str = "HeldOut::Dataset holds a world in the plane (eval branches for images first)";
+
     /// Where `eval` draws its data from.
     enum HeldOut {
         /// Fresh points of a built-in dataset for every draw.
@@ -802,10 +981,10 @@ mod cli {
             let first_seed = HELD_OUT_SEED + DRAW_STRIDE * k;
             let order = match self {
                 HeldOut::Dataset(_) => Vec::new(),
-                HeldOut::Csv { points, .. } => shuffled(points.len() / DIM, first_seed),
+                HeldOut::Csv { points, .. } => shuffled(points.len() / PLANE_DIM, first_seed),
             };
             move |j, n| match self {
-                HeldOut::Dataset(d) => d.sample(n, first_seed + j),
+                HeldOut::Dataset(d) => d.sample(n, first_seed + j).expect(PLANE_HELD_OUT),
                 HeldOut::Csv { points, .. } => {
                     let blocks = (order.len() / n.max(1)).max(1) as u64;
                     let start = (j % blocks) as usize * n;
@@ -819,7 +998,7 @@ mod cli {
             let HeldOut::Csv { path, points } = self else {
                 return Ok(());
             };
-            let have = points.len() / DIM;
+            let have = points.len() / PLANE_DIM;
             let draws = quality_draws().max(1);
             let need = draws.checked_mul(n).ok_or("--samples is too large")?;
             if have < need {
@@ -838,9 +1017,9 @@ mod cli {
         /// when it has fewer, as a note says).
         fn elbo_points(&self, n: usize) -> Vec<f32> {
             match self {
-                HeldOut::Dataset(d) => d.sample(n, HELD_OUT_SEED + ELBO_SEED),
+                HeldOut::Dataset(d) => d.sample(n, HELD_OUT_SEED + ELBO_SEED).expect(PLANE_HELD_OUT),
                 HeldOut::Csv { path, points } => {
-                    let order = shuffled(points.len() / DIM, HELD_OUT_SEED + ELBO_SEED);
+                    let order = shuffled(points.len() / PLANE_DIM, HELD_OUT_SEED + ELBO_SEED);
                     if order.len() < n {
                         note!(
                             "the ELBO uses all {} points of {}, fewer than --elbo-points {n}",
@@ -859,7 +1038,7 @@ mod cli {
     /// many disjoint draws before the chain runs.
     fn quality_draws() -> usize {
         let asked = std::cell::Cell::new(0u64);
-        eval::quality_ratio(&[0.5, 0.5, -1.0, 2.0], DIM, |j| {
+        eval::quality_ratio(&[0.5, 0.5, -1.0, 2.0], PLANE_DIM, |j| {
             asked.set(asked.get().max(j + 1));
             let shift = j as f32;
             vec![shift, 0.0, shift + 1.0, 1.0]
@@ -881,7 +1060,7 @@ mod cli {
     fn rows(points: &[f32], indices: &[usize]) -> Vec<f32> {
         indices
             .iter()
-            .flat_map(|&i| points[i * DIM..(i + 1) * DIM].iter().copied())
+            .flat_map(|&i| points[i * PLANE_DIM..(i + 1) * PLANE_DIM].iter().copied())
             .collect()
     }
 
@@ -952,7 +1131,7 @@ mod cli {
         if let Some(i) = chain.positions().iter().position(|v| !v.is_finite()) {
             return Err(format!(
                 "sample {} of the chain is NaN or infinite: the model's steps grew without bound",
-                i / DIM
+                i / chain.dim()
             ));
         }
         Ok(chain)
