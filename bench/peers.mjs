@@ -10,6 +10,16 @@
 // step, added to the x part like a bias. Everything else is the full forward, per sample, per step.
 
 /** Tensors and configuration of a pθ safetensors file. */
+/** An IEEE half's bits as a number, exactly (pθ stores most shipped weights as f16: model.rs `to_half`). */
+function halfToFloat(h) {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >> 10) & 0x1f;
+  const fraction = h & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
 export function readSafetensors(buffer) {
   const bytes = new Uint8Array(buffer);
   const n = Number(new DataView(buffer).getBigUint64(0, true));
@@ -19,7 +29,9 @@ export function readSafetensors(buffer) {
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const [a, b] = v.data_offsets;
-    tensors[name] = { shape: v.shape, data: new Float32Array(buffer.slice(8 + n + a, 8 + n + b)) };
+    const raw = buffer.slice(8 + n + a, 8 + n + b);
+    if (v.dtype !== 'F32' && v.dtype !== 'F16') throw new Error(`tensor ${name} is ${v.dtype}: the peers read F32 and F16`);
+    tensors[name] = { shape: v.shape, data: v.dtype === 'F16' ? Float32Array.from(new Uint16Array(raw), halfToFloat) : new Float32Array(raw) };
   }
   return { config, tensors };
 }

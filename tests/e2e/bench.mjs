@@ -8,8 +8,9 @@
 // timed rounds after warm-up; each round runs enough steps to last ≈ 10 ms or more (one step at
 // 4096 samples and above), and the page's CPU engines take turns round by round. The workers'
 // figure is the page's own chain (backend.js: history kept, states adopted from the workers),
-// moved as the page moves it: by goTo, in the page's bursts (about WORKER_BURST_MS of stepping
-// each), each paying its own messages (no burst run ahead). Before timing,
+// moved as Play moves it: four bursts a round of the page's size (about WORKER_BURST_MS of
+// stepping each), the next burst running ahead while the page adopts the last; the
+// burst a round leaves running ahead is waited for and dropped outside the timing. Before timing,
 // each peer's output on one batch of 256 samples is checked against pθ's, and the worker-split
 // chain's samples against the one-thread chain's (bit for bit). Prints one table (every figure
 // with its ratio to the fastest peer), writes target/bench/results.json and results.svg.
@@ -156,8 +157,7 @@ const setup = await page.evaluate(async () => {
   B.workers = navigator.hardwareConcurrency || 1;
   const { createChain } = await import('/js/backend.js');
   B.pageChain = async (options) => {
-    // no burst run ahead while the other engines take their turns: each timed round pays its own
-    const chain = await createChain(B.bytes, { ...options, backend: 'cpu' }, { workers: true, lookahead: false });
+    const chain = await createChain(B.bytes, { ...options, backend: 'cpu' }, { workers: true });
     await chain.workersReady();
     if (chain.workers !== B.workers) throw new Error(`the page chain runs ${chain.workers} threads, not ${B.workers}: ${chain.workerFailure}`);
     return chain;
@@ -205,17 +205,25 @@ for (const n of SIZES) {
     const candle = new B.mod.WasmChain(B.bytes, B.chainOptions(n, steps));
     const tfjs = B.peers.peerChain(B.tfjs, n, B.coefficients);
     const ortc = B.peers.peerChain(B.ort, n, B.coefficients);
-    // the workers' rounds: as many steps as one page burst holds (its time budget over what one
-    // thread takes a step, times the workers), so a round is what Play asks of them at a time
+    // the workers' rounds: four of the page's bursts (a burst: its time budget over what one
+    // thread takes a step, times the workers), the next burst running ahead while the page takes
+    // the last one, as Play runs them
     const { WORKER_BURST_MS } = await import('/js/backend.js');
     const t0 = performance.now();
     relaxed.step(warmup);
-    const kw = Math.max(k, Math.ceil((WORKER_BURST_MS * B.workers) / ((performance.now() - t0) / warmup)));
-    const split = await B.pageChain(B.chainOptions(n, (rounds + 1) * kw + 1));
+    const T = B.relaxed.catalog().limits.steps.max;
+    const burst = Math.min(Math.floor((T - 1) / 4), Math.max(k, Math.ceil((WORKER_BURST_MS * B.workers) / ((performance.now() - t0) / warmup))));
+    const kw = 4 * burst;
+    // the burst a round leaves running ahead is waited for and dropped outside the timing, so it
+    // neither overlaps another engine's turn nor starts the next round ahead
+    const settle = async () => { await split.ahead?.states.catch(() => {}); split.ahead = null; };
+    // the longest chain there is; when a round would run past x_0 it starts again from x_T
+    const split = await B.pageChain(B.chainOptions(n, T));
     const engines = {
       'ptheta/wasm-relaxed-simd': (s) => relaxed.step(s),
       'ptheta/wasm-simd128': (s) => fused.step(s),
-      'ptheta/wasm-relaxed-simd/workers': (s) => split.goTo(split.t - s),
+      // a burst at a time, as Play asks for a frame's steps: the one run ahead is the one asked next
+      'ptheta/wasm-relaxed-simd/workers': async (s) => { for (let i = 0; i < s / burst; i++) await split.step(burst); },
       'ptheta/wasm-candle': (s) => { B.mod.setReferenceForward(true); try { candle.step(s); } finally { B.mod.setReferenceForward(false); } },
       'tfjs/wasm-simd': (s) => tfjs.step(s),
       'ort-web/wasm-simd': (s) => ortc.step(s),
@@ -223,13 +231,20 @@ for (const n of SIZES) {
     const times = {};
     const perKey = (key) => (key.endsWith('/workers') ? kw : k);
     // the workers warm up on a whole burst, so goTo has learnt its burst size before timing
-    for (const [key, step] of Object.entries(engines)) { await step(key.endsWith('/workers') ? kw : warmup); times[key] = []; }
+    for (const [key, step] of Object.entries(engines)) {
+      if (key.endsWith('/workers') && split.t < kw) await split.reset();
+      await step(key.endsWith('/workers') ? kw : warmup);
+      await settle();
+      times[key] = [];
+    }
     for (let r = 0; r < rounds; r++) {
       for (const [key, step] of Object.entries(engines)) {
         const steps = perKey(key);
+        if (key.endsWith('/workers') && split.t < steps) await split.reset();
         const t0 = performance.now();
         await step(steps);
         times[key].push((performance.now() - t0) / steps);
+        if (key.endsWith('/workers')) await settle();
       }
     }
     fused.free();
