@@ -36,10 +36,13 @@ for m in "${models[@]}"; do
     eval_args="--samples 2000 --elbo-points 1000 --seed 0 --json"
   fi
   fig=$("$bin" eval --weights "$out" $eval_args)
+  # the file says whether `ptheta half` stored it as f16 (safetensors' header is plain JSON)
+  half=""
+  head -c 4096 "$out" | grep -aq '"dtype":"F16"' && half=" && ptheta half --weights $out --out $out"
   [ $first = 1 ] || echo "," >> weights/manifest.json.tmp
   first=0
-  printf '{"file": "%s", "train_command": "ptheta train --dataset %s --parameterization %s --iterations %s --seed 0 --out %s", "eval_command": "ptheta eval --weights %s %s", "eval": %s}' \
-    "$(basename "$out")" "$1" "$2" "$3" "$out" "$out" "$eval_args" "$fig" >> weights/manifest.json.tmp
+  printf '{"file": "%s", "train_command": "ptheta train --dataset %s --parameterization %s --iterations %s --seed 0 --out %s%s", "eval_command": "ptheta eval --weights %s %s", "eval": %s}' \
+    "$(basename "$out")" "$1" "$2" "$3" "$out" "$half" "$out" "$eval_args" "$fig" >> weights/manifest.json.tmp
   echo "$fig"
 done
 echo "]" >> weights/manifest.json.tmp
