@@ -9,7 +9,7 @@ use wasm_bindgen_test::*;
 
 mod common;
 use common::{
-    forward_points, forward_timesteps, worst_abs_difference, worst_relative_difference, FORWARD_TOLERANCE, TOLERANCE,
+    forward_inputs, forward_timesteps, forward_tolerance, worst_abs_difference, worst_relative_difference, TOLERANCE,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -113,7 +113,7 @@ async fn inspect_matches_the_step_it_describes() {
 }
 
 /// Every shipped model, named as in weights/manifest.json (checked against it below).
-const SHIPPED: [(&str, &[u8]); 11] = [
+const SHIPPED: [(&str, &[u8]); 13] = [
     (
         "moons-epsilon.safetensors",
         include_bytes!("../weights/moons-epsilon.safetensors"),
@@ -155,6 +155,14 @@ const SHIPPED: [(&str, &[u8]); 11] = [
         "moons-epsilon-variance.safetensors",
         include_bytes!("../weights/moons-epsilon-variance.safetensors"),
     ),
+    (
+        "digits-epsilon.safetensors",
+        include_bytes!("../weights/digits-epsilon.safetensors"),
+    ),
+    (
+        "digits-epsilon-variance.safetensors",
+        include_bytes!("../weights/digits-epsilon-variance.safetensors"),
+    ),
 ];
 
 /// The shipped build has simd128, so the browser's CPU chain runs the simd128 kernel; it gives
@@ -177,24 +185,26 @@ fn simd128_kernel_equals_portable_and_candle_for_every_shipped_model() {
     listed.sort();
     ours.sort();
     assert_eq!(ours, listed, "SHIPPED lists the manifest's models");
-    let x = forward_points();
     let mut scratch = Scratch::default();
-    let run = |packed: &ptheta::cpu_mlp::PackedMlp, kernel, t, scratch: &mut Scratch| {
+    let run = |packed: &ptheta::cpu_mlp::PackedMlp, x: &[f32], kernel, t, scratch: &mut Scratch| {
         let mut out = Vec::new();
-        packed.forward(kernel, &x, t, scratch, &mut out);
+        packed.forward(kernel, x, t, scratch, &mut out);
         out
     };
     for (file, bytes) in SHIPPED {
         let model = Denoiser::from_safetensors(bytes).unwrap();
         let packed = model.packed().unwrap();
+        // the plane's points, or images of the same values (tests/common/mod.rs)
+        let x = forward_inputs(model.config.dim);
+        let tolerance = forward_tolerance(model.config.dim);
         for t in forward_timesteps(&model.config) {
-            let simd = run(packed, Kernel::Simd128, t, &mut scratch);
-            let portable = run(packed, Kernel::Portable, t, &mut scratch);
+            let simd = run(packed, &x, Kernel::Simd128, t, &mut scratch);
+            let portable = run(packed, &x, Kernel::Portable, t, &mut scratch);
             assert_eq!(simd, portable, "{file}, t = {t}: simd128 and portable differ");
             let candle = model.forward_slice(&x, t).unwrap();
             let worst = worst_relative_difference(&simd, &candle, file);
             assert!(
-                worst < FORWARD_TOLERANCE,
+                worst < tolerance,
                 "{file}, t = {t}: simd128 differs from candle by {worst}"
             );
         }
@@ -205,11 +215,11 @@ fn simd128_kernel_equals_portable_and_candle_for_every_shipped_model() {
             .into_iter()
             .map(|t| {
                 let candle = model.forward_slice(&x, t).unwrap();
-                worst_relative_difference(&run(&wrong, Kernel::Simd128, t, &mut scratch), &candle, file)
+                worst_relative_difference(&run(&wrong, &x, Kernel::Simd128, t, &mut scratch), &candle, file)
             })
             .fold(0.0, f32::max);
         assert!(
-            off > 10.0 * FORWARD_TOLERANCE,
+            off > 10.0 * tolerance,
             "{file}: a wrong weight moved the outputs by only {off}"
         );
     }
