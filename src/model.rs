@@ -581,15 +581,24 @@ pub fn to_half(bytes: &[u8]) -> Result<Vec<u8>, WeightsError> {
         }
         owned.push((name, view.shape().to_vec(), data));
     }
-    let views = owned
+    serialize(&owned, safetensors::Dtype::F16, meta.metadata().clone())
+}
+
+/// A safetensors file of `(name, shape, little-endian data)` tensors, all of type `dtype`.
+fn serialize(
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+    dtype: safetensors::Dtype,
+    metadata: Option<HashMap<String, String>>,
+) -> Result<Vec<u8>, WeightsError> {
+    let views = tensors
         .iter()
         .map(|(n, s, d)| {
-            safetensors::tensor::TensorView::new(safetensors::Dtype::F16, s.clone(), d)
+            safetensors::tensor::TensorView::new(dtype, s.clone(), d)
                 .map(|v| (n.clone(), v))
                 .map_err(|e| WeightsError::NotSafetensors(e.to_string()))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    safetensors::serialize(views, meta.metadata().clone()).map_err(|e| WeightsError::NotSafetensors(e.to_string()))
+    safetensors::serialize(views, metadata).map_err(|e| WeightsError::NotSafetensors(e.to_string()))
 }
 
 /// Serializes named f32 tensors with the configuration in the metadata.
@@ -604,17 +613,9 @@ pub fn to_safetensors(config: &ModelConfig, tensors: &[(String, Tensor)]) -> Res
             .collect();
         owned.push((name.clone(), t.dims().to_vec(), data));
     }
-    let views = owned
-        .iter()
-        .map(|(n, s, d)| {
-            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), d)
-                .map(|v| (n.clone(), v))
-                .map_err(|e| WeightsError::NotSafetensors(e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     let meta = HashMap::from([(
         CONFIG_KEY.to_string(),
         serde_json::to_string(config).expect("config serializes"),
     )]);
-    safetensors::serialize(views, Some(meta)).map_err(|e| WeightsError::NotSafetensors(e.to_string()))
+    serialize(&owned, safetensors::Dtype::F32, Some(meta))
 }
