@@ -31,10 +31,11 @@ export default defineConfig({
       // against the catalog it is built from (catalog.spec.mjs), and against hostile or unlucky
       // input: far links, bad attributes, removal mid-load, failed downloads (hardening.spec.mjs),
       // the widgets on course pages pθ did not write (embed.spec.mjs), and <ptheta-quiz> on a
-      // course page that is not the lesson (quiz.spec.mjs), and the build's two outputs for
+      // course page that is not the lesson (quiz.spec.mjs), the digits as a grid of images with
+      // the pixel inspector (digits.spec.mjs), and the build's two outputs for
       // others: the site for a static host (dist.spec.mjs) and the npm package (pkg.spec.mjs)
       name: 'lesson',
-      testMatch: ['e2e/lesson.spec.mjs', 'e2e/catalog.spec.mjs', 'e2e/hardening.spec.mjs', 'e2e/embed.spec.mjs', 'e2e/quiz.spec.mjs', 'e2e/dist.spec.mjs', 'e2e/pkg.spec.mjs'],
+      testMatch: ['e2e/lesson.spec.mjs', 'e2e/digits.spec.mjs', 'e2e/catalog.spec.mjs', 'e2e/hardening.spec.mjs', 'e2e/embed.spec.mjs', 'e2e/quiz.spec.mjs', 'e2e/dist.spec.mjs', 'e2e/pkg.spec.mjs'],
       timeout: 300_000,
       use: { viewport: { width: 1280, height: 1000 }, locale: 'en-US' },
     },

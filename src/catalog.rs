@@ -531,6 +531,12 @@ pub fn point_radius_px(width: f64) -> f64 {
     (width / 400.0).max(1.5)
 }
 
+/// Columns of the grid that shows `samples` images of a chain of images: the fewest that make
+/// it no taller than wide (8 for the 64 digits), so it fills a square.
+pub fn grid_columns(samples: usize) -> usize {
+    (1..=samples.max(1)).find(|c| c * c >= samples).unwrap_or(1)
+}
+
 /// Opacity of the state `back` steps behind x_t when `layers` states are drawn (x_t itself is
 /// `back = 0` and opaque): older states fade.
 pub fn trail_alpha(back: usize, layers: usize) -> f64 {
@@ -836,6 +842,12 @@ pub struct ImageDatasetEntry {
     pub name: Dataset,
     /// Pixels per side of its square images.
     pub side: usize,
+    /// Samples of a chain of it when the page gives none: one side of the grid squared.
+    pub samples: u64,
+    /// The value of a blank pixel and of one full of ink, as the denoisers see them: the grid
+    /// shades each pixel between the two (and clamps the noise beyond them).
+    pub paper: f32,
+    pub ink: f32,
     /// Values per image (side²): a model of it has this `dim`.
     pub dim: usize,
     /// Parameterizations shipped for it.
@@ -893,6 +905,9 @@ pub fn catalog() -> Catalog {
                 Some(ImageDatasetEntry {
                     name: d,
                     side: d.image_side()?,
+                    samples: IMAGE_SAMPLES,
+                    paper: crate::digits::scale(0),
+                    ink: crate::digits::scale(crate::digits::MAX_INK),
                     dim: d.dim(),
                     parameterizations: shipped_parameterizations(d),
                 })
@@ -1210,9 +1225,13 @@ pub enum AttributeValue {
     List(Vec<&'static str>),
 }
 
+/// Samples of a chain of images when the page gives none: an 8 × 8 grid of them.
+pub const IMAGE_SAMPLES: u64 = 64;
+
 /// The groups of controls `<ptheta-chain controls="…">` can show (all by default): the play bar
 /// (play, back, step, reset, t, backend), the t scrubber, the settings (speed, samples, seed), the
 /// layers (background, trails, drift field), the inspector's sample picker, and the divergence.
+/// A chain of images has no layers and no divergence: it shows neither, whatever is listed.
 pub const CHAIN_CONTROLS: [&str; 6] = ["play", "scrub", "settings", "layers", "inspect", "match"];
 
 /// The palettes a widget's `theme` attribute (and the lesson's theme menu) can pick; `auto`
@@ -1237,8 +1256,6 @@ pub const CHAIN_ATTRIBUTES: [&str; 15] = [
 /// give them; the refusal names both and what the dataset ships.
 pub fn shipped_weights(dataset: &str, param: &str) -> Result<String, String> {
     let d: Dataset = dataset.parse().map_err(|e| format!("attribute dataset: {e}"))?;
-    // a world of images is not drawn by <ptheta-chain>, whose views are in the plane
-    chain_attribute("dataset", dataset)?;
     let p: Parameterization = param.parse().map_err(|e| format!("attribute param: {e}"))?;
     let shipped = shipped_parameterizations(d);
     if shipped.contains(&p) {
@@ -1265,7 +1282,7 @@ pub fn chain_attribute(name: &str, raw: &str) -> Result<AttributeValue, String> 
             .ok_or_else(|| refuse(format!("{name}=\"{raw}\" must be one of {}", all.join(", "))))
     };
     match name {
-        "dataset" => one_of(names(&Dataset::PLANE, Dataset::name)),
+        "dataset" => one_of(names(&Dataset::ALL, Dataset::name)),
         "theme" => one_of(THEMES.to_vec()),
         "loading" => one_of(LOADING.to_vec()),
         "autoplay" if raw.is_empty() || raw == "autoplay" => Ok(AttributeValue::Switch(true)),

@@ -72,6 +72,45 @@ impl Denoise for Denoiser {
     }
 }
 
+/// x̂_0 of every sample of `x` (row-major [samples, dim]) as the network predicts it at paper
+/// timestep `t` (1 ≤ t ≤ S): one batched forward, each coordinate converted as the chain's step
+/// converts it ([`predict_scalar`]), so that x̂_0 of sample k is its inspection's `x0`. What the
+/// grid of images shows beside x_t.
+pub fn predicted_x0<M: Denoise>(model: &M, schedule: &Schedule, t: usize, x: &[f32]) -> Result<Vec<f32>, String> {
+    if t == 0 || t > schedule.len() {
+        return Err(format!(
+            "x̂_0 is predicted for t from 1 to {}, not t = {t}",
+            schedule.len()
+        ));
+    }
+    let (dim, p) = (model.dim(), model.parameterization());
+    if !x.len().is_multiple_of(dim) {
+        return Err(format!("{} values are not whole samples of {dim}", x.len()));
+    }
+    let i = t - 1;
+    let od = p.output_dim(dim);
+    let raw = model.denoise(x, schedule.timestep_map[i])?;
+    let mut out = vec![0.0; x.len()];
+    for (k, row) in out.chunks_mut(dim).enumerate() {
+        for (d, v) in row.iter_mut().enumerate() {
+            let v_raw = p.learns_variance().then(|| raw[k * od + dim + d] as f64);
+            // x̂_0 does not depend on the variance: any choice the parameterization allows
+            let variance = p.default_variance();
+            *v = predict_scalar(
+                schedule,
+                p,
+                variance,
+                i,
+                x[k * dim + d] as f64,
+                raw[k * od + d] as f64,
+                v_raw,
+            )
+            .x0 as f32;
+        }
+    }
+    Ok(out)
+}
+
 /// How to run a chain.
 #[derive(Clone, Debug)]
 pub struct ChainOptions {

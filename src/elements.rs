@@ -140,8 +140,8 @@ fn attr(name: &'static str, kind: Kind, description: &'static str) -> Attribute 
 fn chain_attribute(name: &'static str) -> Attribute {
     let (kind, description) = match name {
         "dataset" => (
-            Kind::Names("PthetaDataset"),
-            "The dataset of a shipped model (with `param`); the lesson's by default.",
+            Kind::Names("PthetaChainDataset"),
+            "The dataset of a shipped model (with `param`); the lesson's by default. A world of images (`digits`) is drawn as a grid of its samples, with x̂_0 beside x_t.",
         ),
         "param" => (
             Kind::Names("PthetaParameterization"),
@@ -227,7 +227,7 @@ fn own_elements() -> Vec<Element> {
             tag: "ptheta-chain",
             class: "PthetaChain",
             module: "js/ptheta-chain.js",
-            description: "The reverse chain x_T → x_0 of a diffusion model: its samples, the data behind them, play, step, scrub, inspect.",
+            description: "The reverse chain x_T → x_0 of a diffusion model: its samples, the data behind them, play, step, scrub, inspect. A chain of images shows its samples as a grid, x_t beside x̂_0, and inspects one pixel.",
             attributes: CHAIN_ATTRIBUTES.into_iter().map(chain_attribute).collect(),
             members: vec![
                 method("play", &[], "Promise<void>", "Plays from where the chain is (from x_T again at t = 0) to t = 0."),
@@ -236,6 +236,8 @@ fn own_elements() -> Vec<Element> {
                 method("stepBack", &[], "Promise<number | null>", "Goes back one step; resolves to the t reached."),
                 method("reset", &[], "Promise<number | null>", "Goes back to x_T; resolves to the t reached."),
                 method("goTo", &["t: number"], "Promise<number | null>", "Goes to t (checked like the attribute), in bursts, showing progress; resolves to the t reached."),
+                method("select", &["sample: number"], "void", "Follows sample `sample` in the inspector (counted modulo the samples)."),
+                method("selectPixel", &["pixel: number"], "void", "A chain of images: follows pixel `pixel` of the selected sample, row by row from the top left."),
                 field("built", "Promise<void>", true, "Settles when the chain of the current attributes is built (or has failed to be); a widget waiting to be scrolled to settles it once it starts and builds."),
                 field("chain", "PthetaChainObject | null", true, "The running chain, or null before it loads."),
                 field("playing", "boolean", true, "Whether the play loop runs."),
@@ -246,7 +248,7 @@ fn own_elements() -> Vec<Element> {
                 Event { name: "ptheta-step", detail: "{ t: number; steps: number; sample: number; inspection: PthetaInspection | null; fresh: boolean; info: PthetaChainInfo }", description: "The chain moved; `fresh` is false on play frames that skipped the readback, when `inspection` is from an earlier t." },
                 Event { name: "ptheta-done", detail: "{ steps: number; samples: number; info: PthetaChainInfo }", description: "The chain arrived at t = 0 (by playing, stepping or going there)." },
                 error(),
-                Event { name: "ptheta-select", detail: "{ sample: number }", description: "The inspected sample changed." },
+                Event { name: "ptheta-select", detail: "{ sample: number; pixel?: number }", description: "The inspected sample (or, in a chain of images, pixel) changed." },
                 Event { name: "ptheta-config", detail: "{ samples?: number; seed?: number }", description: "The samples or the seed changed in the element." },
                 Event { name: "ptheta-highlight", detail: "{ term: string | null }", description: "An inspector arrow was hovered." },
                 Event { name: "ptheta-backend", detail: "{ backend: \"webgpu\" | \"cpu\"; reason: string | null }", description: "The chain moved to another backend, e.g. after a lost device." },
@@ -256,7 +258,7 @@ fn own_elements() -> Vec<Element> {
             tag: "ptheta-inspector",
             class: "PthetaInspector",
             module: "js/widgets/ptheta-inspector.js",
-            description: "One sample's next step of a chain: μ_θ − x_t, σ_θ z, ε̂, x̂_0 as arrows and p_θ(x_{t−1} | x_t) with the numbers.",
+            description: "One sample's next step of a chain: μ_θ − x_t, σ_θ z, ε̂, x̂_0 as arrows and p_θ(x_{t−1} | x_t) with the numbers; in a chain of images, one pixel's.",
             attributes: vec![attr("for", Kind::ChainId, "The id of the `<ptheta-chain>` it follows.")],
             members: vec![],
             events: vec![error()],
@@ -354,8 +356,13 @@ pub fn name_types() -> Vec<(&'static str, &'static str, Vec<String>)> {
     vec![
         (
             "PthetaDataset",
-            "A dataset of the catalog.",
+            "A world in the plane: what the lesson's panels draw.",
             Dataset::PLANE.iter().map(|d| d.to_string()).collect(),
+        ),
+        (
+            "PthetaChainDataset",
+            "A world `<ptheta-chain>` runs: one in the plane, or one of images.",
+            Dataset::ALL.iter().map(|d| d.to_string()).collect(),
         ),
         (
             "PthetaParameterization",
@@ -657,6 +664,8 @@ export interface PthetaChainInfo {
   adapter: string | null;
   fallbackReason: string | null;
   dataset: string;
+  /** Values per sample: 2 for points in the plane, 64 for an 8×8 digit. */
+  dim: number;
   parameterization: PthetaParameterization;
   variance: PthetaVariance;
   schedule: string;
@@ -667,9 +676,13 @@ export interface PthetaChainInfo {
   alphaBarT: number;
 }
 
-/** One sample's next step (`chain.inspect(i)`): vectors of its 2 coordinates. */
+/**
+ * One sample's next step (`chain.inspect(i)`): vectors of its `dim` values. In a `ptheta-step`
+ * event of a chain of images they are the one inspected pixel's, which `pixel` names.
+ */
 export interface PthetaInspection {
   sample: number;
+  pixel?: { index: number; row: number; col: number };
   parameterization: PthetaParameterization;
   t: number;
   timestep: number;
@@ -705,8 +718,10 @@ export interface PthetaChainObject {
   stepBack(): Promise<number>;
   reset(): Promise<void>;
   goTo(t: number, options?: { signal?: AbortSignal; onProgress?: (fraction: number) => void }): Promise<number>;
-  /** x_t of every sample: [x0, y0, x1, y1, …]. */
+  /** x_t of every sample, `dim` values each: [x0, y0, x1, y1, …] in the plane. */
   positions(): Promise<Float32Array>;
+  /** x̂_0 of every sample as the network predicts it at t (refused at t = 0), laid out like `positions()`. */
+  predictions(): Promise<Float32Array>;
   inspect(sample: number): Promise<PthetaInspection>;
   /** bins × bins counts of x_t over [−half, half]², row 0 at y = −half. */
   histogram(bins: number, half: number): Promise<Float32Array>;

@@ -7,11 +7,11 @@
 //! chain rebuilt at the same t by re-running from x_T equals one that ran on the CPU throughout.
 
 use crate::catalog::Backend;
-use crate::chain::{Chain, ChainOptions, Inspection};
+use crate::chain::{predicted_x0, Chain, ChainOptions, Inspection};
 use crate::diffusion::{Parameterization, Schedule, ScheduleKind, Variance};
 use crate::gpu::{Gpu, GpuChain, GpuError};
 use crate::model::{Denoiser, ModelConfig};
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -258,7 +258,17 @@ impl Spec {
         let steps = o
             .steps
             .unwrap_or_else(|| crate::catalog::model_default_steps(config.parameterization, config.timesteps));
-        let samples = o.samples.unwrap_or(SAMPLES.default as usize);
+        // a world of images shows its samples as a grid: a smaller one than a cloud of points
+        let image = config
+            .dataset
+            .parse::<crate::data::Dataset>()
+            .is_ok_and(|d| !d.is_plane());
+        let default_samples = if image {
+            crate::catalog::IMAGE_SAMPLES
+        } else {
+            SAMPLES.default
+        };
+        let samples = o.samples.unwrap_or(default_samples as usize);
         if !(SAMPLES.min..=SAMPLES.max).contains(&(samples as u64)) {
             return Err(ChainError::Refused(format!(
                 "samples must be from {} to {}, got {samples}",
@@ -302,6 +312,9 @@ pub struct Engine {
     spec: Spec,
     adapter: Option<String>,
     fallback_reason: Option<String>,
+    /// The network on the CPU for [`predictions`], loaded at the first: the GPU chain keeps its
+    /// weights only on the device, and a CPU chain's own is borrowed mutably while it steps.
+    reference: OnceCell<Denoiser>,
 }
 
 impl Engine {
@@ -328,6 +341,7 @@ impl Engine {
                 spec,
                 adapter: Some(adapter),
                 fallback_reason: None,
+                reference: OnceCell::new(),
             }),
             Err(e) if spec.backend == Backend::Webgpu => {
                 Err(ChainError::Refused(format!("backend 'webgpu' was asked for, but {e}")))
@@ -344,6 +358,7 @@ impl Engine {
             spec,
             adapter: None,
             fallback_reason,
+            reference: OnceCell::new(),
         })
     }
 
@@ -396,6 +411,15 @@ impl Engine {
         Ok(())
     }
 
+    /// The network on the CPU, loaded once from the spec's weights.
+    fn reference(&self) -> Result<&Denoiser, ChainError> {
+        if let Some(model) = self.reference.get() {
+            return Ok(model);
+        }
+        let model = Denoiser::from_safetensors(&self.spec.weights).map_err(|e| ChainError::Refused(e.to_string()))?;
+        Ok(self.reference.get_or_init(|| model))
+    }
+
     /// Runs up to `count` steps; returns the new t.
     pub fn step(&mut self, count: usize) -> Result<usize, ChainError> {
         self.check_health()?;
@@ -433,6 +457,19 @@ impl Engine {
         }
         Ok(self.chain.t())
     }
+}
+
+/// x̂_0 of every sample at the chain's t, row-major [samples, dim] ([`predicted_x0`]): x_t read
+/// as [`read`] reads it, on any backend, then one forward of the network on the CPU. Refused at
+/// t = 0, where no step is left to predict for.
+pub async fn predictions(engine: &RefCell<Engine>) -> Result<Vec<f32>, ChainError> {
+    let (t, x) = read(engine, |c| {
+        let (t, x) = (c.t(), c.positions());
+        Box::pin(async move { Ok((t, x.await?)) })
+    })
+    .await?;
+    let e = engine.borrow();
+    predicted_x0(e.reference()?, &e.spec.schedule, t, &x).map_err(ChainError::Refused)
 }
 
 /// Reads through an engine shared with the event loop: starts the read, and if the device fails

@@ -44,6 +44,7 @@ struct Info {
     adapter: Option<String>,
     fallback_reason: Option<String>,
     dataset: String,
+    dim: usize,
     parameterization: crate::diffusion::Parameterization,
     variance: crate::diffusion::Variance,
     schedule: crate::diffusion::ScheduleKind,
@@ -256,6 +257,16 @@ impl WasmChain {
         })
     }
 
+    /// x̂_0 of every sample at the current t, as the network predicts it (crate::engine::predictions):
+    /// a Promise of a Float32Array [samples, dim]; refused at t = 0.
+    pub fn predictions(&self) -> js_sys::Promise {
+        let engine = self.engine.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let x0 = engine::predictions(&engine).await.map_err(js_err)?;
+            Ok(js_sys::Float32Array::from(x0.as_slice()).into())
+        })
+    }
+
     /// Counts of x_t on a bins × bins grid over [−half, half]², row 0 at y = −half (binned as
     /// crate::histogram): a Promise of a Float32Array. On WebGPU only the counts are read back.
     pub fn histogram(&self, bins: usize, half: f32) -> js_sys::Promise {
@@ -306,6 +317,7 @@ impl WasmChain {
             adapter: e.adapter().map(str::to_string),
             fallback_reason: e.fallback_reason().map(str::to_string),
             dataset: cfg.dataset.clone(),
+            dim: cfg.dim,
             parameterization: cfg.parameterization,
             variance: spec.options.variance,
             schedule: cfg.schedule,

@@ -105,6 +105,12 @@ pub fn point_radius(width: f64) -> f64 {
     catalog::point_radius_px(width)
 }
 
+/// Columns of the grid that shows `samples` images.
+#[wasm_bindgen(js_name = gridColumns)]
+pub fn grid_columns(samples: usize) -> usize {
+    catalog::grid_columns(samples)
+}
+
 /// Opacity of the state `back` steps behind x_t when `layers` states are drawn.
 #[wasm_bindgen(js_name = trailAlpha)]
 pub fn trail_alpha(back: usize, layers: usize) -> f64 {

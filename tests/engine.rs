@@ -192,3 +192,39 @@ fn a_read_that_fails_on_the_device_is_answered_by_the_cpu() {
     c.step(5).unwrap();
     assert_eq!(got, positions(c));
 }
+
+/// The digits model on both backends: x_t and the x̂_0 the grid shows beside it agree within the
+/// GPU's [`TOLERANCE`] after 20 of its 64-pixel steps, and the 64 samples an image chain gets by
+/// default are the catalog's.
+#[test]
+fn an_image_chain_and_its_predictions_agree_on_both_backends() {
+    let Some(gpu) = native_gpu() else { return };
+    let o = |backend| EngineOptions {
+        steps: Some(50),
+        seed: Some(4),
+        backend: Some(backend),
+        ..Default::default()
+    };
+    let g = engine("digits-epsilon.safetensors", o(Backend::Webgpu), Ok(gpu)).unwrap();
+    let c = engine("digits-epsilon.safetensors", o(Backend::Cpu), no_adapter()).unwrap();
+    assert_eq!(g.chain().samples() as u64, ptheta::catalog::IMAGE_SAMPLES);
+    let (g, c) = (RefCell::new(g), RefCell::new(c));
+    for e in [&g, &c] {
+        e.borrow_mut().step(20).unwrap();
+    }
+    let read = |e: &RefCell<Engine>| {
+        let x = pollster::block_on(engine::read(e, |c| c.positions())).unwrap();
+        let x0 = pollster::block_on(engine::predictions(e)).unwrap();
+        assert_eq!((x.len(), x0.len()), (64 * 64, 64 * 64));
+        (x, x0)
+    };
+    let ((gx, gx0), (cx, cx0)) = (read(&g), read(&c));
+    let worst = worst_relative_difference(&gx, &cx, "digits x_t after 20 steps");
+    assert!(worst < TOLERANCE, "x_t: |gpu − cpu| = {worst}");
+    let worst = worst_relative_difference(&gx0, &cx0, "digits x̂_0 after 20 steps");
+    assert!(worst < TOLERANCE, "x̂_0: |gpu − cpu| = {worst}");
+    // no prediction is left at t = 0
+    c.borrow_mut().go_to(0).unwrap();
+    let e = pollster::block_on(engine::predictions(&c)).unwrap_err();
+    assert!(e.to_string().contains("not t = 0"), "{e}");
+}

@@ -10,7 +10,7 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-const MODELS: [(&str, &[u8], &[&str]); 11] = [
+const MODELS: [(&str, &[u8], &[&str]); 13] = [
     (
         "moons-epsilon",
         include_bytes!("../weights/moons-epsilon.safetensors"),
@@ -66,6 +66,17 @@ const MODELS: [(&str, &[u8], &[&str]); 11] = [
         include_bytes!("../weights/moons-epsilon-variance.safetensors"),
         &["learned", "fixed-small", "fixed-large"],
     ),
+    // the 8×8 digits: 64 values a sample, the widest layers the kernels run
+    (
+        "digits-epsilon",
+        include_bytes!("../weights/digits-epsilon.safetensors"),
+        &["fixed-small", "fixed-large"],
+    ),
+    (
+        "digits-epsilon-variance",
+        include_bytes!("../weights/digits-epsilon-variance.safetensors"),
+        &["learned", "fixed-small", "fixed-large"],
+    ),
 ];
 
 mod common;
@@ -92,6 +103,11 @@ async fn positions(chain: &WasmChain) -> Vec<f32> {
     js_sys::Float32Array::from(v).to_vec()
 }
 
+async fn predictions(chain: &WasmChain) -> Vec<f32> {
+    let v = JsFuture::from(chain.predictions()).await.unwrap();
+    js_sys::Float32Array::from(v).to_vec()
+}
+
 #[wasm_bindgen_test]
 async fn every_model_and_variance_matches_the_cpu_at_every_step() {
     let mut report = Vec::new();
@@ -112,6 +128,10 @@ async fn every_model_and_variance_matches_the_cpu_at_every_step() {
                 if cpu.t() == 0 {
                     break;
                 }
+                // x̂_0, what a grid of images shows beside x_t, from the GPU chain's state
+                let want = predictions(&cpu).await;
+                let d = worst_relative_difference(&predictions(&gpu).await, &want, &format!("{name} {v} x̂_0"));
+                assert!(d < TOLERANCE, "{name} {v}: x̂_0 |gpu − cpu| = {d} at t = {}", cpu.t());
                 gpu.step(1).unwrap();
                 cpu.step(1).unwrap();
             }

@@ -2,8 +2,10 @@
 // Generated from src/elements.rs and the catalog (src/catalog.rs) by
 // `PTHETA_BLESS=1 cargo test --test elements`: do not edit.
 
-/** A dataset of the catalog. */
+/** A world in the plane: what the lesson's panels draw. */
 export type PthetaDataset = "moons" | "swiss-roll" | "eight-gaussians" | "checkerboard" | "circles" | "letters";
+/** A world `<ptheta-chain>` runs: one in the plane, or one of images. */
+export type PthetaChainDataset = "moons" | "swiss-roll" | "eight-gaussians" | "checkerboard" | "circles" | "letters" | "digits";
 /** What the network predicts. */
 export type PthetaParameterization = "epsilon" | "x0" | "v" | "mean" | "mean-variance" | "epsilon-variance";
 /** The variance of each reverse step. */
@@ -31,6 +33,8 @@ export interface PthetaChainInfo {
   adapter: string | null;
   fallbackReason: string | null;
   dataset: string;
+  /** Values per sample: 2 for points in the plane, 64 for an 8×8 digit. */
+  dim: number;
   parameterization: PthetaParameterization;
   variance: PthetaVariance;
   schedule: string;
@@ -41,9 +45,13 @@ export interface PthetaChainInfo {
   alphaBarT: number;
 }
 
-/** One sample's next step (`chain.inspect(i)`): vectors of its 2 coordinates. */
+/**
+ * One sample's next step (`chain.inspect(i)`): vectors of its `dim` values. In a `ptheta-step`
+ * event of a chain of images they are the one inspected pixel's, which `pixel` names.
+ */
 export interface PthetaInspection {
   sample: number;
+  pixel?: { index: number; row: number; col: number };
   parameterization: PthetaParameterization;
   t: number;
   timestep: number;
@@ -79,8 +87,10 @@ export interface PthetaChainObject {
   stepBack(): Promise<number>;
   reset(): Promise<void>;
   goTo(t: number, options?: { signal?: AbortSignal; onProgress?: (fraction: number) => void }): Promise<number>;
-  /** x_t of every sample: [x0, y0, x1, y1, …]. */
+  /** x_t of every sample, `dim` values each: [x0, y0, x1, y1, …] in the plane. */
   positions(): Promise<Float32Array>;
+  /** x̂_0 of every sample as the network predicts it at t (refused at t = 0), laid out like `positions()`. */
+  predictions(): Promise<Float32Array>;
   inspect(sample: number): Promise<PthetaInspection>;
   /** bins × bins counts of x_t over [−half, half]², row 0 at y = −half. */
   histogram(bins: number, half: number): Promise<Float32Array>;
@@ -96,8 +106,8 @@ export interface PthetaChainEventMap {
   "ptheta-done": CustomEvent<{ steps: number; samples: number; info: PthetaChainInfo }>;
   /** The element cannot run or show (a bad attribute, a failed download) and says why in itself. */
   "ptheta-error": CustomEvent<{ message: string }>;
-  /** The inspected sample changed. */
-  "ptheta-select": CustomEvent<{ sample: number }>;
+  /** The inspected sample (or, in a chain of images, pixel) changed. */
+  "ptheta-select": CustomEvent<{ sample: number; pixel?: number }>;
   /** The samples or the seed changed in the element. */
   "ptheta-config": CustomEvent<{ samples?: number; seed?: number }>;
   /** An inspector arrow was hovered. */
@@ -106,7 +116,7 @@ export interface PthetaChainEventMap {
   "ptheta-backend": CustomEvent<{ backend: "webgpu" | "cpu"; reason: string | null }>;
 }
 
-/** `<ptheta-chain>`: The reverse chain x_T → x_0 of a diffusion model: its samples, the data behind them, play, step, scrub, inspect. */
+/** `<ptheta-chain>`: The reverse chain x_T → x_0 of a diffusion model: its samples, the data behind them, play, step, scrub, inspect. A chain of images shows its samples as a grid, x_t beside x̂_0, and inspects one pixel. */
 export interface PthetaChainElement extends HTMLElement {
   /** Attribute `param`: The parameterization of a shipped model (with `dataset`); the lesson's by default. Reads the attribute's text (null when absent). */
   get param(): PthetaParameterization | null;
@@ -162,6 +172,10 @@ export interface PthetaChainElement extends HTMLElement {
   reset(): Promise<number | null>;
   /** Goes to t (checked like the attribute), in bursts, showing progress; resolves to the t reached. */
   goTo(t: number): Promise<number | null>;
+  /** Follows sample `sample` in the inspector (counted modulo the samples). */
+  select(sample: number): void;
+  /** A chain of images: follows pixel `pixel` of the selected sample, row by row from the top left. */
+  selectPixel(pixel: number): void;
   /** Settles when the chain of the current attributes is built (or has failed to be); a widget waiting to be scrolled to settles it once it starts and builds. */
   readonly built: Promise<void>;
   /** The running chain, or null before it loads. */
@@ -180,7 +194,7 @@ export interface PthetaInspectorEventMap {
   "ptheta-error": CustomEvent<{ message: string }>;
 }
 
-/** `<ptheta-inspector>`: One sample's next step of a chain: μ_θ − x_t, σ_θ z, ε̂, x̂_0 as arrows and p_θ(x_{t−1} | x_t) with the numbers. */
+/** `<ptheta-inspector>`: One sample's next step of a chain: μ_θ − x_t, σ_θ z, ε̂, x̂_0 as arrows and p_θ(x_{t−1} | x_t) with the numbers; in a chain of images, one pixel's. */
 export interface PthetaInspectorElement extends HTMLElement {
   addEventListener<K extends keyof PthetaInspectorEventMap>(type: K, listener: (this: PthetaInspectorElement, ev: PthetaInspectorEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
@@ -288,8 +302,8 @@ export interface PthetaEventMap {
   "ptheta-done": CustomEvent<{ steps: number; samples: number; info: PthetaChainInfo }>;
   /** The element cannot run or show (a bad attribute, a failed download) and says why in itself. */
   "ptheta-error": CustomEvent<{ message: string }>;
-  /** The inspected sample changed. */
-  "ptheta-select": CustomEvent<{ sample: number }>;
+  /** The inspected sample (or, in a chain of images, pixel) changed. */
+  "ptheta-select": CustomEvent<{ sample: number; pixel?: number }>;
   /** The samples or the seed changed in the element. */
   "ptheta-config": CustomEvent<{ samples?: number; seed?: number }>;
   /** An inspector arrow was hovered. */

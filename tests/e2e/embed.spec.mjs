@@ -231,6 +231,16 @@ test('under a strict Content-Security-Policy the lesson and a course page run wi
   await page.goto(`${origins.widgets}course-csp.html`);
   await ready(page, 'c');
   assert(await page.$eval('#c', (el) => el.goTo(0)) === 0, 'the chain runs to t = 0');
+  // a chain of images too: its grids drawn with ImageData, its pixel inspector typeset
+  await ready(page, 'd');
+  assert(await page.$eval('#d', (el) => el.goTo(10)) === 10, 'the digits chain runs');
+  const shades = await page.$eval('#d', (el) => {
+    const c = el.shadowRoot.querySelector('.grid-x0');
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return new Set(Array.from({ length: data.length / 4 }, (_, i) => data[4 * i])).size;
+  });
+  assert(shades > 20, `the x̂_0 grid is drawn in many shades: ${shades}`);
+  await page.locator('#di .pixel-note').waitFor();
   await page.waitForSelector('#q[data-state="ready"]');
   await page.locator('#q').getByText('The noise', { exact: false }).first().click();
   await page.locator('#q').getByRole('button', { name: 'Check', exact: true }).click();

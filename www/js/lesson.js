@@ -195,6 +195,19 @@ $('#set-theme').addEventListener('change', (e) => {
   document.dispatchEvent(new CustomEvent('ptheta-theme', { detail: { theme } }));
 });
 
+// The second world's widgets are built when the reader asks for them: the lesson's settings,
+// address and tests speak of the one chain in the plane until then.
+$('#world2-open').addEventListener('click', (e) => {
+  const widgets = $('#world2-widgets').content.cloneNode(true);
+  const theme = document.documentElement.dataset.theme;
+  for (const el of widgets.children) if (theme) el.setAttribute('theme', theme);
+  e.target.replaceWith(widgets);
+  // keyboard focus stays where the button was: on the new chain
+  const chain = $('#digits');
+  chain.tabIndex = -1;
+  chain.focus();
+});
+
 $('#share').addEventListener('click', async () => {
   const url = `${location.origin}${location.pathname}${formatState(state)}`;
   const out = $('#share-out');

@@ -2,7 +2,9 @@
 // distribution), the points layer that the chain draws itself (backend.js: Canvas 2D on the CPU,
 // straight from the GPU buffer on WebGPU) and an overlay for the inspector's arrows and the drift
 // field — with play / pause / step / back / reset, speed, a t scrubber, samples, seed, and a live
-// divergence between the samples and the data. All state lives in the element; the play loop
+// divergence between the samples and the data. A chain of images (the digits) is shown instead as
+// two grids of its samples, x_t and x̂_0 (chain/grid.js), with the same controls, and inspects one
+// pixel of one sample. All state lives in the element; the play loop
 // (chain/player.js), hit-testing (chain/hit-test.js) and the overlay's drawing (chain/overlay.js)
 // are modules of their own, its styles are chain/ptheta-chain.css, and every name, limit and
 // drawing constant comes from the catalog (lesson-wasm.js).
@@ -14,6 +16,7 @@ import { shadow } from './sheets.js';
 import { Player } from './chain/player.js';
 import { eventToData, eventToCanvas, nearestSample, nearestSegment } from './chain/hit-test.js';
 import { TERMS, DriftField, drawField, drawMarker, drawInspection } from './chain/overlay.js';
+import { ImageGrid, pixelInspection } from './chain/grid.js';
 import { define } from './dom.js';
 
 export { TERMS };
@@ -41,6 +44,10 @@ template.innerHTML = `
   <div class="points"></div>
   <canvas class="overlay" role="img"></canvas>
 </div>
+<div class="grids" hidden>
+  <figure><canvas class="grid-xt" tabindex="0" role="img"></canvas><figcaption data-m="grid.xt"></figcaption></figure>
+  <figure><canvas class="grid-x0" tabindex="0" role="img"></canvas><figcaption class="x0-caption"></figcaption></figure>
+</div>
 <div class="bar" role="group" data-group="controls" data-control="play">
   <button data-act="play" aria-pressed="false"></button>
   <button data-act="back"></button>
@@ -65,6 +72,7 @@ template.innerHTML = `
   <button data-act="prev"></button>
   <button data-act="next"></button>
   <label><span data-m="insp.sample"></span> <input type="number" class="sample" min="0" step="1" value="0"></label>
+  <label class="pixel-label" hidden><span data-m="grid.pixel"></span> <input type="number" class="pixel" min="0" step="1" value="0"></label>
   <span class="scale"></span>
 </div>
 <div class="match" data-control="match">
@@ -103,6 +111,8 @@ export class PthetaChain extends HTMLElement {
       samplesIn: $('.samples'), seedIn: $('.seed'), showBg: $('.show-bg'), trailsIn: $('.trails'),
       fieldIn: $('.field'), sampleIn: $('.sample'), scaleOut: $('.scale'), jsOut: $('.js'),
       spark: $('.match polyline'), sparkSvg: $('.match svg'),
+      grids: $('.grids'), gridXt: $('.grid-xt'), gridX0: $('.grid-x0'), x0Caption: $('.x0-caption'),
+      pixelLabel: $('.pixel-label'), pixelIn: $('.pixel'),
     });
     this.buttons = Object.fromEntries([...root.querySelectorAll('button')].map((b) => [b.dataset.act, b]));
     root.addEventListener('click', (e) => {
@@ -114,12 +124,17 @@ export class PthetaChain extends HTMLElement {
     this.seedIn.addEventListener('change', () => this.#setConfig('seed', this.seedIn));
     for (const box of [this.showBg, this.trailsIn, this.fieldIn]) box.addEventListener('change', () => this.#render());
     this.sampleIn.addEventListener('change', () => this.select(Number(this.sampleIn.value)));
+    this.pixelIn.addEventListener('change', () => this.selectPixel(Number(this.pixelIn.value)));
     this.overlay.addEventListener('click', (e) => this.#pick(e));
     this.overlay.addEventListener('pointermove', (e) => this.#hover(e));
     this.overlay.addEventListener('pointerleave', () => this.#hoverTerm(null));
     this.chain = null;
     this.info = null;
     this.selected = 0;
+    /** A chain of images: the inspected pixel of the selected sample, and the catalog's entry of its world. */
+    this.pixel = 0;
+    this.image = null;
+    this.grid = null;
     this.highlight = null;
     this.inspection = null;
     this.marker = null;
@@ -146,7 +161,10 @@ export class PthetaChain extends HTMLElement {
     });
     this.onLang = () => { this.#texts(); if (this.chain) this.#render(); };
     // the layers read their colours from the theme when they draw
-    this.onTheme = () => { if (this.chain) { this.#drawBackground(); this.#render(); } };
+    this.onTheme = () => {
+      if (this.grid) this.grid.redraw();
+      else if (this.chain) { this.#drawBackground(); this.#render(); }
+    };
     this.#texts();
   }
 
@@ -162,8 +180,9 @@ export class PthetaChain extends HTMLElement {
     this.#texts();
     document.addEventListener('ptheta-lang', this.onLang);
     document.addEventListener('ptheta-theme', this.onTheme);
-    this.resize = new ResizeObserver(() => { if (this.chain) { this.#drawBackground(); this.#render(); } });
+    this.resize = new ResizeObserver(() => this.onTheme());
     this.resize.observe(this.stage);
+    this.resize.observe(this.grids);
     this.#startWhenNear();
   }
 
@@ -228,6 +247,8 @@ export class PthetaChain extends HTMLElement {
     this.chain = null;
     this.field?.free();
     this.field = null;
+    this.grid?.free();
+    this.grid = null;
   }
 
   attributeChangedCallback(name, oldValue, newValue) {
@@ -247,9 +268,16 @@ export class PthetaChain extends HTMLElement {
     }
   }
 
-  /** Shows the groups of controls in `list` (the catalog's names), or all of them when null. */
+  /**
+   * Shows the groups of controls in `list` (the catalog's names), or all of them when null; a
+   * chain of images has no layers and no divergence to show.
+   */
   #showControls(list) {
-    for (const el of this.shadowRoot.querySelectorAll('[data-control]')) el.hidden = list !== null && !list.includes(el.dataset.control);
+    this.controlsShown = list;
+    const none = this.image ? ['layers', 'match'] : [];
+    for (const el of this.shadowRoot.querySelectorAll('[data-control]')) {
+      el.hidden = (list !== null && !list.includes(el.dataset.control)) || none.includes(el.dataset.control);
+    }
   }
 
   // The element's methods: each waits for the chain (a load in flight) and resolves when the
@@ -310,7 +338,21 @@ export class PthetaChain extends HTMLElement {
     const n = this.chain.samples;
     this.selected = ((Math.trunc(i) % n) + n) % n;
     this.sampleIn.value = String(this.selected);
-    this.dispatchEvent(new CustomEvent('ptheta-select', { detail: { sample: this.selected }, bubbles: true, composed: true }));
+    this.#selected();
+  }
+
+  /** A chain of images: follows pixel `p` (row-major, 0 at the top left) of the selected sample. */
+  selectPixel(p) {
+    if (!this.chain || !this.image) return;
+    const n = this.image.dim;
+    this.pixel = ((Math.trunc(p) % n) + n) % n;
+    this.pixelIn.value = String(this.pixel);
+    this.#selected();
+  }
+
+  #selected() {
+    const detail = { sample: this.selected, ...(this.image ? { pixel: this.pixel } : {}) };
+    this.dispatchEvent(new CustomEvent('ptheta-select', { detail, bubbles: true, composed: true }));
     this.#render();
   }
 
@@ -454,6 +496,12 @@ export class PthetaChain extends HTMLElement {
         onBackendChange: ({ backend, reason }) => this.#backendChanged(backend, reason),
       });
       if (generation !== this.generation) { chain.free(); return; }
+      const image = cat.imageDatasets.find((d) => d.dim === chain.info().dim) ?? null;
+      if (image && dataUrl !== undefined) {
+        const { dataset } = chain.info();
+        chain.free();
+        throw new Error(`attribute data="${dataUrl}" is a CSV of points in the plane: a chain of ${dataset} images draws none`);
+      }
       if (startT !== undefined && startT > chain.steps) {
         const steps = chain.steps;
         chain.free();
@@ -466,8 +514,27 @@ export class PthetaChain extends HTMLElement {
       this.view = view;
       this.chain = chain;
       this.info = chain.info();
-      this.field = new DriftField(api, bytes, chain.steps, this.info.variance, { grid: view.fieldGrid, half: view.half });
-      chain.mount(this.pointsBox).classList.add('points-layer');
+      this.grid?.free();
+      this.grid = null;
+      this.field = null;
+      this.image = image;
+      this.stage.hidden = this.image !== null;
+      this.grids.hidden = this.image === null;
+      this.pixelLabel.hidden = this.image === null;
+      this.#showControls(this.controlsShown ?? null);
+      if (this.image) {
+          this.grid = new ImageGrid([this.gridXt, this.gridX0], this.image, chain.samples, (k, p) => {
+          this.selected = k;
+          this.sampleIn.value = String(k);
+          this.selectPixel(p);
+        });
+        this.pixel = Math.min(this.pixel, this.image.dim - 1);
+        this.pixelIn.max = String(this.image.dim - 1);
+        this.pixelIn.value = String(this.pixel);
+      } else {
+        this.field = new DriftField(api, bytes, chain.steps, this.info.variance, { grid: view.fieldGrid, half: view.half });
+        chain.mount(this.pointsBox).classList.add('points-layer');
+      }
       this.selected = Math.min(this.selected, chain.samples - 1);
       this.sampleIn.max = String(chain.samples - 1);
       this.sampleIn.value = String(this.selected);
@@ -685,6 +752,28 @@ export class PthetaChain extends HTMLElement {
   async #renderNow({ live = false } = {}) {
     const c = this.chain;
     if (!c) return;
+    const t = c.t;
+    const fresh = this.image ? await this.#renderGrid(c) : await this.#renderPoints(c, live);
+    this.tOut.textContent = String(t);
+    this.scrub.value = String(t);
+    this.scrub.setAttribute('aria-valuetext', `t = ${t}`);
+    this.buttons.step.disabled = t === 0;
+    this.buttons.back.disabled = t === c.steps;
+    this.#describe();
+    this.dataset.t = String(t);
+    this.dispatchEvent(new CustomEvent('ptheta-step', {
+      detail: { t, steps: c.steps, sample: this.selected, inspection: this.inspection, fresh, info: this.info },
+      bubbles: true, composed: true,
+    }));
+    // arriving at x_0 (not redrawing it)
+    if (t === 0 && this.drawnT !== 0) {
+      this.dispatchEvent(new CustomEvent('ptheta-done', { detail: { steps: c.steps, samples: c.samples, info: this.info }, bubbles: true, composed: true }));
+    }
+    this.drawnT = t;
+  }
+
+  /** The points, the inspector's arrows and the drift field; whether the numbers were read. */
+  async #renderPoints(c, live) {
     const { half, bins, trails } = this.view;
     const ink = getComputedStyle(this).getPropertyValue('--ink').trim();
     await c.draw({ half, trails: this.trailsIn.checked ? trails : 0, color: ink || undefined });
@@ -703,22 +792,25 @@ export class PthetaChain extends HTMLElement {
     }
     this.fieldArrows = this.fieldIn.checked && t > 0 ? this.field.drift(t) : null;
     this.#drawOverlay();
-    this.tOut.textContent = String(t);
-    this.scrub.value = String(t);
-    this.scrub.setAttribute('aria-valuetext', `t = ${t}`);
-    this.buttons.step.disabled = t === 0;
-    this.buttons.back.disabled = t === c.steps;
-    this.#describe();
-    this.dataset.t = String(t);
-    this.dispatchEvent(new CustomEvent('ptheta-step', {
-      detail: { t, steps: c.steps, sample: this.selected, inspection: this.inspection, fresh, info: this.info },
-      bubbles: true, composed: true,
-    }));
-    // arriving at x_0 (not redrawing it)
-    if (t === 0 && this.drawnT !== 0) {
-      this.dispatchEvent(new CustomEvent('ptheta-done', { detail: { steps: c.steps, samples: c.samples, info: this.info }, bubbles: true, composed: true }));
-    }
-    this.drawnT = t;
+    return fresh;
+  }
+
+  /**
+   * A chain of images: x_t and x̂_0 of every sample, and the inspected pixel's numbers. Each
+   * frame reads them all: 64 images are a few thousand numbers, and x̂_0 is the picture.
+   */
+  async #renderGrid(c) {
+    const t = c.t;
+    const x = await c.positions();
+    const prediction = t > 0 ? await c.predictions() : null;
+    const whole = t > 0 ? await c.inspect(this.selected) : null;
+    this.inspection = whole && pixelInspection(whole, this.pixel, this.image.side);
+    this.x0Caption.textContent = this.msg(t > 0 ? 'grid.x0' : 'grid.x0done');
+    this.grid.draw({ x, prediction, sample: this.selected, pixel: this.pixel });
+    const where = { sample: this.selected, row: Math.floor(this.pixel / this.image.side), col: this.pixel % this.image.side };
+    this.gridXt.setAttribute('aria-label', this.msg('grid.canvas', { t, T: c.steps, n: c.samples, ...where }));
+    this.gridX0.setAttribute('aria-label', this.msg(t > 0 ? 'grid.canvasX0' : 'grid.x0done', { t }));
+    return true;
   }
 
   #describe() {
@@ -755,7 +847,8 @@ export class PthetaChain extends HTMLElement {
     const w = sizeCanvas(this.overlay, this.stage.clientWidth);
     const ctx = this.overlay.getContext('2d');
     ctx.clearRect(0, 0, w, w);
-    if (!this.chain) return;
+    // a chain of images marks its inspected pixel in its grids instead
+    if (!this.chain || this.image) return;
     this.#drawBackground();
     const style = getComputedStyle(this);
     const color = (name) => style.getPropertyValue(`--c-${name}`).trim();

@@ -11,7 +11,8 @@ import { define, markupNodes } from '../dom.js';
 
 /** A number as the equations show it: 3 decimals, no negative zero. */
 export const fmt = (x) => (Math.abs(x) < 5e-4 ? 0 : x).toFixed(3);
-const vec = (v) => `(${fmt(v[0])},\\ ${fmt(v[1])})`;
+/** A point's coordinates in parentheses; one pixel's value (a vector of one) alone. */
+const vec = (v) => (v.length === 1 ? fmt(v[0]) : `(${v.map(fmt).join(',\\ ')})`);
 /** term.mean(tex) … : a part of a formula coloured and linked like that term's arrow (one per TERMS). */
 const term = Object.fromEntries(TERMS.map((name) => [name, (body) => `\\htmlClass{term term-${name}}{${body}}`]));
 
@@ -47,7 +48,7 @@ class PthetaInspector extends Panel {
   render() {
     this.root.replaceChildren(markupNodes(`
       <h3>${escapeHtml(this.msg('insp.title'))}</h3>
-      <p>${rich(this.msg('insp.help'))}</p>
+      <p class="help">${rich(this.msg('insp.help'))}</p>
       <div class="legend" role="group" aria-label="${escapeHtml(this.msg('insp.legend'))}">
         ${TERMS.map((k) => `<button type="button" class="term-btn term-${k}" data-term="${k}"><span class="swatch" aria-hidden="true"></span>${escapeHtml(this.msg(TERM_MESSAGES[k]))}</button>`).join('')}
       </div>
@@ -93,6 +94,9 @@ class PthetaInspector extends Panel {
     }
     const cat = await catalog();
     if (this.step.inspection !== ins) return; // a newer step arrived while we waited
+    // a chain of images inspects one pixel: the same step, for one of the sample's numbers
+    this.root.querySelector('.help')?.replaceChildren(markupNodes(rich(this.msg(ins.pixel ? 'insp.helpPixel' : 'insp.help'))));
+    const where = ins.pixel ? `<p class="pixel-note">${escapeHtml(this.msg('insp.pixel', { sample: ins.sample, row: ins.pixel.row, col: ins.pixel.col }))}</p>` : '';
     const lines = [
       ['transition', `p_\\theta(x_{${ins.t - 1}} \\mid x_{${ins.t}}) = \\mathcal N\\big(${term.mean(`\\mu_\\theta = ${vec(ins.mean)}`)},\\ \\sigma_\\theta^2 = ${vec(ins.variance)}\\big)`],
       ['sample', `x_{${ins.t - 1}} = \\underbrace{${vec(ins.x_t)}}_{x_{${ins.t}}} + ${term.mean(`\\underbrace{${vec(ins.mean_step)}}_{\\mu_\\theta - x_t}`)} + ${term.noise(`\\underbrace{${vec(ins.noise)}}_{\\sigma_\\theta z}`)} = ${vec(ins.x_prev)}`],
@@ -101,7 +105,7 @@ class PthetaInspector extends Panel {
     const entry = parameterizationOf(cat, ins.parameterization ?? info.parameterization);
     const { how, lines: more } = MEAN_FROM[entry.meanFrom](this, ins, ins.coefficients, entry);
     const eq = ([k, src]) => `<div class="eq" data-eq="${k}">${tex(src, true)}</div>`;
-    body.replaceChildren(markupNodes(`${lines.map(eq).join('')}
+    body.replaceChildren(markupNodes(`${where}${lines.map(eq).join('')}
       <p>${escapeHtml(how)}</p>
       ${more.map(eq).join('')}`));
     for (const el of body.querySelectorAll('.term')) {
