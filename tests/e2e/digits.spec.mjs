@@ -3,7 +3,7 @@
 // inspects one pixel of one sample with the equation filled in. Part of the `lesson` project:
 // `npx playwright test tests/e2e/digits.spec.mjs --project lesson`. Screenshots go to docs/.
 import { test } from './fixtures.mjs';
-import { assert } from './helpers.mjs';
+import { assert, axe } from './helpers.mjs';
 
 /** The lesson with its digits chain shown (by its button, with the keyboard) and ready. */
 async function openDigits(page, base) {
@@ -134,6 +134,7 @@ test('the pixel inspector: a clicked pixel\'s step with its numbers, and the arr
   };
   await check(index);
   await inspector.screenshot({ path: 'docs/digits-inspector.png' });
+  await axe(page, 'the digits and their pixel inspector');
   // the keyboard: focus the x̂_0 grid, one step right and one down
   await page.$eval('#digits', (el) => el.shadowRoot.querySelector('.grid-x0').focus());
   await page.keyboard.press('ArrowRight');

@@ -613,7 +613,7 @@ test('the lesson: a "Was this clear?" ends each section, in Spanish, and its qui
   await page.waitForSelector('#quiz[data-state="ready"]', { timeout: 120000 });
   // (document.querySelectorAll: the page's own sections, not those inside the widgets' shadow roots)
   const ends = await page.evaluate(() => [...document.querySelectorAll('main > section')].map((s) => [s.lastElementChild.localName, s.lastElementChild.getAttribute('section'), s.getAttribute('aria-labelledby')]));
-  assert(ends.length === 6 && ends.every(([tag, section, heading]) => tag === 'ptheta-feedback' && section === heading), JSON.stringify(ends));
+  assert(ends.length === 7 && ends.every(([tag, section, heading]) => tag === 'ptheta-feedback' && section === heading), JSON.stringify(ends));
   const fb = page.locator('ptheta-feedback[section="s3"]');
   await fb.getByText('¿Todo estuvo claro?').waitFor();
   await fb.getByRole('button', { name: 'Sí', exact: true }).click();

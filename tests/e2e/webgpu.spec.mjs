@@ -166,3 +166,25 @@ test('backend="webgpu" works here', async ({ page }) => {
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   assert(await page.$eval('ptheta-chain', (el) => el.chain.backend) === 'webgpu', 'webgpu asked, webgpu given');
 });
+
+test('a chain of digits on WebGPU: the grid follows the GPU chain, and x̂_0 matches the CPU chain\'s', async ({ page }) => {
+  await page.goto('./embed.html?widget=chain&dataset=digits&steps=20&backend=webgpu&panels=inspector');
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 120000 });
+  const got = await page.$eval('ptheta-chain', async (el) => {
+    await el.goTo(8);
+    const api = await (await import('./js/lesson-wasm.js')).lessonApi();
+    const { seed, variance, steps, samples } = el.chain.info();
+    const cpu = new api.WasmChain(el.chain.weights, { seed, variance, steps, samples, backend: 'cpu' });
+    cpu.goTo(8);
+    const [a, b] = [await el.chain.predictions(), await cpu.predictions()];
+    cpu.free();
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+    const c = el.shadowRoot.querySelector('.grid-x0');
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return { backend: el.chain.backend, worst, n: a.length, shades: new Set(data.filter((_, i) => i % 4 === 0)).size };
+  });
+  // the bound of tests/common/mod.rs's TOLERANCE, for the same reasons (GPU f32 arithmetic)
+  assert(got.backend === 'webgpu' && got.n === 64 * 64 && got.worst < 2e-3 && got.shades > 20, JSON.stringify(got));
+  await page.locator('ptheta-inspector .pixel-note').waitFor();
+});
