@@ -510,6 +510,10 @@ pub struct View {
     /// How near the view, in CSS pixels, a lazy widget (`loading`, [`LOADING`]) starts: about a
     /// screen ahead, so its model is usually ready by the time the reader scrolls to it.
     pub lazy_margin_px: u32,
+    /// The most images the grid of a chain of images shows (16 × 16), the first of its samples:
+    /// beyond them the squares are too small to read, and x̂_0 costs a forward of every image
+    /// shown at every frame (8192 digits would take seconds a frame on the CPU).
+    pub grid_images: usize,
 }
 
 pub const VIEW: View = View {
@@ -523,6 +527,7 @@ pub const VIEW: View = View {
     reference_points: 4096,
     worker_min_samples: 1024,
     lazy_margin_px: 800,
+    grid_images: 256,
 };
 
 /// Radius in pixels of one sample drawn on a square layer `width` pixels wide: visible on a

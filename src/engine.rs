@@ -459,17 +459,20 @@ impl Engine {
     }
 }
 
-/// x̂_0 of every sample at the chain's t, row-major [samples, dim] ([`predicted_x0`]): x_t read
-/// as [`read`] reads it, on any backend, then one forward of the network on the CPU. Refused at
-/// t = 0, where no step is left to predict for.
-pub async fn predictions(engine: &RefCell<Engine>) -> Result<Vec<f32>, ChainError> {
+/// x̂_0 of the first `count` samples (all of them when there are fewer) at the chain's t,
+/// row-major [count, dim] ([`predicted_x0`]): x_t read as [`read`] reads it, on any backend, then
+/// one forward of the network on the CPU for those samples. Refused at t = 0, where no step is
+/// left to predict for.
+pub async fn predictions(engine: &RefCell<Engine>, count: usize) -> Result<Vec<f32>, ChainError> {
     let (t, x) = read(engine, |c| {
         let (t, x) = (c.t(), c.positions());
         Box::pin(async move { Ok((t, x.await?)) })
     })
     .await?;
     let e = engine.borrow();
-    predicted_x0(e.reference()?, &e.spec.schedule, t, &x).map_err(ChainError::Refused)
+    let dim = e.spec.config.dim;
+    let first = &x[..count.min(x.len() / dim) * dim];
+    predicted_x0(e.reference()?, &e.spec.schedule, t, first).map_err(ChainError::Refused)
 }
 
 /// Reads through an engine shared with the event loop: starts the read, and if the device fails

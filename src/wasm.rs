@@ -257,12 +257,12 @@ impl WasmChain {
         })
     }
 
-    /// x̂_0 of every sample at the current t, as the network predicts it (crate::engine::predictions):
-    /// a Promise of a Float32Array [samples, dim]; refused at t = 0.
-    pub fn predictions(&self) -> js_sys::Promise {
+    /// x̂_0 of the first `count` samples at the current t, as the network predicts it
+    /// (crate::engine::predictions): a Promise of a Float32Array [count, dim]; refused at t = 0.
+    pub fn predictions(&self, count: usize) -> js_sys::Promise {
         let engine = self.engine.clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let x0 = engine::predictions(&engine).await.map_err(js_err)?;
+            let x0 = engine::predictions(&engine, count).await.map_err(js_err)?;
             Ok(js_sys::Float32Array::from(x0.as_slice()).into())
         })
     }

@@ -214,8 +214,11 @@ fn an_image_chain_and_its_predictions_agree_on_both_backends() {
     }
     let read = |e: &RefCell<Engine>| {
         let x = pollster::block_on(engine::read(e, |c| c.positions())).unwrap();
-        let x0 = pollster::block_on(engine::predictions(e)).unwrap();
+        let x0 = pollster::block_on(engine::predictions(e, usize::MAX)).unwrap();
         assert_eq!((x.len(), x0.len()), (64 * 64, 64 * 64));
+        // the first few only: those samples' rows, from the same forward
+        let some = pollster::block_on(engine::predictions(e, 5)).unwrap();
+        assert_eq!(some, x0[..5 * 64]);
         (x, x0)
     };
     let ((gx, gx0), (cx, cx0)) = (read(&g), read(&c));
@@ -225,6 +228,6 @@ fn an_image_chain_and_its_predictions_agree_on_both_backends() {
     assert!(worst < TOLERANCE, "x̂_0: |gpu − cpu| = {worst}");
     // no prediction is left at t = 0
     c.borrow_mut().go_to(0).unwrap();
-    let e = pollster::block_on(engine::predictions(&c)).unwrap_err();
+    let e = pollster::block_on(engine::predictions(&c, 64)).unwrap_err();
     assert!(e.to_string().contains("not t = 0"), "{e}");
 }

@@ -104,7 +104,7 @@ async fn positions(chain: &WasmChain) -> Vec<f32> {
 }
 
 async fn predictions(chain: &WasmChain) -> Vec<f32> {
-    let v = JsFuture::from(chain.predictions()).await.unwrap();
+    let v = JsFuture::from(chain.predictions(chain.samples())).await.unwrap();
     js_sys::Float32Array::from(v).to_vec()
 }
 

@@ -89,8 +89,8 @@ export interface PthetaChainObject {
   goTo(t: number, options?: { signal?: AbortSignal; onProgress?: (fraction: number) => void }): Promise<number>;
   /** x_t of every sample, `dim` values each: [x0, y0, x1, y1, …] in the plane. */
   positions(): Promise<Float32Array>;
-  /** x̂_0 of every sample as the network predicts it at t (refused at t = 0), laid out like `positions()`. */
-  predictions(): Promise<Float32Array>;
+  /** x̂_0 of the first `count` samples (all by default) as the network predicts it at t (refused at t = 0), laid out like `positions()`. */
+  predictions(count?: number): Promise<Float32Array>;
   inspect(sample: number): Promise<PthetaInspection>;
   /** bins × bins counts of x_t over [−half, half]², row 0 at y = −half. */
   histogram(bins: number, half: number): Promise<Float32Array>;

@@ -167,9 +167,18 @@ test('an image chain refuses a CSV of points, and a dataset without the model as
   await page.waitForSelector('#digits[data-state="ready"]');
 });
 
-test('the iframe page runs a chain of digits with its inspector, from its address alone', async ({ page, base }) => {
-  await page.goto(`${base}embed.html?widget=chain&dataset=digits&steps=20&panels=inspector&lang=es`);
+test('the iframe page runs a chain of digits with its inspector, from its address alone; a grid shows at most the catalog\'s images', async ({ page, base }) => {
+  await page.goto(`${base}embed.html?widget=chain&dataset=digits&steps=20&samples=300&panels=inspector&lang=es`);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 120000 });
   assert(await page.$eval('ptheta-chain', (el) => el.goTo(10)) === 10, 'it steps');
   await page.locator('ptheta-inspector .pixel-note').filter({ hasText: 'Muestra 0' }).waitFor();
+  const shown = await page.$eval('ptheta-chain', async (el) => ({
+    max: (await (await import('./js/lesson-wasm.js')).catalog()).view.gridImages,
+    grid: el.grid.samples, chain: el.chain.samples,
+    caption: el.shadowRoot.querySelector('.xt-caption').textContent,
+  }));
+  assert(shown.chain === 300 && shown.grid === shown.max && shown.caption.includes(`${shown.max} de 300`), JSON.stringify(shown));
+  // a sample beyond the grid is inspected all the same
+  await page.$eval('ptheta-chain', (el) => el.select(299));
+  await page.locator('ptheta-inspector .pixel-note').filter({ hasText: 'Muestra 299' }).waitFor();
 });

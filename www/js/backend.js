@@ -19,8 +19,9 @@
 //                            stops them at the t reached, `onProgress(fraction)` follows them.
 //                            Returns the t reached.
 //   await chain.positions()  Float32Array [x0, y0, x1, y1, …] of x_t (`dim` values a sample)
-//   await chain.predictions()  Float32Array of x̂_0 laid out the same, as the network predicts
-//                            it at t (refused at t = 0): what a grid of images shows beside x_t
+//   await chain.predictions(count)  Float32Array of x̂_0 of the first `count` samples (all when
+//                            absent), laid out the same, as the network predicts it at t (refused
+//                            at t = 0): what a grid of images shows beside x_t
 //   await chain.inspect(i)   one sample's numbers for the next step (x_t, eps, x0, mean, sigma, z, x_prev, …)
 //   await chain.histogram(bins, half)  Float32Array bins×bins counts of x_t over [-half, half]², row 0 at y = -half
 //   chain.mount(container)   puts the points layer (a canvas filling the container) inside it
@@ -257,7 +258,7 @@ class Chain {
   }
 
   async positions() { return this.#call(() => this.inner.positions()); }
-  async predictions() { return this.#call(() => this.inner.predictions()); }
+  async predictions(count = this.samples) { return this.#call(() => this.inner.predictions(count)); }
   async inspect(i) { return this.#call(() => this.inner.inspect(i)); }
   async histogram(bins, half) { return this.#call(() => this.inner.histogram(bins, half)); }
 

@@ -45,7 +45,7 @@ template.innerHTML = `
   <canvas class="overlay" role="img"></canvas>
 </div>
 <div class="grids" hidden>
-  <figure><canvas class="grid-xt" tabindex="0" role="img"></canvas><figcaption data-m="grid.xt"></figcaption></figure>
+  <figure><canvas class="grid-xt" tabindex="0" role="img"></canvas><figcaption class="xt-caption"></figcaption></figure>
   <figure><canvas class="grid-x0" tabindex="0" role="img"></canvas><figcaption class="x0-caption"></figcaption></figure>
 </div>
 <div class="bar" role="group" data-group="controls" data-control="play">
@@ -111,7 +111,7 @@ export class PthetaChain extends HTMLElement {
       samplesIn: $('.samples'), seedIn: $('.seed'), showBg: $('.show-bg'), trailsIn: $('.trails'),
       fieldIn: $('.field'), sampleIn: $('.sample'), scaleOut: $('.scale'), jsOut: $('.js'),
       spark: $('.match polyline'), sparkSvg: $('.match svg'),
-      grids: $('.grids'), gridXt: $('.grid-xt'), gridX0: $('.grid-x0'), x0Caption: $('.x0-caption'),
+      grids: $('.grids'), gridXt: $('.grid-xt'), gridX0: $('.grid-x0'), x0Caption: $('.x0-caption'), xtCaption: $('.xt-caption'),
       pixelLabel: $('.pixel-label'), pixelIn: $('.pixel'),
     });
     this.buttons = Object.fromEntries([...root.querySelectorAll('button')].map((b) => [b.dataset.act, b]));
@@ -523,7 +523,7 @@ export class PthetaChain extends HTMLElement {
       this.pixelLabel.hidden = this.image === null;
       this.#showControls(this.controlsShown ?? null);
       if (this.image) {
-          this.grid = new ImageGrid([this.gridXt, this.gridX0], this.image, chain.samples, (k, p) => {
+          this.grid = new ImageGrid([this.gridXt, this.gridX0], this.image, Math.min(chain.samples, view.gridImages), (k, p) => {
           this.selected = k;
           this.sampleIn.value = String(k);
           this.selectPixel(p);
@@ -802,13 +802,15 @@ export class PthetaChain extends HTMLElement {
   async #renderGrid(c) {
     const t = c.t;
     const x = await c.positions();
-    const prediction = t > 0 ? await c.predictions() : null;
+    const shown = this.grid.samples;
+    const prediction = t > 0 ? await c.predictions(shown) : null;
     const whole = t > 0 ? await c.inspect(this.selected) : null;
     this.inspection = whole && pixelInspection(whole, this.pixel, this.image.side);
     this.x0Caption.textContent = this.msg(t > 0 ? 'grid.x0' : 'grid.x0done');
+    this.xtCaption.textContent = this.msg('grid.xt') + (shown < c.samples ? ` ${this.msg('grid.some', { shown, n: c.samples })}` : '');
     this.grid.draw({ x, prediction, sample: this.selected, pixel: this.pixel });
     const where = { sample: this.selected, row: Math.floor(this.pixel / this.image.side), col: this.pixel % this.image.side };
-    this.gridXt.setAttribute('aria-label', this.msg('grid.canvas', { t, T: c.steps, n: c.samples, ...where }));
+    this.gridXt.setAttribute('aria-label', this.msg('grid.canvas', { t, T: c.steps, n: shown, ...where }));
     this.gridX0.setAttribute('aria-label', this.msg(t > 0 ? 'grid.canvasX0' : 'grid.x0done', { t }));
     return true;
   }

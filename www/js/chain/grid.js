@@ -13,7 +13,8 @@ const GAP = 1;
 export class ImageGrid {
   /**
    * `canvases`: the x_t grid's and the x̂_0 grid's; `image`: the catalog's image dataset entry
-   * (side, paper, ink); `onPick(sample, pixel)` when the reader picks a pixel.
+   * (side, paper, ink); `samples`: how many images it shows, the chain's first;
+   * `onPick(sample, pixel)` when the reader picks a pixel.
    */
   constructor(canvases, image, samples, onPick) {
     this.canvases = canvases;
@@ -84,6 +85,8 @@ export class ImageGrid {
     // the inspected sample framed, its pixel outlined
     const s = w / u;
     const { sample, pixel } = this.last;
+    // a sample beyond the images shown is inspected all the same, with no frame to draw
+    if (sample >= this.samples) return;
     const [ox, oy] = this.#origin(sample);
     ctx.strokeStyle = colors.mark;
     ctx.lineWidth = Math.max(1, s / 3);
