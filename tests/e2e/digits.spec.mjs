@@ -133,6 +133,8 @@ test('the pixel inspector: a clicked pixel\'s step with its numbers, and the arr
     for (const v of want.slice(4)) assert(beliefs.includes(v), `ε̂ and x̂_0 with ${v}: ${beliefs}`);
   };
   await check(index);
+  const legend = await inspector.locator('.legend').getAttribute('aria-label');
+  assert(/in the equations/.test(legend), `no arrows to highlight on a grid: ${legend}`);
   await inspector.screenshot({ path: 'docs/digits-inspector.png' });
   await axe(page, 'the digits and their pixel inspector');
   // the keyboard: focus the x̂_0 grid, one step right and one down

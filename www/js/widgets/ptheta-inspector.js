@@ -96,6 +96,8 @@ class PthetaInspector extends Panel {
     if (this.step.inspection !== ins) return; // a newer step arrived while we waited
     // a chain of images inspects one pixel: the same step, for one of the sample's numbers
     this.root.querySelector('.help')?.replaceChildren(markupNodes(rich(this.msg(ins.pixel ? 'insp.helpPixel' : 'insp.help'))));
+    // a grid of images draws no arrows: the terms highlight in the equations only
+    this.root.querySelector('.legend')?.setAttribute('aria-label', this.msg(ins.pixel ? 'insp.legendPixel' : 'insp.legend'));
     const where = ins.pixel ? `<p class="pixel-note">${escapeHtml(this.msg('insp.pixel', { sample: ins.sample, row: ins.pixel.row, col: ins.pixel.col }))}</p>` : '';
     const lines = [
       ['transition', `p_\\theta(x_{${ins.t - 1}} \\mid x_{${ins.t}}) = \\mathcal N\\big(${term.mean(`\\mu_\\theta = ${vec(ins.mean)}`)},\\ \\sigma_\\theta^2 = ${vec(ins.variance)}\\big)`],
