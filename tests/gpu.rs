@@ -7,7 +7,7 @@
 
 use ptheta::chain::{Chain, ChainOptions};
 use ptheta::diffusion::{Parameterization, Schedule, Variance};
-use ptheta::gpu::{Gpu, GpuChain};
+use ptheta::gpu::{Gpu, GpuChain, LinearKernel};
 use ptheta::model::Denoiser;
 
 mod common;
@@ -330,4 +330,37 @@ fn inspect_and_histogram_agree_with_the_cpu() {
         want.iter().sum::<u32>() > 20,
         "enough points inside [-3, 3]² for the comparison to mean something"
     );
+}
+
+/// The tiled kernel (`LinearKernel::Tiled`, linear.wgsl's `linear_tiled`) against the CPU chain
+/// for every shipped model at its default variance: a 10-step chain of 300 samples, so the last
+/// block of samples is partial (300 = 4 · 64 + 44), as are the blocks of outputs of every model
+/// (2, 4, 64 or 128 of them against blocks of 64), within the same TOLERANCE as the rows kernel.
+#[test]
+fn the_tiled_kernel_matches_the_cpu_for_every_shipped_model() {
+    let Some(gpu) = native_gpu() else { return };
+    let mut seen = 0;
+    for m in ptheta::catalog::models() {
+        let model = weights(&m.file);
+        let cfg = model.config.clone();
+        let variance = cfg.parameterization.default_variance();
+        let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 10).unwrap();
+        let o = ChainOptions {
+            samples: 300,
+            ..options(variance, 10, 11)
+        };
+        let mut g = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
+        g.set_linear_kernel(LinearKernel::Tiled);
+        let mut c = Chain::new(model, schedule, &o).unwrap();
+        while c.t() > 0 {
+            g.step(1);
+            c.step().unwrap();
+            let ours = pollster::block_on(g.positions()).unwrap();
+            let what = format!("{} tiled t = {}", m.file, c.t());
+            let worst = worst_relative_difference(&ours, c.positions(), &what);
+            assert!(worst < TOLERANCE, "{what}: |gpu − cpu| = {worst}");
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, ptheta::catalog::models().len());
 }

@@ -27,6 +27,7 @@ mod cli {
     use ptheta::diffusion::{Parameterization, Schedule, ScheduleKind, Variance};
     use ptheta::digits::{self, Split};
     use ptheta::eval;
+    use ptheta::gpu::LinearKernel;
     use ptheta::image_eval;
     use ptheta::model::{Denoiser, ModelConfig};
     use ptheta::train::{train, TrainOptions};
@@ -245,6 +246,10 @@ mod cli {
             /// Skip the CPU column (for big N on a real GPU)
             #[arg(long)]
             no_cpu: bool,
+            /// The linear layers' kernels to time side by side, comma-separated
+            #[arg(long, value_delimiter = ',', default_values_t = LinearKernel::ALL.map(|k| k.name().to_string()),
+                value_parser = clap::builder::PossibleValuesParser::new(LinearKernel::ALL.map(LinearKernel::name)))]
+            kernels: Vec<String>,
         },
     }
 
@@ -338,7 +343,14 @@ mod cli {
                 steps,
                 peak_gflops,
                 no_cpu,
-            } => bench_gpu(&weights, &samples, steps, peak_gflops, no_cpu),
+                kernels,
+            } => {
+                let kernels: Vec<LinearKernel> = kernels
+                    .iter()
+                    .filter_map(|k| LinearKernel::ALL.into_iter().find(|l| l.name() == k))
+                    .collect();
+                bench_gpu(&weights, &samples, steps, peak_gflops, no_cpu, &kernels)
+            }
             Command::Eval {
                 weights,
                 csv,
@@ -668,6 +680,7 @@ mod cli {
         steps: usize,
         peak: Option<f64>,
         no_cpu: bool,
+        kernels: &[LinearKernel],
     ) -> Result<(), String> {
         use ptheta::gpu::{Gpu, GpuChain};
         let gpu = pollster::block_on(Gpu::request()).map_err(|e| e.to_string())?;
@@ -682,39 +695,43 @@ mod cli {
             .sum();
         note!("adapter: {}", gpu.describe());
         for &n in samples {
-            let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
-            let mut chain =
-                GpuChain::new(&gpu, &model, schedule, &bench_options(steps, n)).map_err(|e| e.to_string())?;
-            // warm-up: pipelines are compiled lazily by some drivers
-            chain.step(1);
-            pollster::block_on(chain.positions())?;
-            let started = Instant::now();
-            chain.step(steps - 1);
-            // reading the state back waits for every submitted step
-            pollster::block_on(chain.positions())?;
-            let gpu_ms = started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64;
-            if let Some(f) = gpu.failure() {
-                return Err(f);
-            }
             let cpu_ms = if no_cpu {
                 None
             } else {
                 Some(time_cpu_chain(weights, steps, n)?)
             };
-            let gflops = (flops_per_sample * n) as f64 / (gpu_ms * 1e-3) / 1e9;
-            println!(
-                "{}",
-                serde_json::json!({
-                    "adapter": gpu.describe(),
-                    "samples": n,
-                    "gpu_ms_per_step": gpu_ms,
-                    "cpu_ms_per_step": cpu_ms,
-                    "cpu_over_gpu": cpu_ms.map(|c| c / gpu_ms),
-                    "matmul_gflop_per_step": (flops_per_sample * n) as f64 / 1e9,
-                    "gflops": gflops,
-                    "fraction_of_peak": peak.map(|p| gflops / p),
-                })
-            );
+            for &kernel in kernels {
+                let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
+                let mut chain =
+                    GpuChain::new(&gpu, &model, schedule, &bench_options(steps, n)).map_err(|e| e.to_string())?;
+                chain.set_linear_kernel(kernel);
+                // warm-up: pipelines are compiled lazily by some drivers
+                chain.step(1);
+                pollster::block_on(chain.positions())?;
+                let started = Instant::now();
+                chain.step(steps - 1);
+                // reading the state back waits for every submitted step
+                pollster::block_on(chain.positions())?;
+                let gpu_ms = started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64;
+                if let Some(f) = gpu.failure() {
+                    return Err(f);
+                }
+                let gflops = (flops_per_sample * n) as f64 / (gpu_ms * 1e-3) / 1e9;
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "adapter": gpu.describe(),
+                        "kernel": kernel.name(),
+                        "samples": n,
+                        "gpu_ms_per_step": gpu_ms,
+                        "cpu_ms_per_step": cpu_ms,
+                        "cpu_over_gpu": cpu_ms.map(|c| c / gpu_ms),
+                        "matmul_gflop_per_step": (flops_per_sample * n) as f64 / 1e9,
+                        "gflops": gflops,
+                        "fraction_of_peak": peak.map(|p| gflops / p),
+                    })
+                );
+            }
         }
         Ok(())
     }

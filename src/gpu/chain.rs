@@ -14,7 +14,7 @@
 use super::context::{Gpu, GpuError};
 use super::contract::{
     parameterization_code, variance_code, HistogramParams, InspectParams, LayerParams, RecordField, StepParams,
-    LINEAR_COLS, UNIFORM_SLOT, WORKGROUP,
+    LINEAR_COLS, LINEAR_TILE, UNIFORM_SLOT, WORKGROUP,
 };
 use super::readback::{self, MapCounter};
 use crate::chain::{ChainOptions, Inspection};
@@ -30,8 +30,31 @@ struct Layer {
     out_dim: u32,
 }
 
+/// Which kernel runs the network's linear layers (linear.wgsl).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinearKernel {
+    /// `linear`: one invocation per sample and four outputs, no workgroup memory or barriers.
+    /// Measured fastest on the CPU implementations of WebGPU (SwiftShader, lavapipe), which run
+    /// a barrier as a context switch; the default.
+    Rows,
+    /// `linear_tiled`: blocks of LINEAR_TILE² outputs from tiles in workgroup memory, for GPUs.
+    /// `ptheta bench-gpu` times both side by side.
+    Tiled,
+}
+
+impl LinearKernel {
+    pub const ALL: [LinearKernel; 2] = [LinearKernel::Rows, LinearKernel::Tiled];
+    pub fn name(self) -> &'static str {
+        match self {
+            LinearKernel::Rows => "rows",
+            LinearKernel::Tiled => "tiled",
+        }
+    }
+}
+
 pub struct GpuChain {
     gpu: Gpu,
+    linear_kernel: LinearKernel,
     embed_group: wgpu::BindGroup,
     layers: Vec<Layer>,
     step_group: wgpu::BindGroup,
@@ -285,6 +308,7 @@ impl GpuChain {
         );
 
         let mut chain = GpuChain {
+            linear_kernel: LinearKernel::Rows,
             gpu: gpu.clone(),
             embed_group,
             layers: gpu_layers,
@@ -324,6 +348,12 @@ impl GpuChain {
     pub fn samples(&self) -> usize {
         self.samples
     }
+    /// Runs the linear layers of the next steps with `kernel`: the same outputs within the GPU's
+    /// rounding (tests/gpu.rs), at another speed (`ptheta bench-gpu`).
+    pub fn set_linear_kernel(&mut self, kernel: LinearKernel) {
+        self.linear_kernel = kernel;
+    }
+
     pub fn dim(&self) -> usize {
         self.dim
     }
@@ -400,10 +430,20 @@ impl GpuChain {
         pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);
         let (x, y) = element_groups(n * (self.dim + 1) * self.emb_size / 2);
         pass.dispatch_workgroups(x, y, 1);
-        pass.set_pipeline(&self.gpu.kernels().linear);
+        let kernels = self.gpu.kernels();
+        match self.linear_kernel {
+            LinearKernel::Rows => pass.set_pipeline(&kernels.linear),
+            LinearKernel::Tiled => pass.set_pipeline(&kernels.linear_tiled),
+        }
         for layer in &self.layers {
             pass.set_bind_group(0, &layer.group, &[]);
-            let (x, y) = element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS as usize));
+            let (x, y) = match self.linear_kernel {
+                LinearKernel::Rows => element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS as usize)),
+                LinearKernel::Tiled => (
+                    n.div_ceil(LINEAR_TILE as usize) as u32,
+                    (layer.out_dim as usize).div_ceil(LINEAR_TILE as usize) as u32,
+                ),
+            };
             pass.dispatch_workgroups(x, y, 1);
         }
     }

@@ -12,6 +12,12 @@ use crate::diffusion::{Parameterization, Variance};
 pub const WORKGROUP: u32 = 64;
 /// Outputs per invocation in linear.wgsl.
 pub const LINEAR_COLS: u32 = 4;
+/// linear.wgsl's `linear_tiled`: samples and output features of the block one workgroup computes,
+/// its invocations per side (each computes 4 × 4: the kernel's vec4 accumulators), and the inputs
+/// staged in workgroup memory at a time.
+pub const LINEAR_TILE: u32 = 64;
+pub const LINEAR_TILE_SIDE: u32 = LINEAR_TILE / 4;
+pub const LINEAR_TILE_K: u32 = 16;
 /// Bytes between uniform slots selected by dynamic offset (a chain's steps, the renderer's
 /// layers): WebGPU's minUniformBufferOffsetAlignment, the largest
 /// it may be, so one layout works on every device.
@@ -212,6 +218,9 @@ pub fn prelude() -> String {
     let mut c = |name: &str, value: String| out.push_str(&format!("const {name}: u32 = {value};\n"));
     c("WORKGROUP", format!("{WORKGROUP}u"));
     c("LINEAR_COLS", format!("{LINEAR_COLS}u"));
+    c("LINEAR_TILE", format!("{LINEAR_TILE}u"));
+    c("LINEAR_TILE_SIDE", format!("{LINEAR_TILE_SIDE}u"));
+    c("LINEAR_TILE_K", format!("{LINEAR_TILE_K}u"));
     for p in Parameterization::ALL {
         let name = format!("P_{}", p.name().to_uppercase().replace('-', "_"));
         c(&name, format!("{}u", parameterization_code(p)));

@@ -19,8 +19,11 @@ pub struct Kernels {
     pub layouts: Layouts,
     /// embed.wgsl: sinusoidal features of x_t and t
     pub embed: wgpu::ComputePipeline,
-    /// linear.wgsl: one MLP layer (matmul, bias, GELU, residual)
+    /// linear.wgsl: one MLP layer (matmul, bias, GELU, residual), one invocation per sample and
+    /// four outputs
     pub linear: wgpu::ComputePipeline,
+    /// linear.wgsl: the same layer in tiles staged in workgroup memory
+    pub linear_tiled: wgpu::ComputePipeline,
     /// step.wgsl: x_T ~ N(0, I)
     pub prior: wgpu::ComputePipeline,
     /// step.wgsl: raw output → (μ_θ, log Σ_θ) → x_{t−1}
@@ -166,6 +169,7 @@ impl Kernels {
         Kernels {
             embed: pipeline(&embed_module, "embed", &[&l.embed, &l.params]),
             linear: pipeline(&linear_module, "linear", &[&l.linear]),
+            linear_tiled: pipeline(&linear_module, "linear_tiled", &[&l.linear]),
             prior: pipeline(&step_module, "prior", &[&l.step, &l.params]),
             reverse_step: pipeline(&step_module, "reverse_step", &[&l.step, &l.params]),
             inspect: pipeline(&step_module, "inspect", &[&l.step, &l.params]),
