@@ -277,11 +277,14 @@ test('the embedding guide: its live examples run, its snippets name the site, it
     return {
       attributes: [...document.querySelectorAll('.attributes code')].map((c) => c.textContent).join(),
       expected: cat.chainAttributes.join(),
+      images: [...document.querySelectorAll('.image-datasets code')].map((c) => c.textContent).join(),
+      imagesExpected: cat.imageDatasets.map((d) => d.name).join(),
       props: [...document.querySelectorAll('.props code')].map((c) => c.textContent),
       script: document.querySelector('[data-snippet="script"]').textContent,
     };
   });
   assert(shown.attributes === shown.expected, `the attribute list is the catalog's: ${shown.attributes}`);
+  assert(shown.images === shown.imagesExpected && shown.images.includes('digits'), `the worlds of images are the catalog's: ${shown.images}`);
   assert(shown.props.includes('--ptheta-ink') && shown.props.includes('--ptheta-font') && shown.props.length >= 20, `theming properties: ${shown.props}`);
   assert(shown.script.includes(`${origins.widgets}ptheta-widgets.js`), `the snippet names this site: ${shown.script}`);
   const violations = await page.evaluate(() => window.violations);

@@ -73,6 +73,7 @@ $('#quiz-live').append(quiz);
 
 list($('.attributes'), cat.chainAttributes);
 inline($('.datasets'), cat.datasets.filter((d) => d.parameterizations.length).map((d) => d.name));
+inline($('.image-datasets'), cat.imageDatasets.filter((d) => d.parameterizations.length).map((d) => d.name));
 inline($('.params'), cat.parameterizations.map((p) => p.name));
 inline($('.controls'), cat.chainControls);
 inline($('.loading'), cat.loading);
