@@ -62,21 +62,27 @@ export class ImageGrid {
     const { side, paper, ink } = this.image;
     const dim = side * side;
     const u = this.units;
-    const pixels = new ImageData(u, u);
-    const put = (i, [r, g, b]) => { pixels.data.set([r * 255, g * 255, b * 255, 255], 4 * i); };
-    for (let i = 0; i < u * u; i++) put(i, colors.gap);
+    // one image's worth of pixels and one small canvas, kept from frame to frame
+    if (this.pixels?.width !== u) {
+      this.pixels = new ImageData(u, u);
+      this.scratch ??= document.createElement('canvas');
+      this.scratch.width = u;
+      this.scratch.height = u;
+    }
+    const data = this.pixels.data;
+    const put = (i, r, g, b) => { data[4 * i] = r; data[4 * i + 1] = g; data[4 * i + 2] = b; data[4 * i + 3] = 255; };
+    const [gr, gg, gb] = colors.gap.map((c) => c * 255);
+    for (let i = 0; i < u * u; i++) put(i, gr, gg, gb);
+    const [pr, pg, pb] = colors.paper.map((c) => c * 255);
+    const [dr, dg, db] = colors.ink.map((c, j) => (c - colors.paper[j]) * 255);
     for (let k = 0; k < this.samples; k++) {
       const [ox, oy] = this.#origin(k);
       for (let p = 0; p < dim; p++) {
         const a = Math.min(1, Math.max(0, (values[k * dim + p] - paper) / (ink - paper)));
-        const shade = colors.paper.map((c, j) => c + a * (colors.ink[j] - c));
-        put((oy + Math.floor(p / side)) * u + ox + (p % side), shade);
+        put((oy + Math.floor(p / side)) * u + ox + (p % side), pr + a * dr, pg + a * dg, pb + a * db);
       }
     }
-    this.scratch ??= document.createElement('canvas');
-    this.scratch.width = u;
-    this.scratch.height = u;
-    this.scratch.getContext('2d').putImageData(pixels, 0, 0);
+    this.scratch.getContext('2d').putImageData(this.pixels, 0, 0);
     const w = sizeCanvas(canvas);
     const ctx = canvas.getContext('2d');
     ctx.imageSmoothingEnabled = false;
