@@ -161,6 +161,22 @@ pub fn slice_sizes(samples: usize, parts: usize) -> Vec<usize> {
     (0..n).map(|i| samples / n + usize::from(i < samples % n)).collect()
 }
 
+/// Pieces per Web Worker that the page cuts each burst's samples into: a worker that finishes its
+/// piece takes the next, so a core slowed by other work (a laptop's efficiency cores, a shared
+/// machine's neighbour) takes fewer, and the burst ends at most one piece after the faster ones.
+pub const PIECES_PER_WORKER: usize = 4;
+/// The fewest samples worth a piece: below it a piece's messages cost more than the wait they save.
+pub const MIN_PIECE_SAMPLES: usize = 256;
+
+/// Sizes of the pieces `samples` are cut into for `workers` (see [`PIECES_PER_WORKER`]): a
+/// multiple of the workers, so equal cores still get equal shares, up to
+/// `PIECES_PER_WORKER` each while every piece keeps [`MIN_PIECE_SAMPLES`].
+pub fn piece_sizes(samples: usize, workers: usize) -> Vec<usize> {
+    let workers = workers.max(1);
+    let per_worker = (samples / (workers * MIN_PIECE_SAMPLES)).clamp(1, PIECES_PER_WORKER);
+    slice_sizes(samples, workers * per_worker)
+}
+
 pub struct Chain<M: Denoise> {
     model: M,
     schedule: Schedule,
@@ -361,22 +377,30 @@ impl<M: Denoise> Chain<M> {
         Ok(())
     }
 
-    /// Puts a chain that keeps no history (a slice) at state `x` of paper timestep `t`: the noise
-    /// is counter-based, so the steps from there are those of any chain of the same options that
-    /// reached that state.
-    pub fn restore(&mut self, t: usize, x: &[f32]) -> Result<(), String> {
+    /// Makes a chain that keeps no history samples `first..first + x.len() / dim` of the chain of
+    /// its options, at state `x` of paper timestep `t`: one Web Worker's slice runs whichever piece
+    /// of the samples it is handed next (www/js/split-chain.js). The noise of a sample depends
+    /// only on its index, so where a piece runs changes nothing.
+    pub fn restore_at(&mut self, first: usize, t: usize, x: &[f32]) -> Result<(), String> {
+        let dim = self.dim();
+        let samples = x.len() / dim;
+        let end = first.checked_add(samples).filter(|&e| e <= u32::MAX as usize);
+        if samples == 0 || !x.len().is_multiple_of(dim) || end.is_none() {
+            return Err(format!(
+                "{} values are not a piece of samples of dimension {dim} starting at sample {first}",
+                x.len()
+            ));
+        }
         if self.keep_history {
             return Err("a chain that keeps its history cannot be moved to a state".into());
         }
-        if t > self.steps() || x.len() != self.x.len() {
-            return Err(format!(
-                "state of {} values at t = {t} does not fit a chain of {} values and {} steps",
-                x.len(),
-                self.x.len(),
-                self.steps()
-            ));
+        if t > self.steps() {
+            return Err(format!("t = {t} is beyond this chain's {} steps", self.steps()));
         }
-        self.x.copy_from_slice(x);
+        self.samples = samples;
+        self.first = first as u32;
+        self.x.clear();
+        self.x.extend_from_slice(x);
         self.t = t;
         Ok(())
     }

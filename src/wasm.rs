@@ -331,18 +331,19 @@ impl WasmChain {
     }
 }
 
-/// Sizes of `workers` contiguous slices of `samples` ([`crate::chain::slice_sizes`]).
-#[wasm_bindgen(js_name = sliceSizes)]
-pub fn slice_sizes(samples: usize, workers: usize) -> Vec<u32> {
-    crate::chain::slice_sizes(samples, workers)
+/// Sizes of the pieces a burst of `samples` is cut into for `workers` Web Workers
+/// ([`crate::chain::piece_sizes`]).
+#[wasm_bindgen(js_name = pieceSizes)]
+pub fn piece_sizes(samples: usize, workers: usize) -> Vec<u32> {
+    crate::chain::piece_sizes(samples, workers)
         .into_iter()
         .map(|n| n as u32)
         .collect()
 }
 
-/// Samples `first..first + options.samples` of the CPU chain of `options` with more samples, for
-/// one Web Worker (`www/js/chain-worker.js`): slices side by side give exactly the one-thread
-/// chain's samples (the noise is counter-based, by sample index). Steps forward only.
+/// The CPU chain of `options` for one Web Worker (`www/js/chain-worker.js`): it runs whichever
+/// piece of the samples it is handed, and pieces side by side give exactly the one-thread chain's
+/// samples (the noise is counter-based, by sample index). Steps forward only.
 #[wasm_bindgen]
 pub struct WasmChainSlice {
     chain: crate::chain::Chain<crate::model::Denoiser>,
@@ -350,34 +351,22 @@ pub struct WasmChainSlice {
 
 #[wasm_bindgen]
 impl WasmChainSlice {
+    /// `options` are the whole chain's, as `WasmChain` takes them.
     #[wasm_bindgen(constructor)]
-    pub fn new(weights: &[u8], options: JsValue, first: usize) -> Result<WasmChainSlice, JsError> {
+    pub fn new(weights: &[u8], options: JsValue) -> Result<WasmChainSlice, JsError> {
         let (spec, model) = spec(weights.to_vec(), options)?;
         let options = crate::chain::ChainOptions {
             keep_history: false,
             ..spec.options.clone()
         };
-        let chain = crate::chain::Chain::new(model, spec.schedule.clone(), &options)
-            .and_then(|c| c.with_first_sample(first))
-            .map_err(err)?;
+        let chain = crate::chain::Chain::new(model, spec.schedule.clone(), &options).map_err(err)?;
         Ok(WasmChainSlice { chain })
     }
 
-    /// Runs up to `count` reverse steps; returns the new t.
-    pub fn step(&mut self, count: usize) -> Result<usize, JsError> {
-        for _ in 0..count {
-            if self.chain.is_done() {
-                break;
-            }
-            self.chain.step().map_err(err)?;
-        }
-        Ok(self.chain.t())
-    }
-
-    /// From state `x` (this slice's samples) at paper timestep `t`, runs up to `count` steps and
-    /// returns every state reached, back to back: what WasmChain::adopt takes.
-    pub fn run(&mut self, t: usize, x: &[f32], count: usize) -> Result<js_sys::Float32Array, JsError> {
-        self.chain.restore(t, x).map_err(err)?;
+    /// From state `x` of samples `first..` (row-major) at paper timestep `t`, runs up to `count`
+    /// steps and returns every state reached, back to back, each of those samples only.
+    pub fn run(&mut self, first: usize, t: usize, x: &[f32], count: usize) -> Result<js_sys::Float32Array, JsError> {
+        self.chain.restore_at(first, t, x).map_err(err)?;
         let n = count.min(t);
         let len = x.len();
         let mut states = Vec::with_capacity(n * len);
@@ -386,10 +375,5 @@ impl WasmChainSlice {
             states.extend_from_slice(self.chain.positions());
         }
         Ok(js_sys::Float32Array::from(states.as_slice()))
-    }
-
-    /// x_t of this slice's samples, row-major.
-    pub fn positions(&self) -> js_sys::Float32Array {
-        js_sys::Float32Array::from(self.chain.positions())
     }
 }

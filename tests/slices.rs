@@ -1,5 +1,6 @@
-//! A chain split into slices (`Chain::with_first_sample`, one per Web Worker in the page) gives,
-//! side by side, exactly the samples of the whole chain, at every step.
+//! A chain split into slices (`Chain::with_first_sample`, one per native thread in `ptheta bench`)
+//! or into pieces (`Chain::restore_at`, handed to the page's Web Workers) gives, side by side,
+//! exactly the samples of the whole chain, at every step.
 
 use ptheta::chain::{Chain, ChainOptions};
 use ptheta::diffusion::{Schedule, Variance};
@@ -97,8 +98,8 @@ fn a_chain_adopting_its_slices_states_is_the_chain_stepped_itself() {
             .scan(0, |first, s| {
                 let n = s.samples() * dim;
                 let x = &page.positions()[*first..*first + n];
+                s.restore_at(*first / dim, t, x).unwrap();
                 *first += n;
-                s.restore(t, x).unwrap();
                 let mut states = Vec::new();
                 for _ in 0..burst.min(t) {
                     s.step().unwrap();
@@ -127,20 +128,13 @@ fn a_chain_adopting_its_slices_states_is_the_chain_stepped_itself() {
 }
 
 #[test]
-fn adopt_and_restore_refuse_what_does_not_fit() {
+fn adopt_refuses_what_does_not_fit() {
     let mut page = chain_with(4, 0, true);
     let len = page.positions().len();
     // not whole states, and more states than steps left
     assert!(page.adopt(&vec![0.0; len + 1]).is_err());
     assert!(page.adopt(&vec![0.0; len * 13]).is_err());
     assert_eq!(page.t(), 12, "a refused adoption changes nothing");
-    // a chain with history cannot jump; a slice cannot take a state of another size or a t beyond S
-    assert!(page.restore(12, &vec![0.0; len]).is_err());
-    let mut slice = chain(4, 0);
-    assert!(slice.restore(12, &vec![0.0; len - 1]).is_err());
-    assert!(slice.restore(13, &vec![0.0; len]).is_err());
-    assert!(slice.restore(3, &vec![0.0; len]).is_ok());
-    assert_eq!(slice.t(), 3);
 }
 
 #[test]
@@ -155,5 +149,89 @@ fn slice_sizes_cover_the_samples_once_the_first_ones_larger() {
         let s = slice_sizes(n, k);
         assert_eq!(s.iter().sum::<usize>(), n);
         assert!(s.windows(2).all(|w| w[0] == w[1] || w[0] == w[1] + 1), "{s:?}");
+    }
+}
+
+/// What the page's workers do since they share a burst's pieces: a worker's chain is handed any
+/// piece of the samples (`restore_at`), in whatever order the workers free up, and the states put
+/// back together are the chain's own.
+#[test]
+fn pieces_run_by_any_worker_in_any_order_are_the_whole_chain() {
+    let mut own = chain_with(37, 0, true);
+    let mut page = chain_with(37, 0, true);
+    let mut workers = [chain(37, 0), chain(37, 0)];
+    let dim = page.dim();
+    // 17 and 7 are not multiples of the fused forward's tile of 16
+    let pieces = [(0, 10), (10, 3), (13, 17), (30, 7)];
+    for (round, burst) in [5, 1, 12].into_iter().enumerate() {
+        let t = page.t();
+        let steps = burst.min(t);
+        let len = page.positions().len();
+        let mut states = vec![f32::NAN; steps * len];
+        // each round hands the pieces out in another order, to the workers in turn
+        let mut order: Vec<usize> = (0..pieces.len()).collect();
+        order.rotate_left(round);
+        if round == 1 {
+            order.reverse();
+        }
+        for (turn, &p) in order.iter().enumerate() {
+            let (first, samples) = pieces[p];
+            let w = &mut workers[turn % 2];
+            w.restore_at(first, t, &page.positions()[first * dim..(first + samples) * dim])
+                .unwrap();
+            assert_eq!(w.samples(), samples);
+            for k in 0..steps {
+                w.step().unwrap();
+                states[k * len + first * dim..k * len + (first + samples) * dim].copy_from_slice(w.positions());
+            }
+        }
+        page.adopt(&states).unwrap();
+        for _ in 0..steps {
+            own.step().unwrap();
+        }
+        assert_eq!(page.positions(), own.positions(), "at t = {}", own.t());
+    }
+    assert!(page.is_done());
+}
+
+#[test]
+fn restore_at_refuses_what_is_not_a_piece() {
+    let mut worker = chain(4, 0);
+    let dim = worker.dim();
+    // no samples, part of a sample, past the last sample index there is, a t beyond S
+    assert!(worker.restore_at(0, 3, &[]).is_err());
+    assert!(worker.restore_at(0, 3, &vec![0.0; 2 * dim + 1]).is_err());
+    assert!(worker.restore_at(u32::MAX as usize, 3, &vec![0.0; dim]).is_err());
+    assert!(worker.restore_at(0, 13, &vec![0.0; dim]).is_err());
+    assert_eq!(
+        (worker.t(), worker.samples()),
+        (12, 4),
+        "a refused piece changes nothing"
+    );
+    // a chain with history is the page's own, never a worker's
+    assert!(chain_with(4, 0, true).restore_at(0, 3, &vec![0.0; dim]).is_err());
+    assert!(worker.restore_at(9, 3, &vec![0.0; 3 * dim]).is_ok());
+    assert_eq!((worker.t(), worker.samples()), (3, 3));
+}
+
+#[test]
+fn piece_sizes_give_each_worker_an_equal_count_of_pieces_not_too_small() {
+    use ptheta::chain::{piece_sizes, MIN_PIECE_SAMPLES, PIECES_PER_WORKER};
+    assert_eq!(piece_sizes(1024, 2), [256; 4]);
+    assert_eq!(piece_sizes(16384, 2), [2048; 8]);
+    // too few samples for more than one piece a worker
+    assert_eq!(piece_sizes(1024, 3), [342, 341, 341]);
+    assert_eq!(piece_sizes(2, 8), [1, 1]);
+    for (n, w) in [(1, 1), (999, 2), (4096, 3), (16384, 16), (8192, 1)] {
+        let p = piece_sizes(n, w);
+        assert_eq!(p.iter().sum::<usize>(), n);
+        assert!(
+            p.len().is_multiple_of(w.min(n)) && p.len() <= w * PIECES_PER_WORKER,
+            "{n}, {w}: {p:?}"
+        );
+        assert!(
+            p.len() == w.min(n) || p.iter().all(|&s| s >= MIN_PIECE_SAMPLES),
+            "{n}, {w}: {p:?}"
+        );
     }
 }

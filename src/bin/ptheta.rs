@@ -224,7 +224,7 @@ mod cli {
             /// Reverse steps per run; the first is a warm-up and not timed
             #[arg(long, default_value_t = catalog::BENCH_STEPS.default as usize, value_parser = within::<usize>(catalog::BENCH_STEPS))]
             steps: usize,
-            /// Threads, each running one slice of the samples (as the page's Web Workers do)
+            /// Threads, sharing the samples in pieces as the page's Web Workers do
             #[arg(long, default_value_t = catalog::THREADS.default as usize, value_parser = within::<usize>(catalog::THREADS))]
             threads: usize,
         },
@@ -622,31 +622,45 @@ mod cli {
         Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
     }
 
-    /// Milliseconds per step of the native CPU chain split into `threads` slices, one thread each:
-    /// every slice takes its warm-up step, then all run their steps at once, and the chain's step
-    /// takes as long as the slowest slice's.
+    /// Milliseconds per step of the native CPU chain on `threads` threads, shared as the page
+    /// shares a burst among its Web Workers (www/js/split-chain.js): the samples are cut into
+    /// `chain::piece_sizes` pieces, and each thread takes the next piece when it has run the last
+    /// one to x_0. Every thread takes a warm-up step first.
     fn time_split_chain(weights: &Path, steps: usize, n: usize, threads: usize) -> Result<f64, String> {
-        let mut first = 0;
-        let mut slices = Vec::new();
-        for size in ptheta::chain::slice_sizes(n, threads) {
-            // a model per slice, as each Web Worker loads its own
+        let new_chain = |samples| -> Result<Chain<_>, String> {
+            // a model per thread, as each Web Worker loads its own
             let model = load_model(weights)?;
             let cfg = model.config.clone();
             let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, steps)?;
-            let chain = Chain::new(model, schedule, &bench_options(steps, size))?.with_first_sample(first)?;
-            first += size;
-            slices.push(chain);
+            Chain::new(model, schedule, &bench_options(steps, samples))
+        };
+        let mut whole = new_chain(n)?;
+        whole.step()?;
+        let (t, x, dim) = (whole.t(), whole.positions(), whole.dim());
+        let mut pieces = Vec::new();
+        for samples in ptheta::chain::piece_sizes(n, threads) {
+            let first = pieces.last().map_or(0, |&(f, s)| f + s);
+            pieces.push((first, samples));
         }
-        let start = std::sync::Barrier::new(slices.len() + 1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let start = std::sync::Barrier::new(threads.min(pieces.len()) + 1);
         std::thread::scope(|s| {
-            let runs: Vec<_> = slices
-                .iter_mut()
-                .map(|chain| {
-                    let start = &start;
-                    s.spawn(move || {
+            let runs: Vec<_> = (0..threads.min(pieces.len()))
+                .map(|_| {
+                    let (start, next, pieces) = (&start, &next, &pieces);
+                    s.spawn(move || -> Result<(), String> {
+                        let mut chain = new_chain(n)?;
+                        let (first, samples) = pieces[0];
+                        chain.restore_at(first, t, &x[..samples * dim])?;
                         chain.step()?;
                         start.wait();
-                        chain.run()
+                        while let Some(&(first, samples)) =
+                            pieces.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                        {
+                            chain.restore_at(first, t, &x[first * dim..(first + samples) * dim])?;
+                            chain.run()?;
+                        }
+                        Ok(())
                     })
                 })
                 .collect();
@@ -655,7 +669,7 @@ mod cli {
             for run in runs {
                 run.join().map_err(|_| "a bench thread panicked".to_string())??;
             }
-            Ok(started.elapsed().as_secs_f64() * 1000.0 / (steps - 1) as f64)
+            Ok(started.elapsed().as_secs_f64() * 1000.0 / t as f64)
         })
     }
 

@@ -55,6 +55,22 @@ test('an invalid attribute is named in the error', async ({ page, base }) => {
   assert(msg.includes('variance="huge"') && msg.includes('fixed-small'), msg);
 });
 
+/**
+ * The page's chain beside a reference: the same chain on the main thread alone, stepped to the
+ * page chain's t the same way (to 0 and back where the page chain has come back).
+ */
+const sameAsOneThread = (page) => page.$eval('ptheta-chain', async (el) => {
+  const api = await (await import('./js/lesson-wasm.js')).lessonApi();
+  const { seed, variance, steps, samples } = el.chain.info();
+  const one = new api.WasmChain(el.chain.weights, { seed, variance, steps, samples, backend: 'cpu' });
+  one.goTo(Number(el.dataset.t));
+  if (Number(el.dataset.t) < steps) { one.goTo(0); while (one.t < Number(el.dataset.t)) one.stepBack(); }
+  const [a, b] = [await one.positions(), await el.chain.positions()];
+  one.free();
+  const differing = a.reduce((n, v, i) => n + (Object.is(v, b[i]) ? 0 : 1), 0);
+  return { t: el.dataset.t, workers: el.chain.workers, differing, length: a.length === b.length };
+});
+
 test('with more than one core, Web Workers share the steps and the samples are exactly the one-thread chain\'s', async ({ page, base }) => {
   // three "cores", whatever this machine has: three uneven slices (342 + 341 + 341 samples)
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 3 }));
@@ -67,18 +83,7 @@ test('with more than one core, Web Workers share the steps and the samples are e
   await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
   await page.getByRole('button', { name: 'Step back' }).click();
   await page.getByRole('button', { name: 'Step back' }).click();
-  // the reference: the same chain on the main thread alone, stepped to 0 and back the same way
-  const same = () => page.$eval('ptheta-chain', async (el) => {
-    const api = await (await import('./js/lesson-wasm.js')).lessonApi();
-    const { seed, variance, steps, samples } = el.chain.info();
-    const one = new api.WasmChain(el.chain.weights, { seed, variance, steps, samples, backend: 'cpu' });
-    one.goTo(Number(el.dataset.t));
-    if (Number(el.dataset.t) < steps) { one.goTo(0); while (one.t < Number(el.dataset.t)) one.stepBack(); }
-    const [a, b] = [await one.positions(), await el.chain.positions()];
-    one.free();
-    const differing = a.reduce((n, v, i) => n + (Object.is(v, b[i]) ? 0 : 1), 0);
-    return { t: el.dataset.t, workers: el.chain.workers, differing, length: a.length === b.length };
-  });
+  const same = () => sameAsOneThread(page);
   const afterBack = await same();
   assert(afterBack.t === '2' && afterBack.workers === 3, JSON.stringify(afterBack));
   assert(afterBack.length && afterBack.differing === 0, `after playing to 0 and two steps back: ${JSON.stringify(afterBack)}`);
@@ -88,4 +93,26 @@ test('with more than one core, Web Workers share the steps and the samples are e
   await page.getByRole('button', { name: 'Step forward' }).click();
   const afterFailure = await same();
   assert(afterFailure.t === '49' && afterFailure.workers === 1 && afterFailure.differing === 0, JSON.stringify(afterFailure));
+});
+
+test('a worker slowed by other work takes fewer pieces of a burst, and the samples stay the one-thread chain\'s', async ({ page, base }) => {
+  // two "cores"; 4096 samples are cut into 8 pieces of 512 (Rust's pieceSizes)
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 2 }));
+  await page.goto(`${base}?samples=4096&steps=50`);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('ptheta-chain').shadowRoot.querySelector('.backend').textContent.includes('2 threads'), null, { timeout: 30000 });
+  // the first worker answers 300 ms late, as if its core were busy: one step of a 512-sample
+  // piece takes a few ms, so by then the other worker has taken every other piece
+  await page.$eval('ptheta-chain', (el) => {
+    const slow = el.chain.split.slices[0].worker;
+    const post = slow.postMessage.bind(slow);
+    slow.postMessage = (...args) => { setTimeout(() => post(...args), 300); };
+  });
+  await page.getByRole('button', { name: 'Step forward' }).click();
+  await page.waitForSelector('ptheta-chain[data-t="49"]', { timeout: 30000 });
+  const shares = await page.$eval('ptheta-chain', (el) => el.chain.split.lastShares);
+  // split evenly, each worker would run 4
+  assert(shares.length === 2 && shares[0] + shares[1] === 8 && shares[0] < shares[1], JSON.stringify(shares));
+  const after = await sameAsOneThread(page);
+  assert(after.t === '49' && after.workers === 2 && after.length && after.differing === 0, JSON.stringify(after));
 });
