@@ -164,9 +164,11 @@ pub fn slice_sizes(samples: usize, parts: usize) -> Vec<usize> {
 /// Pieces per Web Worker that the page cuts each burst's samples into: a worker that finishes its
 /// piece takes the next, so a core slowed by other work (a laptop's efficiency cores, a shared
 /// machine's neighbour) takes fewer, and the burst ends at most one piece after the faster ones.
-pub const PIECES_PER_WORKER: usize = 4;
-/// The fewest samples worth a piece: below it a piece's messages cost more than the wait they save.
-pub const MIN_PIECE_SAMPLES: usize = 256;
+pub const PIECES_PER_WORKER: usize = 8;
+/// The fewest samples in a piece: 8 of the fused forward's tiles, so what is done once per piece
+/// and step (the time embedding's bias: the work of about 0.2 samples) or once per piece and
+/// burst (two messages) is small beside the piece's own steps.
+pub const MIN_PIECE_SAMPLES: usize = 128;
 
 /// Sizes of the pieces `samples` are cut into for `workers` (see [`PIECES_PER_WORKER`]): a
 /// multiple of the workers, so equal cores still get equal shares, up to

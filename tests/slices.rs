@@ -217,10 +217,11 @@ fn restore_at_refuses_what_is_not_a_piece() {
 #[test]
 fn piece_sizes_give_each_worker_an_equal_count_of_pieces_not_too_small() {
     use ptheta::chain::{piece_sizes, MIN_PIECE_SAMPLES, PIECES_PER_WORKER};
-    assert_eq!(piece_sizes(1024, 2), [256; 4]);
-    assert_eq!(piece_sizes(16384, 2), [2048; 8]);
+    assert_eq!(piece_sizes(1024, 2), [128; 8]);
+    assert_eq!(piece_sizes(16384, 2), [1024; 16]);
+    assert_eq!(piece_sizes(1024, 3), [171, 171, 171, 171, 170, 170]);
     // too few samples for more than one piece a worker
-    assert_eq!(piece_sizes(1024, 3), [342, 341, 341]);
+    assert_eq!(piece_sizes(300, 3), [100, 100, 100]);
     assert_eq!(piece_sizes(2, 8), [1, 1]);
     for (n, w) in [(1, 1), (999, 2), (4096, 3), (16384, 16), (8192, 1)] {
         let p = piece_sizes(n, w);

@@ -27,12 +27,13 @@ test('keyboard alone: tab to Step, press it, then step back', async ({ page, bas
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   const step = page.getByRole('button', { name: 'Step forward' });
   await step.focus();
+  // a step of the default 1024 samples runs in the workers: it lands after a few messages
   await page.keyboard.press('Enter');
   await page.keyboard.press('Enter');
-  assert(await page.$eval('ptheta-chain', (el) => el.dataset.t) === '48', 'two steps by keyboard');
+  await page.waitForSelector('ptheta-chain[data-t="48"]', { timeout: 10000 });
   await page.keyboard.press('Shift+Tab');
   await page.keyboard.press('Enter');
-  assert(await page.$eval('ptheta-chain', (el) => el.dataset.t) === '49', 'back by keyboard');
+  await page.waitForSelector('ptheta-chain[data-t="49"]', { timeout: 10000 });
 });
 
 test('a corrupt weights file gives a clear error and the page keeps working', async ({ page, base }) => {
@@ -72,7 +73,7 @@ const sameAsOneThread = (page) => page.$eval('ptheta-chain', async (el) => {
 });
 
 test('with more than one core, Web Workers share the steps and the samples are exactly the one-thread chain\'s', async ({ page, base }) => {
-  // three "cores", whatever this machine has: three uneven slices (342 + 341 + 341 samples)
+  // three "cores", whatever this machine has: six uneven pieces (4 × 171 + 2 × 170 samples)
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 3 }));
   await page.goto(`${base}?samples=1024&steps=50`);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
@@ -96,12 +97,12 @@ test('with more than one core, Web Workers share the steps and the samples are e
 });
 
 test('a worker slowed by other work takes fewer pieces of a burst, and the samples stay the one-thread chain\'s', async ({ page, base }) => {
-  // two "cores"; 4096 samples are cut into 8 pieces of 512 (Rust's pieceSizes)
+  // two "cores"; 4096 samples are cut into 16 pieces of 256 (Rust's pieceSizes)
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 2 }));
   await page.goto(`${base}?samples=4096&steps=50`);
   await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
   await page.waitForFunction(() => document.querySelector('ptheta-chain').shadowRoot.querySelector('.backend').textContent.includes('2 threads'), null, { timeout: 30000 });
-  // the first worker answers 300 ms late, as if its core were busy: one step of a 512-sample
+  // the first worker answers 300 ms late, as if its core were busy: one step of a 256-sample
   // piece takes a few ms, so by then the other worker has taken every other piece
   await page.$eval('ptheta-chain', (el) => {
     const slow = el.chain.split.slices[0].worker;
@@ -110,9 +111,9 @@ test('a worker slowed by other work takes fewer pieces of a burst, and the sampl
   });
   await page.getByRole('button', { name: 'Step forward' }).click();
   await page.waitForSelector('ptheta-chain[data-t="49"]', { timeout: 30000 });
-  const shares = await page.$eval('ptheta-chain', (el) => el.chain.split.lastShares);
-  // split evenly, each worker would run 4
-  assert(shares.length === 2 && shares[0] + shares[1] === 8 && shares[0] < shares[1], JSON.stringify(shares));
+  const { shares, pieces } = await page.$eval('ptheta-chain', (el) => ({ shares: el.chain.split.lastShares, pieces: el.chain.split.pieces.length }));
+  // split evenly, each worker would run half
+  assert(pieces === 16 && shares.length === 2 && shares[0] + shares[1] === pieces && shares[0] < shares[1], JSON.stringify({ shares, pieces }));
   const after = await sameAsOneThread(page);
   assert(after.t === '49' && after.workers === 2 && after.length && after.differing === 0, JSON.stringify(after));
 });
