@@ -112,6 +112,7 @@ test('a worker slowed by other work takes fewer pieces of a burst, and the sampl
   await page.getByRole('button', { name: 'Step forward' }).click();
   await page.waitForSelector('ptheta-chain[data-t="49"]', { timeout: 30000 });
   const { shares, pieces } = await page.$eval('ptheta-chain', (el) => ({ shares: el.chain.split.lastShares, pieces: el.chain.split.pieces.length }));
+  console.log(`pieces run by the slowed worker and the other: ${shares.join(' and ')} of ${pieces}`);
   // split evenly, each worker would run half
   assert(pieces === 16 && shares.length === 2 && shares[0] + shares[1] === pieces && shares[0] < shares[1], JSON.stringify({ shares, pieces }));
   const after = await sameAsOneThread(page);
