@@ -161,22 +161,58 @@ pub fn slice_sizes(samples: usize, parts: usize) -> Vec<usize> {
     (0..n).map(|i| samples / n + usize::from(i < samples % n)).collect()
 }
 
-/// Pieces per Web Worker that the page cuts each burst's samples into: a worker that finishes its
-/// piece takes the next, so a core slowed by other work (a laptop's efficiency cores, a shared
-/// machine's neighbour) takes fewer, and the burst ends at most one piece after the faster ones.
+/// Pieces per thread that `ptheta bench --threads` cuts the samples into: a thread that finishes its
+/// piece takes the next, the best balance threads can have, so the native figure is the ceiling
+/// the page's Web Workers are held to.
 pub const PIECES_PER_WORKER: usize = 8;
 /// The fewest samples in a piece: 8 of the fused forward's tiles, so what is done once per piece
-/// and step (the time embedding's bias: the work of about 0.2 samples) or once per piece and
-/// burst (two messages) is small beside the piece's own steps.
+/// and step (the time embedding's bias: the work of about 0.2 samples) is small beside it.
 pub const MIN_PIECE_SAMPLES: usize = 128;
 
-/// Sizes of the pieces `samples` are cut into for `workers` (see [`PIECES_PER_WORKER`]): a
-/// multiple of the workers, so equal cores still get equal shares, up to
-/// `PIECES_PER_WORKER` each while every piece keeps [`MIN_PIECE_SAMPLES`].
+/// Sizes of the pieces `samples` are cut into for `workers` threads (see [`PIECES_PER_WORKER`]):
+/// a multiple of the workers, so equal cores still get equal shares, up to `PIECES_PER_WORKER`
+/// each while every piece keeps [`MIN_PIECE_SAMPLES`].
 pub fn piece_sizes(samples: usize, workers: usize) -> Vec<usize> {
     let workers = workers.max(1);
     let per_worker = (samples / (workers * MIN_PIECE_SAMPLES)).clamp(1, PIECES_PER_WORKER);
     slice_sizes(samples, workers * per_worker)
+}
+
+/// The least share of the samples a Web Worker gets, as a fraction of the fastest one's: a worker
+/// slowed for one burst (another program, a garbage collection) still gets enough samples for its
+/// next burst to measure its speed again.
+pub const MIN_SHARE_OF_FASTEST: f64 = 0.25;
+
+/// Sizes of contiguous slices of `samples`, one per Web Worker, in proportion to `speeds` (samples
+/// a millisecond each ran at in the last burst, www/js/split-chain.js), so a burst ends at about
+/// the same moment on a fast core and a slow one (a laptop's efficiency cores, a core busy with
+/// other work). A speed is raised to at least [`MIN_SHARE_OF_FASTEST`] of the fastest; speeds that
+/// are not all positive and finite (no burst measured yet) give equal slices, as [`slice_sizes`].
+/// Every worker gets at least one sample while there are as many samples as workers.
+pub fn weighted_slice_sizes(samples: usize, speeds: &[f64]) -> Vec<usize> {
+    let parts = speeds.len().min(samples).max(1);
+    let speeds = &speeds[..parts.min(speeds.len())];
+    let fastest = speeds.iter().copied().fold(0.0, f64::max);
+    if speeds.len() < parts || !speeds.iter().all(|&v| v.is_finite() && v > 0.0) || !fastest.is_finite() {
+        return slice_sizes(samples, parts);
+    }
+    let weights: Vec<f64> = speeds.iter().map(|&v| v.max(fastest * MIN_SHARE_OF_FASTEST)).collect();
+    let total: f64 = weights.iter().sum();
+    // one sample each first, the rest in proportion, largest remainders first (earlier on ties)
+    let rest = samples - parts;
+    let ideal: Vec<f64> = weights.iter().map(|w| rest as f64 * w / total).collect();
+    let mut sizes: Vec<usize> = ideal.iter().map(|v| 1 + v.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..parts).collect();
+    order.sort_by(|&a, &b| {
+        (ideal[b] - ideal[b].floor())
+            .total_cmp(&(ideal[a] - ideal[a].floor()))
+            .then(a.cmp(&b))
+    });
+    let short = samples - sizes.iter().sum::<usize>();
+    for &i in order.iter().cycle().take(short) {
+        sizes[i] += 1;
+    }
+    sizes
 }
 
 pub struct Chain<M: Denoise> {

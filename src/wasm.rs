@@ -331,18 +331,18 @@ impl WasmChain {
     }
 }
 
-/// Sizes of the pieces a burst of `samples` is cut into for `workers` Web Workers
-/// ([`crate::chain::piece_sizes`]).
-#[wasm_bindgen(js_name = pieceSizes)]
-pub fn piece_sizes(samples: usize, workers: usize) -> Vec<u32> {
-    crate::chain::piece_sizes(samples, workers)
+/// Sizes of the slices of `samples` a burst gives the Web Workers, in proportion to the speeds
+/// they ran at in the last one ([`crate::chain::weighted_slice_sizes`]).
+#[wasm_bindgen(js_name = sliceShares)]
+pub fn slice_shares(samples: usize, speeds: &[f64]) -> Vec<u32> {
+    crate::chain::weighted_slice_sizes(samples, speeds)
         .into_iter()
         .map(|n| n as u32)
         .collect()
 }
 
 /// The CPU chain of `options` for one Web Worker (`www/js/chain-worker.js`): it runs whichever
-/// piece of the samples it is handed, and pieces side by side give exactly the one-thread chain's
+/// slice of the samples it is handed, and slices side by side give exactly the one-thread chain's
 /// samples (the noise is counter-based, by sample index). Steps forward only.
 #[wasm_bindgen]
 pub struct WasmChainSlice {

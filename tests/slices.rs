@@ -236,3 +236,30 @@ fn piece_sizes_give_each_worker_an_equal_count_of_pieces_not_too_small() {
         );
     }
 }
+
+#[test]
+fn weighted_slices_follow_the_workers_speeds_within_bounds() {
+    use ptheta::chain::{slice_sizes, weighted_slice_sizes};
+    assert_eq!(weighted_slice_sizes(1000, &[1.0, 1.0]), [500, 500]);
+    assert_eq!(weighted_slice_sizes(1000, &[3.0, 1.0]), [750, 250]);
+    assert_eq!(weighted_slice_sizes(1024, &[2.0, 1.0, 1.0]), [512, 256, 256]);
+    // a worker far slower still gets a quarter of the fastest one's share (of what is left once
+    // each has its one sample: 998 · 0.2 = 199.6, so 1 + 199, and the larger remainder's 1)
+    assert_eq!(weighted_slice_sizes(1000, &[100.0, 1.0]), [799, 201]);
+    // nothing measured yet, or nonsense: equal slices
+    for speeds in [[0.0, 1.0], [f64::NAN, 1.0], [f64::INFINITY, 1.0], [-1.0, 2.0]] {
+        assert_eq!(weighted_slice_sizes(1001, &speeds), slice_sizes(1001, 2), "{speeds:?}");
+    }
+    // fewer samples than workers: one each, the extra workers idle; none at all: one slice
+    assert_eq!(weighted_slice_sizes(2, &[1.0, 5.0, 9.0]), [1, 1]);
+    assert_eq!(weighted_slice_sizes(7, &[]), [7]);
+    for (n, speeds) in [
+        (4097, vec![0.3, 0.7, 1.1]),
+        (16384, vec![1.0, 1e-9]),
+        (5, vec![9.0, 1.0, 1.0, 1.0, 1.0]),
+    ] {
+        let s = weighted_slice_sizes(n, &speeds);
+        assert_eq!(s.iter().sum::<usize>(), n, "{s:?}");
+        assert!(s.iter().all(|&k| k >= 1), "{s:?}");
+    }
+}

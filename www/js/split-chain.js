@@ -1,14 +1,13 @@
 // The CPU chain's steps split across Web Workers (chain-worker.js). The page's chain (backend.js)
-// keeps the state, the history and everything it reads; a burst of steps cuts x_t into contiguous
-// pieces (Rust's pieceSizes: a few per worker), each worker takes the next piece as soon as it has
-// sent back the last, and the page chain adopts the states put back together. A core that other
-// work slows (a laptop's efficiency cores, a busy machine) so takes fewer pieces instead of holding
-// up the burst. The noise is counter-based by sample index
+// keeps the state, the history and everything it reads; a burst of steps gives each worker a
+// contiguous slice of x_t, sized by how fast that worker ran the last burst (Rust's sliceShares),
+// and the page chain adopts the states put back together. A core that other work slows (a
+// laptop's efficiency cores, a busy machine) so gets fewer samples instead of holding up the burst. The noise is counter-based by sample index
 // (src/diffusion/rng.rs), so the result is exactly the one-thread chain's (tests/slices.rs natively,
 // `cargo xtask bench` and hardening.spec.mjs in the browser). Plain messages, no SharedArrayBuffer:
 // the page needs no cross-origin isolation.
 
-import { pieceSizes } from '../ptheta.js';
+import { sliceShares } from '../ptheta.js';
 
 /**
  * A module worker for `url`. A worker script must have the page's origin, so when the widgets are
@@ -35,19 +34,14 @@ export class SplitChain {
     const chain = new SplitChain();
     const url = new URL('./chain-worker.js', import.meta.url);
     chain.samples = options.samples;
-    chain.pieces = [];
-    let first = 0;
-    for (const samples of pieceSizes(options.samples, workers)) {
-      chain.pieces.push({ first, samples });
-      first += samples;
-    }
     chain.slices = [];
     try {
       // the main thread's wasm module is loaded: the chain it splits was made there
-      for (let i = 0; i < Math.min(workers, chain.pieces.length); i++) chain.slices.push({ worker: moduleWorker(url) });
-      await Promise.all(chain.slices.map((s) => chain.#ask(s, {
-        type: 'init', module: String(module), wasm, weights: weights.slice().buffer, options,
-      }, true)));
+      for (let i = 0; i < Math.min(workers, options.samples); i++) chain.slices.push(SplitChain.#slice(url));
+      await Promise.all(chain.slices.map((s) => {
+        const bytes = weights.slice().buffer;
+        return chain.#ask(s, { type: 'init', module: String(module), wasm, weights: bytes, options }, [bytes]);
+      }));
     } catch (e) {
       chain.free();
       throw e;
@@ -55,33 +49,49 @@ export class SplitChain {
     return chain;
   }
 
-  /** How many workers run the pieces. */
+  /** A worker and the requests it has yet to answer; a failure fails them all. */
+  static #slice(url) {
+    const s = { worker: moduleWorker(url), waiting: [] };
+    const fail = (message) => { for (const w of s.waiting.splice(0)) w.reject(new Error(message)); };
+    s.worker.onmessage = ({ data }) => {
+      if (data.type === 'error') fail(data.message);
+      else s.waiting.shift()?.resolve(data);
+    };
+    s.worker.onerror = (e) => { e.preventDefault?.(); fail(e.message || 'a chain worker could not start'); };
+    return s;
+  }
+
+  /** How many workers run the slices. */
   get workers() { return this.slices.length; }
 
   /**
-   * From `x` (x_t of every sample, row-major) at paper timestep `t`, runs up to `count` steps of
-   * every piece, each worker taking the next piece when it is free; resolves to every state
-   * reached, back to back, each ordered as the one-thread chain orders its samples: what
-   * WasmChain.adopt takes. `lastShares` then holds how many pieces each worker ran.
+   * From `x` (x_t of every sample, row-major) at paper timestep `t`, runs up to `count` steps,
+   * each worker its slice; resolves to every state reached, back to back, each ordered as the
+   * one-thread chain orders its samples: what WasmChain.adopt takes. Each worker's speed (samples
+   * a millisecond, timed in the worker: the page's own delays, a frame being drawn, are not the
+   * core's) sizes its slice in the next burst; `lastShares` holds this burst's slice sizes.
    */
   run(t, x, count) {
     const work = this.#queue.then(async () => {
       const dim = x.length / this.samples;
       const steps = Math.min(count, t);
       const out = new Float32Array(steps * x.length);
-      const shares = this.slices.map(() => 0);
-      let next = 0;
-      const take = async (s, i) => {
-        while (next < this.pieces.length) {
-          const { first, samples } = this.pieces[next++];
-          const piece = x.slice(first * dim, (first + samples) * dim);
-          const states = await this.#ask(s, { type: 'run', first, t, x: piece, count }, false, [piece.buffer]);
+      const shares = Array.from(sliceShares(this.samples, this.slices.map((s) => s.speed ?? 0)));
+      let first = 0;
+      await Promise.all(shares.map((samples, i) => {
+        const s = this.slices[i];
+        const start = first;
+        first += samples;
+        const slice = x.slice(start * dim, (start + samples) * dim);
+        return this.#ask(s, { type: 'run', first: start, t, x: slice, count }, [slice.buffer]).then(({ states, ms }) => {
+          // the mean of this burst's speed and the last estimate: one burst's hiccup moves the
+          // next slice half as far
+          const speed = (samples * steps) / Math.max(ms, 1e-3);
+          s.speed = s.speed ? (s.speed + speed) / 2 : speed;
           const n = samples * dim;
-          for (let k = 0; k < steps; k++) out.set(states.subarray(k * n, (k + 1) * n), k * x.length + first * dim);
-          shares[i]++;
-        }
-      };
-      await Promise.all(this.slices.map(take));
+          for (let k = 0; k < steps; k++) out.set(states.subarray(k * n, (k + 1) * n), k * x.length + start * dim);
+        });
+      }));
       this.lastShares = shares;
       return out;
     });
@@ -94,15 +104,14 @@ export class SplitChain {
     this.slices = [];
   }
 
-  /** Posts `message` to one worker; resolves to its answer's states. */
-  #ask(s, message, transferWeights, transfer = []) {
+  /**
+   * Posts `message` to one worker; resolves to its answer. A worker answers in order,
+   * so the answers settle its waiting requests first to last.
+   */
+  #ask(s, message, transfer = []) {
     return new Promise((resolve, reject) => {
-      s.worker.onmessage = ({ data }) => {
-        if (data.type === 'error') reject(new Error(data.message));
-        else resolve(data.states);
-      };
-      s.worker.onerror = (e) => { e.preventDefault?.(); reject(new Error(e.message || 'a chain worker could not start')); };
-      s.worker.postMessage(message, transferWeights ? [...transfer, message.weights] : transfer);
+      s.waiting.push({ resolve, reject });
+      s.worker.postMessage(message, transfer);
     });
   }
 }
