@@ -72,6 +72,26 @@ const sameAsOneThread = (page) => page.$eval('ptheta-chain', async (el) => {
   return { t: el.dataset.t, workers: el.chain.workers, differing, length: a.length === b.length };
 });
 
+test('a seek after Play still runs in bursts the page can answer between', async ({ page, base }) => {
+  // one thread (below the workers' samples), Play asking 20 steps a frame: a frame's steps take
+  // well under the burst's 50 ms, the whole chain about a second
+  await page.goto(`${base}?samples=200&steps=1000`);
+  await page.waitForSelector('ptheta-chain[data-state="ready"]', { timeout: 60000 });
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForSelector('ptheta-chain[data-t="0"]', { timeout: 120000 });
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.waitForSelector('ptheta-chain[data-t="1000"]', { timeout: 30000 });
+  const bursts = await page.$eval('ptheta-chain', async (el) => {
+    const counts = [];
+    const step = el.chain.step.bind(el.chain);
+    el.chain.step = (n) => { counts.push(n); return step(n); };
+    await el.goTo(0);
+    return counts;
+  });
+  // a burst is sized to about 50 ms of stepping, never the whole seek at once
+  assert(bursts.length > 5 && Math.max(...bursts) < 1000, `bursts of the seek: ${bursts.join(', ')}`);
+});
+
 test('with more than one core, Web Workers share the steps and the samples are exactly the one-thread chain\'s', async ({ page, base }) => {
   // three "cores", whatever this machine has: three uneven slices (342 + 341 + 341 samples at first)
   await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 3 }));

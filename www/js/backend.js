@@ -244,11 +244,14 @@ class Chain {
     // the signal first: an aborted chain may have been freed since
     while (!signal?.aborted && this.inner && this.t > t) {
       const started = performance.now();
-      await this.step(Math.min(burst, this.t - t));
+      const count = Math.min(burst, this.t - t);
+      await this.step(count);
       if (!this.inner) break;
       const took = performance.now() - started;
       const budget = this.split ? WORKER_BURST_MS : BURST_MS;
-      if (took < budget / 2) burst *= 2;
+      // only a whole burst says how many steps fit: Play asks a frame's few at a time, and a
+      // size learnt from those would let a later seek run every step at once, the page frozen
+      if (took < budget / 2 && count === burst) burst *= 2;
       else if (took > budget) burst = Math.max(1, burst >> 1);
       this.burst = burst;
       onProgress?.((from - this.t) / (from - t));
