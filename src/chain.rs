@@ -154,8 +154,8 @@ pub struct Inspection {
 }
 
 /// Sizes of `parts` contiguous slices of `samples` (at most one per sample, at least one), the
-/// first ones one larger: how a chain is split across Web Workers (www/js/split-chain.js) or
-/// native threads (`ptheta bench --threads`), each slice made by [`Chain::with_first_sample`].
+/// first ones one larger: the Web Workers' slices before any speed is measured
+/// ([`weighted_slice_sizes`]), and the native threads' pieces ([`piece_sizes`]).
 pub fn slice_sizes(samples: usize, parts: usize) -> Vec<usize> {
     let n = parts.min(samples).max(1);
     (0..n).map(|i| samples / n + usize::from(i < samples % n)).collect()
@@ -288,8 +288,9 @@ impl<M: Denoise> Chain<M> {
     }
 
     /// This chain as samples `first..first + samples` of the chain of the same options with more
-    /// samples: the same x_T and the same noise for those samples, so slices run anywhere (one
-    /// per Web Worker) give, side by side, exactly the whole chain's samples. At x_T only.
+    /// samples: the same x_T and the same noise for those samples, so slices run anywhere give,
+    /// side by side, exactly the whole chain's samples (tests/slices.rs). At x_T only; a chain
+    /// already running moves to another slice with [`Chain::restore_at`].
     pub fn with_first_sample(mut self, first: usize) -> Result<Self, String> {
         let end = first.checked_add(self.samples).filter(|&e| e <= u32::MAX as usize);
         if end.is_none() || self.t != self.steps() {
