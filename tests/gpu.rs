@@ -332,35 +332,76 @@ fn inspect_and_histogram_agree_with_the_cpu() {
     );
 }
 
-/// The tiled kernel (`LinearKernel::Tiled`, linear.wgsl's `linear_tiled`) against the CPU chain
-/// for every shipped model at its default variance: a 10-step chain of 300 samples, so the last
-/// block of samples is partial (300 = 4 · 64 + 44), as are the blocks of outputs of every model
-/// (2, 4, 64 or 128 of them against blocks of 64), within the same TOLERANCE as the rows kernel.
+/// Every tiled kernel shape (`LinearKernel::Tiled`, linear_tiled.wgsl) against the CPU chain for
+/// every shipped model at its default variance: a 10-step chain of 301 samples, so the last block
+/// of samples is partial (301 = 4 · 64 + 45 = 9 · 32 + 13) and ends inside one invocation's vec4 of
+/// samples (301 = 4 · 75 + 1), as are the blocks of outputs of every model (2, 4, 64 or 128 of
+/// them against blocks of 64 or 128), within the same TOLERANCE as the rows kernel.
 #[test]
-fn the_tiled_kernel_matches_the_cpu_for_every_shipped_model() {
+fn the_tiled_and_fused_kernels_match_the_cpu_for_every_shipped_model() {
     let Some(gpu) = native_gpu() else { return };
+    let kernels: Vec<LinearKernel> = LinearKernel::all().filter(|k| *k != LinearKernel::Rows).collect();
     let mut seen = 0;
+    let mut fused_ran = 0;
     for m in ptheta::catalog::models() {
         let model = weights(&m.file);
         let cfg = model.config.clone();
         let variance = cfg.parameterization.default_variance();
         let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 10).unwrap();
         let o = ChainOptions {
-            samples: 300,
+            samples: 301,
             ..options(variance, 10, 11)
         };
-        let mut g = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
-        g.set_linear_kernel(LinearKernel::Tiled);
+        let mut chains = Vec::new();
+        for &k in &kernels {
+            let mut g = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
+            match g.set_linear_kernel(k) {
+                Ok(()) => chains.push((g, k)),
+                // a device may hold too little workgroup memory for a wide model's block
+                Err(why) => assert!(
+                    matches!(k, LinearKernel::Fused(_)) && why.contains("maxCompute"),
+                    "{} {}: {why}",
+                    m.file,
+                    k.name()
+                ),
+            }
+        }
+        fused_ran += chains
+            .iter()
+            .filter(|(_, k)| matches!(k, LinearKernel::Fused(_)))
+            .count();
         let mut c = Chain::new(model, schedule, &o).unwrap();
         while c.t() > 0 {
-            g.step(1);
             c.step().unwrap();
-            let ours = pollster::block_on(g.positions()).unwrap();
-            let what = format!("{} tiled t = {}", m.file, c.t());
-            let worst = worst_relative_difference(&ours, c.positions(), &what);
-            assert!(worst < TOLERANCE, "{what}: |gpu − cpu| = {worst}");
+            for (g, k) in &mut chains {
+                g.step(1);
+                let ours = pollster::block_on(g.positions()).unwrap();
+                let what = format!("{} {} t = {}", m.file, k.name(), c.t());
+                let worst = worst_relative_difference(&ours, c.positions(), &what);
+                assert!(worst < TOLERANCE, "{what}: |gpu − cpu| = {worst}");
+            }
         }
         seen += 1;
     }
     assert_eq!(seen, ptheta::catalog::models().len());
+    assert!(kernels.len() >= 4, "the kernels bench-gpu compares are all checked");
+    // every 2-D model (hidden width 128) fits the smallest fused block (17 KiB of workgroup
+    // memory) on the devices this runs on (lavapipe: 32 KiB)
+    let planar = ptheta::catalog::models()
+        .iter()
+        .filter(|m| !m.file.starts_with("digits"))
+        .count();
+    let limit = gpu.device.limits().max_compute_workgroup_storage_size;
+    assert!(
+        fused_ran >= planar,
+        "fused chains run: {fused_ran} (workgroup memory: {limit} bytes)"
+    );
+}
+
+/// The kernels a chain on a GPU tries are the ones the README's H200 measurement chose; an index
+/// moved in `TILE_SHAPES` or `FUSED_BLOCKS` would silently pick another.
+#[test]
+fn the_kernels_preferred_on_gpus_are_the_measured_ones() {
+    let names = LinearKernel::preferred_on_gpus().map(LinearKernel::name);
+    assert_eq!(names, ["fused-16", "tiled-64x64-trusted"]);
 }

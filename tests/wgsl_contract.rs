@@ -137,6 +137,19 @@ fn every_kernel_compiles_with_the_generated_contract() {
     ] {
         parse(label, source);
     }
+    for (shape, source) in contract::TILE_SHAPES.iter().zip(&s.linear_tiled) {
+        parse(shape.name, source);
+    }
+    for hidden in [128, 256] {
+        for (samples, name) in contract::FUSED_BLOCKS {
+            let shape = contract::FusedShape {
+                hidden,
+                layers: 5,
+                samples,
+            };
+            parse(name, &kernels::fused_source(shape));
+        }
+    }
 }
 
 #[test]

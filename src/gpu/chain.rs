@@ -13,8 +13,8 @@
 
 use super::context::{Gpu, GpuError};
 use super::contract::{
-    parameterization_code, variance_code, HistogramParams, InspectParams, LayerParams, RecordField, StepParams,
-    LINEAR_COLS, LINEAR_TILE, UNIFORM_SLOT, WORKGROUP,
+    parameterization_code, variance_code, FusedShape, HistogramParams, InspectParams, LayerParams, RecordField,
+    StepParams, FUSED_BLOCKS, LINEAR_COLS, TILE_SHAPES, UNIFORM_SLOT, WORKGROUP,
 };
 use super::readback::{self, MapCounter};
 use crate::chain::{ChainOptions, Inspection};
@@ -30,26 +30,53 @@ struct Layer {
     out_dim: u32,
 }
 
-/// Which kernel runs the network's linear layers (linear.wgsl).
+/// Which kernel runs the network's linear layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinearKernel {
-    /// `linear`: one invocation per sample and four outputs, no workgroup memory or barriers.
-    /// Measured fastest on the CPU implementations of WebGPU (SwiftShader, lavapipe), which run
-    /// a barrier as a context switch; the default.
+    /// linear.wgsl's `linear`: one invocation per sample and LINEAR_COLS outputs, no workgroup
+    /// memory or barriers. Measured fastest on the CPU implementations of WebGPU (SwiftShader,
+    /// lavapipe), which run a barrier as a context switch.
     Rows,
-    /// `linear_tiled`: blocks of LINEAR_TILE² outputs from tiles in workgroup memory, for GPUs.
-    /// `ptheta bench-gpu` times both side by side.
-    Tiled,
+    /// linear_tiled.wgsl's `linear_tiled` in the shape `TILE_SHAPES[i]`: blocks of outputs from
+    /// tiles in workgroup memory, for GPUs. `ptheta bench-gpu` times every kernel side by side.
+    Tiled(usize),
+    /// mlp_fused.wgsl: every layer in one dispatch, `FUSED_BLOCKS[i]` samples per workgroup, for
+    /// models and devices it fits ([`GpuChain::set_linear_kernel`] says why not).
+    Fused(usize),
 }
 
 impl LinearKernel {
-    pub const ALL: [LinearKernel; 2] = [LinearKernel::Rows, LinearKernel::Tiled];
+    /// Every kernel: `Rows`, then each tile shape.
+    pub fn all() -> impl Iterator<Item = LinearKernel> {
+        std::iter::once(LinearKernel::Rows)
+            .chain((0..TILE_SHAPES.len()).map(LinearKernel::Tiled))
+            .chain((0..FUSED_BLOCKS.len()).map(LinearKernel::Fused))
+    }
+
+    /// The kernels a chain on a GPU (a discrete or integrated adapter) tries in turn, the first
+    /// that fits being used: measured fastest on an NVIDIA H200 (`ptheta bench-gpu`, README).
+    /// Every other adapter, CPU implementations of WebGPU and browsers (which report no adapter
+    /// type) included, runs `Rows`.
+    pub fn preferred_on_gpus() -> [LinearKernel; 2] {
+        [LinearKernel::Fused(0), LinearKernel::Tiled(1)]
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             LinearKernel::Rows => "rows",
-            LinearKernel::Tiled => "tiled",
+            LinearKernel::Tiled(i) => TILE_SHAPES[i].name,
+            LinearKernel::Fused(i) => FUSED_BLOCKS[i].1,
         }
     }
+}
+
+/// What the GPU measured of a burst of steps ([`GpuChain::step_timed`]).
+#[derive(Clone, Debug)]
+pub struct BurstTiming {
+    /// from the start of the burst's pass to its end
+    pub total_ms: f64,
+    /// each linear layer alone, summed over the steps, where the device can time inside a pass
+    pub layer_ms: Option<Vec<f64>>,
 }
 
 pub struct GpuChain {
@@ -57,6 +84,11 @@ pub struct GpuChain {
     linear_kernel: LinearKernel,
     embed_group: wgpu::BindGroup,
     layers: Vec<Layer>,
+    /// every layer in one bind group, for mlp_fused.wgsl
+    fused_group: wgpu::BindGroup,
+    /// each layer's (in, out)
+    layer_dims: Vec<(usize, usize)>,
+    hidden: usize,
     step_group: wgpu::BindGroup,
     params_group: wgpu::BindGroup,
     history: wgpu::Buffer,
@@ -135,6 +167,23 @@ impl GpuChain {
             weights.extend_from_slice(&l.bias);
             offsets.push((w, b));
         }
+        // mlp_fused.wgsl's copy: per layer, W's columns as rows of 4-output vec4s, then the biases,
+        // each row padded to whole vec4s
+        let mut weights_t: Vec<f32> = Vec::new();
+        let mut t_offsets = Vec::new();
+        for l in &layers {
+            let row = l.out_dim.div_ceil(4) * 4;
+            t_offsets.push((weights_t.len() / 4) as u32);
+            for k in 0..l.in_dim {
+                let start = weights_t.len();
+                weights_t.extend((0..l.out_dim).map(|c| l.weight[c * l.in_dim + k]));
+                weights_t.resize(start + row, 0.0);
+            }
+            let start = weights_t.len();
+            weights_t.extend_from_slice(&l.bias);
+            weights_t.resize(start + row, 0.0);
+        }
+        let layer_dims: Vec<(usize, usize)> = layers.iter().map(|l| (l.in_dim, l.out_dim)).collect();
         let time_embedding = model
             .time_embedding(&schedule.timestep_map)
             .map_err(|e| GpuError::Limits(e.to_string()))?;
@@ -156,6 +205,7 @@ impl GpuChain {
         };
         use wgpu::BufferUsages as U;
         let weights_buf = init("weights", bytemuck::cast_slice(&weights), U::STORAGE);
+        let weights_t_buf = init("weights transposed", bytemuck::cast_slice(&weights_t), U::STORAGE);
         let freqs_buf = init(
             "frequencies",
             bytemuck::cast_slice(&crate::model::frequencies(emb)),
@@ -273,6 +323,7 @@ impl GpuChain {
         // writes the raw output.
         let last = layers.len() - 1;
         let mut gpu_layers = Vec::with_capacity(layers.len());
+        let mut all_params = Vec::with_capacity(layers.len());
         for (l, (layer, &(w, b))) in layers.iter().zip(&offsets).enumerate() {
             let src = if l == 0 { &features } else { &hidden[(l + 1) % 2] };
             let dst = if l == last { &raw } else { &hidden[l % 2] };
@@ -284,8 +335,9 @@ impl GpuChain {
                 bias_offset: b,
                 activation: u32::from(l != last),
                 residual: u32::from(l != 0 && l != last),
-                _pad0: 0,
+                weight_t_offset: t_offsets[l],
             };
+            all_params.push(params);
             let uniform = init("layer params", bytemuck::bytes_of(&params), U::UNIFORM);
             gpu_layers.push(Layer {
                 group: group(
@@ -296,6 +348,17 @@ impl GpuChain {
                 out_dim: layer.out_dim as u32,
             });
         }
+        let mlp_uniform = init("fused layer params", bytemuck::cast_slice(&all_params), U::UNIFORM);
+        let fused_group = group(
+            "mlp fused",
+            &layouts.linear,
+            &[
+                entry(0, &weights_t_buf),
+                entry(1, &features),
+                entry(2, &raw),
+                entry(3, &mlp_uniform),
+            ],
+        );
         let step_group = group(
             "step",
             &layouts.step,
@@ -307,11 +370,18 @@ impl GpuChain {
             ],
         );
 
+        let gpu_kind = matches!(
+            gpu.adapter.get_info().device_type,
+            wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu
+        );
         let mut chain = GpuChain {
             linear_kernel: LinearKernel::Rows,
             gpu: gpu.clone(),
             embed_group,
             layers: gpu_layers,
+            fused_group,
+            layer_dims,
+            hidden: cfg.hidden,
             step_group,
             params_group,
             history,
@@ -330,6 +400,12 @@ impl GpuChain {
             hi: 0,
             mappings: MapCounter::default(),
         };
+        if gpu_kind {
+            let fits = LinearKernel::preferred_on_gpus()
+                .into_iter()
+                .find(|&k| chain.set_linear_kernel(k).is_ok());
+            chain.linear_kernel = fits.unwrap_or(LinearKernel::Rows);
+        }
         chain.draw_prior();
         // natively a bad shader or binding is reported by now; on the web it arrives later and is
         // caught by the wasm layer's health check
@@ -349,9 +425,30 @@ impl GpuChain {
         self.samples
     }
     /// Runs the linear layers of the next steps with `kernel`: the same outputs within the GPU's
-    /// rounding (tests/gpu.rs), at another speed (`ptheta bench-gpu`).
-    pub fn set_linear_kernel(&mut self, kernel: LinearKernel) {
+    /// rounding (tests/gpu.rs), at another speed (`ptheta bench-gpu`). Refuses, saying why, a
+    /// fused kernel that does not fit the model or the device.
+    pub fn set_linear_kernel(&mut self, kernel: LinearKernel) -> Result<(), String> {
+        if let LinearKernel::Fused(i) = kernel {
+            self.fused_shape(i).fits(&self.layer_dims, &self.gpu.device.limits())?;
+        }
         self.linear_kernel = kernel;
+        Ok(())
+    }
+
+    fn fused_shape(&self, block: usize) -> FusedShape {
+        FusedShape {
+            hidden: self.hidden as u32,
+            layers: self.layer_dims.len() as u32,
+            samples: FUSED_BLOCKS[block].0,
+        }
+    }
+
+    /// Dispatches of the linear layers in one step.
+    fn linear_dispatches(&self) -> usize {
+        match self.linear_kernel {
+            LinearKernel::Fused(_) => 1,
+            _ => self.layers.len(),
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -422,8 +519,9 @@ impl GpuChain {
         (i as u64 * UNIFORM_SLOT) as u32
     }
 
-    /// The network's raw output for every sample at schedule index `i` into the raw buffer.
-    fn encode_forward(&self, pass: &mut wgpu::ComputePass, i: usize) {
+    /// The network's raw output for every sample at schedule index `i` into the raw buffer;
+    /// with `marks`, timestamp `index` before the linear layers and `index + 1 + l` after layer l.
+    fn encode_forward(&self, pass: &mut wgpu::ComputePass, i: usize, marks: Option<(&wgpu::QuerySet, u32)>) {
         let n = self.samples;
         pass.set_pipeline(&self.gpu.kernels().embed);
         pass.set_bind_group(0, &self.embed_group, &[]);
@@ -431,20 +529,44 @@ impl GpuChain {
         let (x, y) = element_groups(n * (self.dim + 1) * self.emb_size / 2);
         pass.dispatch_workgroups(x, y, 1);
         let kernels = self.gpu.kernels();
+        if let LinearKernel::Fused(block) = self.linear_kernel {
+            let shape = self.fused_shape(block);
+            pass.set_pipeline(&kernels.mlp_fused(shape));
+            pass.set_bind_group(0, &self.fused_group, &[]);
+            if let Some((set, index)) = marks {
+                pass.write_timestamp(set, index);
+            }
+            pass.dispatch_workgroups(n.div_ceil(shape.samples as usize) as u32, 1, 1);
+            if let Some((set, index)) = marks {
+                pass.write_timestamp(set, index + 1);
+            }
+            return;
+        }
         match self.linear_kernel {
             LinearKernel::Rows => pass.set_pipeline(&kernels.linear),
-            LinearKernel::Tiled => pass.set_pipeline(&kernels.linear_tiled),
+            LinearKernel::Tiled(shape) => pass.set_pipeline(kernels.linear_tiled(shape)),
+            LinearKernel::Fused(_) => unreachable!("dispatched above"),
         }
-        for layer in &self.layers {
+        if let Some((set, index)) = marks {
+            pass.write_timestamp(set, index);
+        }
+        for (l, layer) in self.layers.iter().enumerate() {
             pass.set_bind_group(0, &layer.group, &[]);
             let (x, y) = match self.linear_kernel {
                 LinearKernel::Rows => element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS as usize)),
-                LinearKernel::Tiled => (
-                    n.div_ceil(LINEAR_TILE as usize) as u32,
-                    (layer.out_dim as usize).div_ceil(LINEAR_TILE as usize) as u32,
-                ),
+                LinearKernel::Fused(_) => unreachable!("dispatched above"),
+                LinearKernel::Tiled(shape) => {
+                    let shape = TILE_SHAPES[shape];
+                    (
+                        n.div_ceil(shape.block_samples() as usize) as u32,
+                        (layer.out_dim as usize).div_ceil(shape.block_outputs() as usize) as u32,
+                    )
+                }
             };
             pass.dispatch_workgroups(x, y, 1);
+            if let Some((set, index)) = marks {
+                pass.write_timestamp(set, index + 1 + l as u32);
+            }
         }
     }
 
@@ -456,16 +578,98 @@ impl GpuChain {
         while self.k < target && self.k < self.hi {
             self.k += 1;
         }
-        if self.k == target {
-            return self.t();
+        if self.k < target {
+            self.encode_steps(target, None);
         }
+        self.t()
+    }
+
+    /// Runs `count` new reverse steps as one submission timed by the GPU itself (timestamp
+    /// queries: the whole pass, and the linear layers of each step where the device can write
+    /// timestamps inside a pass). For `ptheta bench-gpu`; refuses a device without timestamps,
+    /// steps already in the history, or steps past x_0.
+    pub fn step_timed(
+        &mut self,
+        count: usize,
+    ) -> Result<impl std::future::Future<Output = Result<BurstTiming, String>> + 'static, String> {
+        let features = self.gpu.device.features();
+        if !features.contains(wgpu::Features::TIMESTAMP_QUERY) {
+            return Err("this device cannot time its work (no timestamp queries)".into());
+        }
+        if count == 0 || self.k != self.hi || self.k + count > self.steps() {
+            return Err(format!(
+                "{count} new steps from step {} of {} (history up to {})",
+                self.k,
+                self.steps(),
+                self.hi
+            ));
+        }
+        let inside = features.contains(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES);
+        let per_step = 1 + self.linear_dispatches() as u32;
+        let queries = if inside { 2 + per_step * count as u32 } else { 2 };
+        let device = self.gpu.device.clone();
+        let set = device.create_query_set(&wgpu::QuerySetDescriptor {
+            label: Some("ptheta timing"),
+            ty: wgpu::QueryType::Timestamp,
+            count: queries,
+        });
+        let bytes = u64::from(queries) * 8;
+        let resolved = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("ptheta timing"),
+            size: bytes,
+            usage: wgpu::BufferUsages::QUERY_RESOLVE | wgpu::BufferUsages::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        self.encode_steps(self.k + count, Some((&set, per_step, inside)));
+        let mut encoder = self.encoder();
+        encoder.resolve_query_set(&set, 0..queries, &resolved, 0);
+        self.gpu.queue.submit([encoder.finish()]);
+        let ns_per_tick = f64::from(self.gpu.queue.get_timestamp_period());
+        let read = readback::read(&device, &self.gpu.queue, &resolved, 0, bytes, &self.mappings);
+        Ok(async move {
+            let bytes = read.await?;
+            let ticks: Vec<u64> = bytes
+                .chunks_exact(8)
+                .map(|b| u64::from_le_bytes(b.try_into().unwrap()))
+                .collect();
+            let ms = |from: u64, to: u64| to.wrapping_sub(from) as f64 * ns_per_tick * 1e-6;
+            Ok(BurstTiming {
+                total_ms: ms(ticks[0], ticks[1]),
+                layer_ms: inside.then(|| {
+                    let mut layers = vec![0.0; per_step as usize - 1];
+                    for step in ticks[2..].chunks_exact(per_step as usize) {
+                        for (l, pair) in step.windows(2).enumerate() {
+                            layers[l] += ms(pair[0], pair[1]);
+                        }
+                    }
+                    layers
+                }),
+            })
+        })
+    }
+
+    /// Encodes and submits the steps from the current one to `target`, all new; with a query set,
+    /// the pass writes its start and end to queries 0 and 1 and, if `inside`, each step's linear
+    /// layers their marks (`encode_forward`) to the next `per_step`.
+    fn encode_steps(&mut self, target: usize, timing: Option<(&wgpu::QuerySet, u32, bool)>) {
         let mut encoder = self.encoder();
         {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            for k in self.k..target {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("ptheta steps"),
+                timestamp_writes: timing.map(|(query_set, _, _)| wgpu::ComputePassTimestampWrites {
+                    query_set,
+                    beginning_of_pass_write_index: Some(0),
+                    end_of_pass_write_index: Some(1),
+                }),
+            });
+            for (n, k) in (self.k..target).enumerate() {
+                let marks = match timing {
+                    Some((set, per_step, true)) => Some((set, 2 + per_step * n as u32)),
+                    _ => None,
+                };
                 // 1. network output at this step's timestep (embed + layers)
                 let i = self.steps() - (k + 1);
-                self.encode_forward(&mut pass, i);
+                self.encode_forward(&mut pass, i, marks);
                 // 2–3. raw → (μ_θ, log Σ_θ) → x_{t−1} = μ_θ + exp(½ log Σ_θ)·z
                 pass.set_pipeline(&self.gpu.kernels().reverse_step);
                 pass.set_bind_group(0, &self.step_group, &[]);
@@ -478,7 +682,6 @@ impl GpuChain {
         self.k = target;
         self.hi = target;
         self.lo = self.lo.max((target + 1).saturating_sub(self.capacity));
-        self.t()
     }
 
     /// Goes back one step to exactly the earlier state; returns the new t.
@@ -550,7 +753,7 @@ impl GpuChain {
         let mut encoder = self.encoder();
         {
             let mut pass = encoder.begin_compute_pass(&Default::default());
-            self.encode_forward(&mut pass, i);
+            self.encode_forward(&mut pass, i, None);
             pass.set_pipeline(&self.gpu.kernels().inspect);
             pass.set_bind_group(0, &self.step_group, &[]);
             pass.set_bind_group(1, &self.params_group, &[self.slot_offset(i)]);

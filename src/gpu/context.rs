@@ -40,6 +40,11 @@ struct Health {
     error: Option<String>,
 }
 
+/// The features that let the GPU time a burst of steps itself: the whole pass, and the linear
+/// layers inside it.
+pub const TIMESTAMPS: wgpu::Features =
+    wgpu::Features::TIMESTAMP_QUERY.union(wgpu::Features::TIMESTAMP_QUERY_INSIDE_PASSES);
+
 /// An adapter, its device and queue, and what became of them.
 #[derive(Clone)]
 pub struct Gpu {
@@ -52,7 +57,8 @@ pub struct Gpu {
 }
 
 impl Gpu {
-    /// Asks for a high-performance adapter and a device with the adapter's own limits.
+    /// Asks for a high-performance adapter and a device with the adapter's own limits (and,
+    /// natively, its timestamp queries, which `ptheta bench-gpu` times the kernels with).
     pub async fn request() -> Result<Gpu, GpuError> {
         let mut desc = wgpu::InstanceDescriptor::new_without_display_handle();
         desc.backends = if cfg!(target_arch = "wasm32") {
@@ -73,7 +79,11 @@ impl Gpu {
         let (device, queue) = adapter
             .request_device(&wgpu::DeviceDescriptor {
                 label: Some("ptheta"),
-                required_features: wgpu::Features::empty(),
+                required_features: if cfg!(target_arch = "wasm32") {
+                    wgpu::Features::empty()
+                } else {
+                    adapter.features() & TIMESTAMPS
+                },
                 required_limits: adapter.limits(),
                 ..Default::default()
             })

@@ -12,12 +12,140 @@ use crate::diffusion::{Parameterization, Variance};
 pub const WORKGROUP: u32 = 64;
 /// Outputs per invocation in linear.wgsl.
 pub const LINEAR_COLS: u32 = 4;
-/// linear.wgsl's `linear_tiled`: samples and output features of the block one workgroup computes,
-/// its invocations per side (each computes 4 × 4: the kernel's vec4 accumulators), and the inputs
-/// staged in workgroup memory at a time.
-pub const LINEAR_TILE: u32 = 64;
-pub const LINEAR_TILE_SIDE: u32 = LINEAR_TILE / 4;
-pub const LINEAR_TILE_K: u32 = 16;
+/// One block shape of linear_tiled.wgsl: a workgroup of `threads_x` × `threads_y` invocations
+/// computes a block of `4 · threads_x` samples × `4 · threads_y` output features, each invocation
+/// 4 × 4 of it, from tiles of the inputs and the weights staged in workgroup memory `k` inputs at a
+/// time. Every shape is compiled as its own module with [`TileShape::wgsl`] in front of the
+/// kernel; `ptheta bench-gpu` times them side by side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TileShape {
+    pub name: &'static str,
+    pub threads_x: u32,
+    pub threads_y: u32,
+    pub k: u32,
+    /// compiled natively without wgpu's runtime checks (bounds, loop bounding, division guards):
+    /// the kernel clamps or guards every index itself, every loop ends, and every divisor is a
+    /// non-zero constant
+    pub trusted: bool,
+}
+
+impl TileShape {
+    /// Samples of the block one workgroup computes.
+    pub const fn block_samples(&self) -> u32 {
+        4 * self.threads_x
+    }
+    /// Output features of the block one workgroup computes.
+    pub const fn block_outputs(&self) -> u32 {
+        4 * self.threads_y
+    }
+    /// Bytes of workgroup memory: the two staged tiles.
+    pub const fn workgroup_bytes(&self) -> u32 {
+        4 * self.k * (self.block_samples() + self.block_outputs())
+    }
+    /// The shape as the WGSL constants linear_tiled.wgsl is written against.
+    pub fn wgsl(&self) -> String {
+        format!(
+            "const TILE_THREADS_X: u32 = {}u;\nconst TILE_THREADS_Y: u32 = {}u;\nconst TILE_K: u32 = {}u;\n",
+            self.threads_x, self.threads_y, self.k
+        )
+    }
+}
+
+/// The tiled kernel's shapes, named samples × outputs of a block. Each stays within WebGPU's
+/// default limits (256 invocations, 16 KiB of workgroup memory) so it compiles on any device.
+/// On an NVIDIA H200 (`ptheta bench-gpu`, README) 64 × 64 blocks ran as fast as or faster than
+/// 64 × 128, 128 × 64, 32 × 64 and 32 × 128 blocks, 4 × 8 or 8 × 8 per invocation, or 32 inputs
+/// at a time; without the runtime checks they ran 1.3× faster.
+pub const TILE_SHAPES: [TileShape; 2] = [
+    TileShape {
+        name: "tiled-64x64",
+        threads_x: 16,
+        threads_y: 16,
+        k: 16,
+        trusted: false,
+    },
+    TileShape {
+        name: "tiled-64x64-trusted",
+        threads_x: 16,
+        threads_y: 16,
+        k: 16,
+        trusted: true,
+    },
+];
+
+/// Inputs of the first layer mlp_fused.wgsl stages in workgroup memory at a time.
+pub const FUSED_K: u32 = 16;
+
+/// mlp_fused.wgsl's blocks that `ptheta bench-gpu` compares: samples per workgroup, and their
+/// names.
+pub const FUSED_BLOCKS: [(u32, &str); 2] = [(16, "fused-16"), (32, "fused-32")];
+
+/// The shape mlp_fused.wgsl is compiled for: a model's hidden width and layer count, and the
+/// samples one workgroup takes through every layer (its invocations: `samples / 4` along the
+/// samples, `hidden / 4` along the outputs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FusedShape {
+    pub hidden: u32,
+    pub layers: u32,
+    pub samples: u32,
+}
+
+impl FusedShape {
+    pub const fn invocations(&self) -> u32 {
+        (self.samples / 4) * (self.hidden / 4)
+    }
+    /// Bytes of workgroup memory: two activation buffers and the first layer's staged inputs.
+    pub const fn workgroup_bytes(&self) -> u32 {
+        4 * (2 * self.hidden * self.samples + FUSED_K * self.samples)
+    }
+    /// Why a model of these layers ([in, out] each) cannot run fused on a device with these
+    /// limits, if it cannot.
+    pub fn fits(&self, layers: &[(usize, usize)], limits: &wgpu::Limits) -> Result<(), String> {
+        let h = self.hidden as usize;
+        let last = layers.len().checked_sub(1).ok_or("a model without layers")?;
+        if layers.len() != self.layers as usize || !h.is_multiple_of(4) || !self.samples.is_multiple_of(4) {
+            return Err(format!("compiled for {} layers of width {h}", self.layers));
+        }
+        for (l, &(i, o)) in layers.iter().enumerate() {
+            let inner_in = l == 0 || i == h;
+            let inner_out = if l == last { o <= h } else { o == h };
+            if !(inner_in && inner_out) {
+                return Err(format!("layer {l} is {i} → {o}, not of width {h}"));
+            }
+        }
+        let checks = [
+            (
+                "maxComputeWorkgroupStorageSize",
+                limits.max_compute_workgroup_storage_size,
+                self.workgroup_bytes(),
+            ),
+            (
+                "maxComputeInvocationsPerWorkgroup",
+                limits.max_compute_invocations_per_workgroup,
+                self.invocations(),
+            ),
+            (
+                "maxComputeWorkgroupSizeY",
+                limits.max_compute_workgroup_size_y,
+                self.hidden / 4,
+            ),
+        ];
+        for (name, have, need) in checks {
+            if have < need {
+                return Err(format!("{name} is {have}, the fused kernel needs {need}"));
+            }
+        }
+        Ok(())
+    }
+    /// The shape as the WGSL constants mlp_fused.wgsl is written against.
+    pub fn wgsl(&self) -> String {
+        format!(
+            "const FUSED_HIDDEN: u32 = {}u;\nconst FUSED_LAYERS: u32 = {}u;\nconst FUSED_SAMPLES: u32 = {}u;\nconst FUSED_K: u32 = {FUSED_K}u;\n",
+            self.hidden, self.layers, self.samples
+        )
+    }
+}
+
 /// Bytes between uniform slots selected by dynamic offset (a chain's steps, the renderer's
 /// layers): WebGPU's minUniformBufferOffsetAlignment, the largest
 /// it may be, so one layout works on every device.
@@ -170,7 +298,8 @@ gpu_struct! {
         activation: u32 = "u32",
         /// 1: add the input back (needs in_dim == out_dim)
         residual: u32 = "u32",
-        _pad0: u32 = "u32",
+        /// mlp_fused.wgsl: where the layer's transposed weights start, in vec4s
+        weight_t_offset: u32 = "u32",
     }
 }
 
@@ -218,9 +347,6 @@ pub fn prelude() -> String {
     let mut c = |name: &str, value: String| out.push_str(&format!("const {name}: u32 = {value};\n"));
     c("WORKGROUP", format!("{WORKGROUP}u"));
     c("LINEAR_COLS", format!("{LINEAR_COLS}u"));
-    c("LINEAR_TILE", format!("{LINEAR_TILE}u"));
-    c("LINEAR_TILE_SIDE", format!("{LINEAR_TILE_SIDE}u"));
-    c("LINEAR_TILE_K", format!("{LINEAR_TILE_K}u"));
     for p in Parameterization::ALL {
         let name = format!("P_{}", p.name().to_uppercase().replace('-', "_"));
         c(&name, format!("{}u", parameterization_code(p)));
@@ -253,6 +379,14 @@ pub fn prelude() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_tile_shape_fits_webgpus_default_limits() {
+        for s in TILE_SHAPES {
+            assert!(s.threads_x * s.threads_y <= 256, "{}: too many invocations", s.name);
+            assert!(s.workgroup_bytes() <= 16 << 10, "{}: too much workgroup memory", s.name);
+        }
+    }
 
     #[test]
     fn every_struct_fits_its_slot_and_is_16_byte_sized() {

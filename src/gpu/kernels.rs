@@ -6,6 +6,10 @@
 //! first chain's (measured with `node tests/e2e/bench-gpu.mjs`, 1024 samples: 25 ms per step for
 //! the first chain, ~400 ms for a second one); sharing the first pipelines avoids that.
 
+use super::contract::{FusedShape, TILE_SHAPES};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 /// The bind group layouts, one binding per line in the order the WGSL declares them.
 pub struct Layouts {
     pub params: wgpu::BindGroupLayout,
@@ -20,10 +24,14 @@ pub struct Kernels {
     /// embed.wgsl: sinusoidal features of x_t and t
     pub embed: wgpu::ComputePipeline,
     /// linear.wgsl: one MLP layer (matmul, bias, GELU, residual), one invocation per sample and
-    /// four outputs
+    /// LINEAR_COLS outputs
     pub linear: wgpu::ComputePipeline,
-    /// linear.wgsl: the same layer in tiles staged in workgroup memory
-    pub linear_tiled: wgpu::ComputePipeline,
+    /// linear_tiled.wgsl, one pipeline per [`TILE_SHAPES`] entry, compiled when a chain first
+    /// uses it: the browser's CPU implementations never do
+    linear_tiled: [OnceLock<wgpu::ComputePipeline>; TILE_SHAPES.len()],
+    /// mlp_fused.wgsl, compiled for each model shape a chain asks for
+    mlp_fused: Mutex<HashMap<FusedShape, wgpu::ComputePipeline>>,
+    device: wgpu::Device,
     /// step.wgsl: x_T ~ N(0, I)
     pub prior: wgpu::ComputePipeline,
     /// step.wgsl: raw output → (μ_θ, log Σ_θ) → x_{t−1}
@@ -65,6 +73,8 @@ fn uniform_entry(binding: u32, dynamic: bool) -> wgpu::BindGroupLayoutEntry {
 pub struct Sources {
     pub embed: String,
     pub linear: String,
+    /// one per [`TILE_SHAPES`] entry
+    pub linear_tiled: Vec<String>,
     pub step: String,
     pub histogram: String,
 }
@@ -73,12 +83,36 @@ pub fn sources() -> Sources {
     let prelude = super::contract::prelude();
     let trig = include_str!("trig.wgsl");
     let philox = include_str!("philox.wgsl");
+    let linear_common = [include_str!("linear_bindings.wgsl"), include_str!("gelu.wgsl")].concat();
     Sources {
         embed: [prelude.as_str(), trig, include_str!("embed.wgsl")].concat(),
-        linear: [prelude.as_str(), include_str!("linear.wgsl")].concat(),
+        linear: [prelude.as_str(), &linear_common, include_str!("linear.wgsl")].concat(),
+        linear_tiled: TILE_SHAPES
+            .iter()
+            .map(|shape| {
+                [
+                    prelude.as_str(),
+                    &shape.wgsl(),
+                    &linear_common,
+                    include_str!("linear_tiled.wgsl"),
+                ]
+                .concat()
+            })
+            .collect(),
         step: [prelude.as_str(), trig, philox, include_str!("step.wgsl")].concat(),
         histogram: [prelude.as_str(), include_str!("histogram.wgsl")].concat(),
     }
+}
+
+/// mlp_fused.wgsl as compiled for `shape`.
+pub fn fused_source(shape: FusedShape) -> String {
+    [
+        super::contract::prelude().as_str(),
+        &shape.wgsl(),
+        include_str!("gelu.wgsl"),
+        include_str!("mlp_fused.wgsl"),
+    ]
+    .concat()
 }
 
 /// The WGSL of the points renderer (render.rs), with the same prelude.
@@ -86,7 +120,78 @@ pub fn points_source() -> String {
     super::contract::prelude() + include_str!("points.wgsl")
 }
 
+fn compute_pipeline(
+    device: &wgpu::Device,
+    module: &wgpu::ShaderModule,
+    entry_point: &str,
+    groups: &[&wgpu::BindGroupLayout],
+) -> wgpu::ComputePipeline {
+    let groups: Vec<Option<&wgpu::BindGroupLayout>> = groups.iter().map(|g| Some(*g)).collect();
+    let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+        label: Some(entry_point),
+        bind_group_layouts: &groups,
+        immediate_size: 0,
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry_point),
+        layout: Some(&layout),
+        module,
+        entry_point: Some(entry_point),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+fn shader_module(device: &wgpu::Device, label: &str, source: &str) -> wgpu::ShaderModule {
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.to_owned().into()),
+    })
+}
+
 impl Kernels {
+    /// The tiled linear kernel of shape `TILE_SHAPES[shape]`.
+    pub fn linear_tiled(&self, shape: usize) -> &wgpu::ComputePipeline {
+        self.linear_tiled[shape].get_or_init(|| {
+            let source = &sources().linear_tiled[shape];
+            let module = self.trusted_module(TILE_SHAPES[shape].name, source, TILE_SHAPES[shape].trusted);
+            compute_pipeline(&self.device, &module, "linear_tiled", &[&self.layouts.linear])
+        })
+    }
+
+    /// mlp_fused.wgsl compiled for `shape`: natively without wgpu's runtime checks, as the tiled
+    /// shapes marked `trusted` (every index there is clamped or guarded, every loop ends, every
+    /// divisor is a non-zero constant).
+    pub fn mlp_fused(&self, shape: FusedShape) -> wgpu::ComputePipeline {
+        let mut compiled = self.mlp_fused.lock().unwrap_or_else(|e| e.into_inner());
+        compiled
+            .entry(shape)
+            .or_insert_with(|| {
+                let source = fused_source(shape);
+                let module = self.trusted_module("mlp fused", &source, true);
+                compute_pipeline(&self.device, &module, "mlp_fused", &[&self.layouts.linear])
+            })
+            .clone()
+    }
+
+    /// A module without wgpu's runtime checks where `trusted` and the platform allows it.
+    fn trusted_module(&self, label: &str, source: &str, trusted: bool) -> wgpu::ShaderModule {
+        if trusted && cfg!(not(target_arch = "wasm32")) {
+            let desc = wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.to_owned().into()),
+            };
+            // SAFETY: only for kernels whose every index is clamped or guarded, whose every loop
+            // ends, and which divide only by non-zero constants (their modules say so).
+            unsafe {
+                self.device
+                    .create_shader_module_trusted(desc, wgpu::ShaderRuntimeChecks::unchecked())
+            }
+        } else {
+            shader_module(&self.device, label, source)
+        }
+    }
+
     pub fn new(device: &wgpu::Device) -> Self {
         let layout = |label: &str, entries: &[wgpu::BindGroupLayoutEntry]| {
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -138,38 +243,22 @@ impl Kernels {
             ),
         };
 
-        let module = |label: &str, source: &str| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(source.to_owned().into()),
-            })
-        };
+        let module = |label: &str, source: &str| shader_module(device, label, source);
         let sources = sources();
         let embed_module = module("embed", &sources.embed);
         let linear_module = module("linear", &sources.linear);
         let step_module = module("step", &sources.step);
         let histogram_module = module("histogram", &sources.histogram);
         let pipeline = |module: &wgpu::ShaderModule, entry_point: &str, groups: &[&wgpu::BindGroupLayout]| {
-            let groups: Vec<Option<&wgpu::BindGroupLayout>> = groups.iter().map(|g| Some(*g)).collect();
-            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some(entry_point),
-                bind_group_layouts: &groups,
-                immediate_size: 0,
-            });
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry_point),
-                layout: Some(&layout),
-                module,
-                entry_point: Some(entry_point),
-                compilation_options: Default::default(),
-                cache: None,
-            })
+            compute_pipeline(device, module, entry_point, groups)
         };
         let l = &layouts;
         Kernels {
             embed: pipeline(&embed_module, "embed", &[&l.embed, &l.params]),
             linear: pipeline(&linear_module, "linear", &[&l.linear]),
-            linear_tiled: pipeline(&linear_module, "linear_tiled", &[&l.linear]),
+            linear_tiled: Default::default(),
+            mlp_fused: Mutex::default(),
+            device: device.clone(),
             prior: pipeline(&step_module, "prior", &[&l.step, &l.params]),
             reverse_step: pipeline(&step_module, "reverse_step", &[&l.step, &l.params]),
             inspect: pipeline(&step_module, "inspect", &[&l.step, &l.params]),

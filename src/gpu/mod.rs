@@ -20,5 +20,5 @@ pub mod readback;
 #[cfg(target_arch = "wasm32")]
 pub mod render;
 
-pub use chain::{GpuChain, LinearKernel};
+pub use chain::{BurstTiming, GpuChain, LinearKernel};
 pub use context::{Gpu, GpuError};
