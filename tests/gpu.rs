@@ -332,11 +332,15 @@ fn inspect_and_histogram_agree_with_the_cpu() {
     );
 }
 
-/// Every tiled kernel shape (`LinearKernel::Tiled`, linear_tiled.wgsl) against the CPU chain for
-/// every shipped model at its default variance: a 10-step chain of 301 samples, so the last block
-/// of samples is partial (301 = 4 · 64 + 45 = 9 · 32 + 13) and ends inside one invocation's vec4 of
-/// samples (301 = 4 · 75 + 1), as are the blocks of outputs of every model (2, 4, 64 or 128 of
-/// them against blocks of 64 or 128), within the same TOLERANCE as the rows kernel.
+/// Every tiled and fused kernel (`LinearKernel::Tiled`, linear_tiled.wgsl; `LinearKernel::Fused`,
+/// mlp_fused.wgsl) the device can hold, against the CPU chain for every shipped model at its
+/// default variance: a 10-step chain of 301 samples, so the last block of samples is partial
+/// (301 = 4 · 64 + 45 = 18 · 16 + 13 = 9 · 32 + 13) and ends inside one invocation's vec4 of
+/// samples (301 = 4 · 75 + 1), as are the tiled kernel's blocks of outputs for every model (2, 4,
+/// 64 or 128 of them against blocks of 64) and the fused kernel's last layer (2 to 128 outputs of
+/// a width of 128 or 256), within the same TOLERANCE as the rows kernel. A fused kernel the device
+/// has too little workgroup memory for is refused, and only for that (lavapipe: 32 KiB, so
+/// `fused-16` for the 2-D models alone).
 #[test]
 fn the_tiled_and_fused_kernels_match_the_cpu_for_every_shipped_model() {
     let Some(gpu) = native_gpu() else { return };
@@ -404,4 +408,40 @@ fn the_tiled_and_fused_kernels_match_the_cpu_for_every_shipped_model() {
 fn the_kernels_preferred_on_gpus_are_the_measured_ones() {
     let names = LinearKernel::preferred_on_gpus().map(LinearKernel::name);
     assert_eq!(names, ["fused-16", "tiled-64x64-trusted"]);
+}
+
+/// `step_timed`, which `ptheta bench-gpu` times with, runs the same steps as `step`: the states
+/// after it are the untimed chain's, bit for bit, and it reports a time for each linear layer.
+#[test]
+fn timed_steps_are_the_same_steps() {
+    let Some(gpu) = native_gpu() else { return };
+    if !gpu.device.features().contains(wgpu::Features::TIMESTAMP_QUERY) {
+        eprintln!("skipped: this adapter has no timestamp queries");
+        return;
+    }
+    let model = weights("moons-epsilon.safetensors");
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 6).unwrap();
+    let o = options(Variance::FixedSmall, 6, 3);
+    let mut timed = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
+    let mut plain = GpuChain::new(&gpu, &model, schedule, &o).unwrap();
+    let timing = pollster::block_on(timed.step_timed(4).unwrap()).unwrap();
+    plain.step(4);
+    let a = pollster::block_on(timed.positions()).unwrap();
+    let b = pollster::block_on(plain.positions()).unwrap();
+    assert_eq!(a, b, "timed and untimed steps give the same states");
+    assert_eq!(timed.t(), plain.t());
+    assert!(timing.total_ms > 0.0, "{timing:?}");
+    if let Some(layers) = &timing.layer_ms {
+        assert_eq!(
+            layers.len(),
+            model.flat_layers().unwrap().len(),
+            "one time per linear dispatch"
+        );
+        assert!(layers.iter().all(|&ms| ms >= 0.0) && layers.iter().sum::<f64>() <= timing.total_ms);
+    }
+    // steps already taken are not new work: refused, as are steps past x_0
+    assert!(timed.step_timed(3).is_err());
+    timed.step_back().unwrap();
+    assert!(timed.step_timed(1).is_err(), "a step still in the history is not timed");
 }

@@ -428,8 +428,19 @@ impl GpuChain {
     /// rounding (tests/gpu.rs), at another speed (`ptheta bench-gpu`). Refuses, saying why, a
     /// fused kernel that does not fit the model or the device.
     pub fn set_linear_kernel(&mut self, kernel: LinearKernel) -> Result<(), String> {
-        if let LinearKernel::Fused(i) = kernel {
-            self.fused_shape(i).fits(&self.layer_dims, &self.gpu.device.limits())?;
+        // the pipeline is compiled now, so that a driver's refusal is reported with the chain
+        // that asked for it rather than at its first step
+        let kernels = self.gpu.kernels();
+        match kernel {
+            LinearKernel::Fused(i) => {
+                let shape = self.fused_shape(i);
+                shape.fits(&self.layer_dims, &self.gpu.device.limits())?;
+                kernels.mlp_fused(shape);
+            }
+            LinearKernel::Tiled(i) => {
+                kernels.linear_tiled(i);
+            }
+            LinearKernel::Rows => {}
         }
         self.linear_kernel = kernel;
         Ok(())
