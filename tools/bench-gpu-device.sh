@@ -2,12 +2,9 @@
 # The GPU checks for a lent GPU machine (no network there), in one call: the Vulkan loader, the
 # native GPU tests, then `ptheta bench-gpu` of the kernels, a short table last.
 #
-# Prepared here, in the repo root (both folders are git-ignored through .git/info/exclude and
-# travel as the call's `carry`):
-#   .devbin/ptheta    cargo build --bin ptheta (the dev profile is optimized), stripped
-#   .devbin/gpu-test  the binary `cargo test --test gpu --no-run` names, stripped
-#   .gl/*.deb         libvulkan1 and the GL loaders, `apt-get download` (see the device tool's
-#                     README)
+# Prepared here by tools/prepare-device.sh: .devbin/ (the ptheta CLI and the GPU test binary) and
+# .gl/ (the Vulkan and GL loaders as Debian packages), both git-ignored, travelling as the call's
+# `carry`.
 # Run there as `tools/bench-gpu-device.sh`; SAMPLES, STEPS, KERNELS and NOTEST=1 change the run.
 set -u
 for f in .gl/*.deb; do dpkg -x "$f" /; done
