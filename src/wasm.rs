@@ -42,6 +42,8 @@ fn js_err(e: ChainError) -> JsValue {
 struct Info {
     backend: &'static str,
     adapter: Option<String>,
+    /// on WebGPU, the kernel that runs the network's layers (`LinearKernel::name`)
+    linear_kernel: Option<&'static str>,
     fallback_reason: Option<String>,
     dataset: String,
     dim: usize,
@@ -308,13 +310,14 @@ impl WasmChain {
         Ok(true)
     }
 
-    /// What runs: backend, adapter, model, schedule, ᾱ_T.
+    /// What runs: backend, adapter, the GPU's kernel for the network, model, schedule, ᾱ_T.
     pub fn info(&self) -> Result<JsValue, JsError> {
         let e = self.engine.borrow();
         let (spec, cfg) = (e.spec(), &e.spec().config);
         let info = Info {
             backend: e.backend().name(),
             adapter: e.adapter().map(str::to_string),
+            linear_kernel: e.chain().as_gpu().map(|g| g.linear_kernel().name()),
             fallback_reason: e.fallback_reason().map(str::to_string),
             dataset: cfg.dataset.clone(),
             dim: cfg.dim,

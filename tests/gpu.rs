@@ -332,19 +332,19 @@ fn inspect_and_histogram_agree_with_the_cpu() {
     );
 }
 
-/// Every tiled and fused kernel (`LinearKernel::Tiled`, linear_tiled.wgsl; `LinearKernel::Fused`,
-/// mlp_fused.wgsl) the device can hold, against the CPU chain for every shipped model at its
+/// Every linear kernel (`LinearKernel`: rows, tiled, fused) the device can hold, whichever a chain
+/// would choose itself (the other tests here run that one), against the CPU chain for every shipped model at its
 /// default variance: a 10-step chain of 301 samples, so the last block of samples is partial
 /// (301 = 4 · 64 + 45 = 18 · 16 + 13 = 9 · 32 + 13) and ends inside one invocation's vec4 of
 /// samples (301 = 4 · 75 + 1), as are the tiled kernel's blocks of outputs for every model (2, 4,
 /// 64 or 128 of them against blocks of 64) and the fused kernel's last layer (2 to 128 outputs of
-/// a width of 128 or 256), within the same TOLERANCE as the rows kernel. A fused kernel the device
+/// a width of 128 or 256), within the same TOLERANCE. A fused kernel the device
 /// has too little workgroup memory for is refused, and only for that (lavapipe: 32 KiB, so
 /// `fused-16` for the 2-D models alone).
 #[test]
-fn the_tiled_and_fused_kernels_match_the_cpu_for_every_shipped_model() {
+fn every_linear_kernel_matches_the_cpu_for_every_shipped_model() {
     let Some(gpu) = native_gpu() else { return };
-    let kernels: Vec<LinearKernel> = LinearKernel::all().filter(|k| *k != LinearKernel::Rows).collect();
+    let kernels: Vec<LinearKernel> = LinearKernel::all().collect();
     let mut seen = 0;
     let mut fused_ran = 0;
     for m in ptheta::catalog::models() {
@@ -402,11 +402,11 @@ fn the_tiled_and_fused_kernels_match_the_cpu_for_every_shipped_model() {
     );
 }
 
-/// The kernels a chain on a GPU tries are the ones the README's H200 measurement chose; an index
-/// moved in `TILE_SHAPES` or `FUSED_BLOCKS` would silently pick another.
+/// The kernels a chain tries are the ones the README's measurements chose; an index moved in
+/// `TILE_SHAPES` or `FUSED_BLOCKS` would silently pick another.
 #[test]
-fn the_kernels_preferred_on_gpus_are_the_measured_ones() {
-    let names = LinearKernel::preferred_on_gpus().map(LinearKernel::name);
+fn the_kernels_every_chain_tries_are_the_measured_ones() {
+    let names = LinearKernel::preferred().map(LinearKernel::name);
     assert_eq!(names, ["fused-16", "tiled-64x64-trusted"]);
 }
 
@@ -421,27 +421,30 @@ fn timed_steps_are_the_same_steps() {
     }
     let model = weights("moons-epsilon.safetensors");
     let cfg = model.config.clone();
+    let layers = model.flat_layers().unwrap().len();
     let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 6).unwrap();
     let o = options(Variance::FixedSmall, 6, 3);
-    let mut timed = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
-    let mut plain = GpuChain::new(&gpu, &model, schedule, &o).unwrap();
-    let timing = pollster::block_on(timed.step_timed(4).unwrap()).unwrap();
-    plain.step(4);
-    let a = pollster::block_on(timed.positions()).unwrap();
-    let b = pollster::block_on(plain.positions()).unwrap();
-    assert_eq!(a, b, "timed and untimed steps give the same states");
-    assert_eq!(timed.t(), plain.t());
-    assert!(timing.total_ms > 0.0, "{timing:?}");
-    if let Some(layers) = &timing.layer_ms {
-        assert_eq!(
-            layers.len(),
-            model.flat_layers().unwrap().len(),
-            "one time per linear dispatch"
-        );
-        assert!(layers.iter().all(|&ms| ms >= 0.0) && layers.iter().sum::<f64>() <= timing.total_ms);
+    // one dispatch per layer, and all layers in one
+    for (kernel, dispatches) in [(LinearKernel::Rows, layers), (LinearKernel::Fused(0), 1)] {
+        let mut timed = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
+        let mut plain = GpuChain::new(&gpu, &model, schedule.clone(), &o).unwrap();
+        timed.set_linear_kernel(kernel).unwrap();
+        plain.set_linear_kernel(kernel).unwrap();
+        let timing = pollster::block_on(timed.step_timed(4).unwrap()).unwrap();
+        plain.step(4);
+        let a = pollster::block_on(timed.positions()).unwrap();
+        let b = pollster::block_on(plain.positions()).unwrap();
+        let what = kernel.name();
+        assert_eq!(a, b, "{what}: timed and untimed steps give the same states");
+        assert_eq!(timed.t(), plain.t());
+        assert!(timing.total_ms > 0.0, "{what}: {timing:?}");
+        if let Some(ms) = &timing.layer_ms {
+            assert_eq!(ms.len(), dispatches, "{what}: one time per linear dispatch");
+            assert!(ms.iter().all(|&t| t >= 0.0) && ms.iter().sum::<f64>() <= timing.total_ms);
+        }
+        // steps already taken are not new work: refused, as are steps past x_0
+        assert!(timed.step_timed(3).is_err());
+        timed.step_back().unwrap();
+        assert!(timed.step_timed(1).is_err(), "a step still in the history is not timed");
     }
-    // steps already taken are not new work: refused, as are steps past x_0
-    assert!(timed.step_timed(3).is_err());
-    timed.step_back().unwrap();
-    assert!(timed.step_timed(1).is_err(), "a step still in the history is not timed");
 }

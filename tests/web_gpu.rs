@@ -157,6 +157,12 @@ async fn auto_picks_webgpu_and_stepping_maps_nothing() {
     let mut chain = create(weights, options("fixed-small", 20, 1024, "auto")).await;
     assert_eq!(chain.backend(), "webgpu");
     assert_eq!(chain.fallback_reason(), None);
+    // Chromium's SwiftShader device holds the fused kernel's workgroup memory, so the chain runs
+    // the first kernel every chain tries
+    let info = chain.info().unwrap();
+    let kernel = js_sys::Reflect::get(&info, &"linearKernel".into()).unwrap().as_string();
+    let first = ptheta::gpu::LinearKernel::preferred()[0].name();
+    assert_eq!(kernel.as_deref(), Some(first), "the kernel that runs the network");
     let before = chain.mappings();
     for _ in 0..20 {
         chain.step(1).unwrap();

@@ -34,11 +34,11 @@ struct Layer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinearKernel {
     /// linear.wgsl's `linear`: one invocation per sample and LINEAR_COLS outputs, no workgroup
-    /// memory or barriers. Measured fastest on the CPU implementations of WebGPU (SwiftShader,
-    /// lavapipe), which run a barrier as a context switch.
+    /// memory or barriers. The simplest: the baseline `ptheta bench-gpu` compares the others with,
+    /// and what a chain runs if it can run neither of [`LinearKernel::preferred`].
     Rows,
     /// linear_tiled.wgsl's `linear_tiled` in the shape `TILE_SHAPES[i]`: blocks of outputs from
-    /// tiles in workgroup memory, for GPUs. `ptheta bench-gpu` times every kernel side by side.
+    /// tiles in workgroup memory. `ptheta bench-gpu` times every kernel side by side.
     Tiled(usize),
     /// mlp_fused.wgsl: every layer in one dispatch, `FUSED_BLOCKS[i]` samples per workgroup, for
     /// models and devices it fits ([`GpuChain::set_linear_kernel`] says why not).
@@ -53,11 +53,13 @@ impl LinearKernel {
             .chain((0..FUSED_BLOCKS.len()).map(LinearKernel::Fused))
     }
 
-    /// The kernels a chain on a GPU (a discrete or integrated adapter) tries in turn, the first
-    /// that fits being used: measured fastest on an NVIDIA H200 (`ptheta bench-gpu`, README).
-    /// Every other adapter, CPU implementations of WebGPU and browsers (which report no adapter
-    /// type) included, runs `Rows`.
-    pub fn preferred_on_gpus() -> [LinearKernel; 2] {
+    /// The kernels every chain tries in turn, the first that the model and the device fit being
+    /// used. On each device measured (README: an NVIDIA H200; SwiftShader, natively and in
+    /// Chromium; lavapipe) `fused-16` ran fastest or, on lavapipe, second to the tiled kernel, and
+    /// both beat `Rows`. A browser's adapter comes without a type (wgpu reports `Other`), so one
+    /// order serves every adapter. (`tiled-64x64-trusted` is compiled with wgpu's checks on the
+    /// web, where there is no other way.)
+    pub fn preferred() -> [LinearKernel; 2] {
         [LinearKernel::Fused(0), LinearKernel::Tiled(1)]
     }
 
@@ -370,10 +372,6 @@ impl GpuChain {
             ],
         );
 
-        let gpu_kind = matches!(
-            gpu.adapter.get_info().device_type,
-            wgpu::DeviceType::DiscreteGpu | wgpu::DeviceType::IntegratedGpu
-        );
         let mut chain = GpuChain {
             linear_kernel: LinearKernel::Rows,
             gpu: gpu.clone(),
@@ -400,12 +398,10 @@ impl GpuChain {
             hi: 0,
             mappings: MapCounter::default(),
         };
-        if gpu_kind {
-            let fits = LinearKernel::preferred_on_gpus()
-                .into_iter()
-                .find(|&k| chain.set_linear_kernel(k).is_ok());
-            chain.linear_kernel = fits.unwrap_or(LinearKernel::Rows);
-        }
+        let fits = LinearKernel::preferred()
+            .into_iter()
+            .find(|&k| chain.set_linear_kernel(k).is_ok());
+        chain.linear_kernel = fits.unwrap_or(LinearKernel::Rows);
         chain.draw_prior();
         // natively a bad shader or binding is reported by now; on the web it arrives later and is
         // caught by the wasm layer's health check
@@ -444,6 +440,11 @@ impl GpuChain {
         }
         self.linear_kernel = kernel;
         Ok(())
+    }
+
+    /// The kernel that runs the network's linear layers.
+    pub fn linear_kernel(&self) -> LinearKernel {
+        self.linear_kernel
     }
 
     fn fused_shape(&self, block: usize) -> FusedShape {

@@ -27,7 +27,7 @@ pub struct Kernels {
     /// LINEAR_COLS outputs
     pub linear: wgpu::ComputePipeline,
     /// linear_tiled.wgsl, one pipeline per [`TILE_SHAPES`] entry, compiled when a chain first
-    /// uses it: the browser's CPU implementations never do
+    /// asks for it
     linear_tiled: [OnceLock<wgpu::ComputePipeline>; TILE_SHAPES.len()],
     /// mlp_fused.wgsl, compiled for each model shape a chain asks for
     mlp_fused: Mutex<HashMap<FusedShape, wgpu::ComputePipeline>>,
