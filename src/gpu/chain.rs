@@ -25,11 +25,6 @@ use wgpu::util::DeviceExt;
 /// Most bytes the history ring may take.
 pub const HISTORY_BUDGET_BYTES: u64 = 64 << 20;
 
-struct Layer {
-    group: wgpu::BindGroup,
-    out_dim: u32,
-}
-
 /// Which kernel runs the network's linear layers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LinearKernel {
@@ -85,7 +80,8 @@ pub struct GpuChain {
     gpu: Gpu,
     linear_kernel: LinearKernel,
     embed_group: wgpu::BindGroup,
-    layers: Vec<Layer>,
+    /// one bind group per linear layer, for the per-layer kernels
+    layers: Vec<wgpu::BindGroup>,
     /// every layer in one bind group, for mlp_fused.wgsl
     fused_group: wgpu::BindGroup,
     /// each layer's (in, out)
@@ -341,14 +337,11 @@ impl GpuChain {
             };
             all_params.push(params);
             let uniform = init("layer params", bytemuck::bytes_of(&params), U::UNIFORM);
-            gpu_layers.push(Layer {
-                group: group(
-                    "linear",
-                    &layouts.linear,
-                    &[entry(0, &weights_buf), entry(1, src), entry(2, dst), entry(3, &uniform)],
-                ),
-                out_dim: layer.out_dim as u32,
-            });
+            gpu_layers.push(group(
+                "linear",
+                &layouts.linear,
+                &[entry(0, &weights_buf), entry(1, src), entry(2, dst), entry(3, &uniform)],
+            ));
         }
         let mlp_uniform = init("fused layer params", bytemuck::cast_slice(&all_params), U::UNIFORM);
         let fused_group = group(
@@ -563,15 +556,16 @@ impl GpuChain {
             pass.write_timestamp(set, index);
         }
         for (l, layer) in self.layers.iter().enumerate() {
-            pass.set_bind_group(0, &layer.group, &[]);
+            let out_dim = self.layer_dims[l].1;
+            pass.set_bind_group(0, layer, &[]);
             let (x, y) = match self.linear_kernel {
-                LinearKernel::Rows => element_groups(n * (layer.out_dim as usize).div_ceil(LINEAR_COLS as usize)),
+                LinearKernel::Rows => element_groups(n * out_dim.div_ceil(LINEAR_COLS as usize)),
                 LinearKernel::Fused(_) => unreachable!("dispatched above"),
                 LinearKernel::Tiled(shape) => {
                     let shape = TILE_SHAPES[shape];
                     (
                         n.div_ceil(shape.block_samples() as usize) as u32,
-                        (layer.out_dim as usize).div_ceil(shape.block_outputs() as usize) as u32,
+                        out_dim.div_ceil(shape.block_outputs() as usize) as u32,
                     )
                 }
             };

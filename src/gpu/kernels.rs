@@ -94,6 +94,7 @@ pub fn sources() -> Sources {
                     prelude.as_str(),
                     &shape.wgsl(),
                     &linear_common,
+                    include_str!("load_samples.wgsl"),
                     include_str!("linear_tiled.wgsl"),
                 ]
                 .concat()
@@ -110,6 +111,7 @@ pub fn fused_source(shape: FusedShape) -> String {
         super::contract::prelude().as_str(),
         &shape.wgsl(),
         include_str!("gelu.wgsl"),
+        include_str!("load_samples.wgsl"),
         include_str!("mlp_fused.wgsl"),
     ]
     .concat()

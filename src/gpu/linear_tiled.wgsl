@@ -19,22 +19,13 @@ var<workgroup> tile_x: array<vec4<f32>, TILE_K * X_VECS>; // [k][sample / 4]
 var<workgroup> tile_w: array<vec4<f32>, TILE_K * W_VECS>; // [k][output / 4]
 
 // Element e of the src tile for inputs k0 .. k0 + TILE_K: 4 samples of one input feature, so
-// neighbouring invocations read neighbouring samples. The loads are unconditional, at indices
-// clamped into the buffer, and padding is selected to 0 afterwards: they then issue together and
-// wait for memory once, where loads under a loop's exit condition wait for each in turn.
+// neighbouring invocations read neighbouring samples (load_samples.wgsl).
 fn load_x(e: u32, k0: u32, n0: u32) -> vec4<f32> {
-    let n = layer.n;
-    let last = n - 1u;
-    let k = min(k0 + e / X_VECS, layer.in_dim - 1u);
-    let s = n0 + (e % X_VECS) * 4u;
-    let x = vec4<f32>(src[k * n + min(s, last)], src[k * n + min(s + 1u, last)], src[k * n + min(s + 2u, last)], src[k * n + min(s + 3u, last)]);
-    let inside = (k0 + e / X_VECS < layer.in_dim) && (s < n);
-    let valid = vec4<bool>(inside, inside && s + 1u < n, inside && s + 2u < n, inside && s + 3u < n);
-    return select(vec4<f32>(0.0), x, valid);
+    return load_samples(k0 + e / X_VECS, n0 + (e % X_VECS) * 4u, layer.in_dim, layer.n);
 }
 
 // Element e of the W tile: one input of four outputs' rows, neighbouring invocations reading
-// neighbouring inputs; loaded as `load_x` loads.
+// neighbouring inputs; loaded as load_samples.wgsl loads, at clamped indices.
 fn load_w(e: u32, k0: u32, c0: u32) -> vec4<f32> {
     let kw = e % TILE_K;
     let c = c0 + (e / TILE_K) * 4u;

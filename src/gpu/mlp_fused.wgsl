@@ -30,16 +30,6 @@ var<workgroup> act: array<vec4<f32>, 2u * ACT>;
 // The first layer's inputs, FUSED_K of them at a time, [k][sample / 4].
 var<workgroup> staged: array<vec4<f32>, FUSED_K * SAMPLE_VECS>;
 
-// Input features k of samples s .. s + 3, 0 past in_dim or n; the loads are unconditional at
-// clamped indices so that they issue together.
-fn load_features(k: u32, s: u32, in_dim: u32, n: u32) -> vec4<f32> {
-    let row = min(k, in_dim - 1u) * n;
-    let last = n - 1u;
-    let x = vec4<f32>(src[row + min(s, last)], src[row + min(s + 1u, last)], src[row + min(s + 2u, last)], src[row + min(s + 3u, last)]);
-    let inside = k < in_dim;
-    return select(vec4<f32>(0.0), x, vec4<bool>(inside && s < n, inside && s + 1u < n, inside && s + 2u < n, inside && s + 3u < n));
-}
-
 // vec4s in one row of a layer's transposed weights.
 fn row_vecs(out_dim: u32) -> u32 {
     return (out_dim + 3u) / 4u;
@@ -118,7 +108,7 @@ fn mlp_fused(
     let row0 = row_vecs(first.out_dim);
     for (var k0 = 0u; k0 < first.in_dim; k0 += FUSED_K) {
         for (var e = flat; e < FUSED_K * SAMPLE_VECS; e += SAMPLE_VECS * OUTPUT_GROUPS) {
-            staged[e] = load_features(k0 + e / SAMPLE_VECS, n0 + (e % SAMPLE_VECS) * 4u, first.in_dim, n);
+            staged[e] = load_samples(k0 + e / SAMPLE_VECS, n0 + (e % SAMPLE_VECS) * 4u, first.in_dim, n);
         }
         workgroupBarrier();
         if (4u * q < first.out_dim) {
