@@ -752,7 +752,7 @@ mod cli {
         use ptheta::gpu::Gpu;
         let gpu = pollster::block_on(Gpu::request()).map_err(|e| e.to_string())?;
         let model = load_model(weights)?;
-        // Multiply-adds of the five linear layers; the embedding and the update are O(n·dim).
+        // Multiply-adds of the linear layers; the embedding and the update are O(n·dim).
         let flops_per_sample: usize = model
             .flat_layers()
             .map_err(|e| e.to_string())?

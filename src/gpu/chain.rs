@@ -1,9 +1,10 @@
 //! [`GpuChain`]: the reverse chain with every sample's state in GPU memory.
 //!
 //! Built once per chain: the weights, the schedule (one uniform slot per step) and the bind groups
-//! that tie them to the device's shared [`Kernels`](super::kernels::Kernels). A step is then seven dispatches (embed, five linear layers, the update)
-//! selecting the step's uniform slot by dynamic offset: nothing is written or read per step, and a
-//! burst of steps is one submission.
+//! that tie them to the device's shared [`Kernels`](super::kernels::Kernels). A step is then three
+//! dispatches (embed, the whole network in one, the update), or one per layer in between with a
+//! per-layer [`LinearKernel`], each selecting the step's uniform slot by dynamic offset: nothing
+//! is written or read per step, and a burst of steps is one submission.
 //!
 //! History: states live in a ring of `capacity` slots in one GPU buffer (all steps when they fit
 //! in [`HISTORY_BUDGET_BYTES`], the usual case: 50 steps of 16384 samples take 6.5 MiB). Stepping
