@@ -164,7 +164,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {{
     }
     gpu.queue.submit([encoder.finish()]);
     let counter = ptheta::gpu::readback::MapCounter::default();
-    let bytes = ptheta::gpu::readback::read(device, &gpu.queue, &output, 0, (inputs.len() * 8) as u64, &counter);
+    let bytes = ptheta::gpu::readback::read(gpu, &output, 0, (inputs.len() * 8) as u64, &counter);
     ptheta::gpu::readback::floats(&pollster::block_on(bytes).unwrap())
 }
 
@@ -330,6 +330,44 @@ fn inspect_and_histogram_agree_with_the_cpu() {
         want.iter().sum::<u32>() > 20,
         "enough points inside [-3, 3]² for the comparison to mean something"
     );
+}
+
+/// A device that reports an error while a chain runs leaves buffers whose contents are not results
+/// (zeros where a pipeline never ran): every read after it is refused with the device's reason,
+/// so the engine moves the chain to the CPU (tests/engine.rs) instead of drawing them. The error
+/// here is a buffer wgpu refuses (MAP_READ with STORAGE); before it, the same reads succeed.
+#[test]
+fn reads_after_a_device_error_are_refused_with_its_reason() {
+    let Some(gpu) = native_gpu() else { return };
+    let model = weights("moons-epsilon.safetensors");
+    let cfg = model.config.clone();
+    let schedule = Schedule::respaced(cfg.schedule, cfg.timesteps, 12).unwrap();
+    let mut g = GpuChain::new(&gpu, &model, schedule, &options(Variance::FixedSmall, 12, 3)).unwrap();
+    g.step(2);
+    assert!(
+        pollster::block_on(g.positions()).is_ok(),
+        "a healthy device's reads succeed"
+    );
+    assert!(pollster::block_on(g.histogram(8, 3.0).unwrap()).is_ok());
+    let _refused = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("not a valid buffer"),
+        size: 16,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::STORAGE,
+        mapped_at_creation: false,
+    });
+    let failure = gpu.failure().expect("wgpu reports the buffer as an uncaptured error");
+    g.step(1);
+    let reads = [
+        ("positions", pollster::block_on(g.positions()).map(|_| ())),
+        ("inspect", pollster::block_on(g.inspect(0).unwrap()).map(|_| ())),
+        (
+            "histogram",
+            pollster::block_on(g.histogram(8, 3.0).unwrap()).map(|_| ()),
+        ),
+    ];
+    for (name, got) in reads {
+        assert_eq!(got, Err(failure.clone()), "{name}");
+    }
 }
 
 /// Every linear kernel (`LinearKernel`: rows, tiled, fused) the device can hold, whichever a chain

@@ -632,7 +632,7 @@ impl GpuChain {
         encoder.resolve_query_set(&set, 0..queries, &resolved, 0);
         self.gpu.queue.submit([encoder.finish()]);
         let ns_per_tick = f64::from(self.gpu.queue.get_timestamp_period());
-        let read = readback::read(&device, &self.gpu.queue, &resolved, 0, bytes, &self.mappings);
+        let read = readback::read(&self.gpu, &resolved, 0, bytes, &self.mappings);
         Ok(async move {
             let bytes = read.await?;
             let ticks: Vec<u64> = bytes
@@ -719,14 +719,7 @@ impl GpuChain {
     /// x_t of every sample, row-major [samples, dim].
     pub fn positions(&self) -> impl std::future::Future<Output = Result<Vec<f32>, String>> + 'static {
         let (buffer, range) = self.state_buffer();
-        let read = readback::read(
-            &self.gpu.device,
-            &self.gpu.queue,
-            buffer,
-            range.start,
-            range.end - range.start,
-            &self.mappings,
-        );
+        let read = readback::read(&self.gpu, buffer, range.start, range.end - range.start, &self.mappings);
         async move { Ok(readback::floats(&read.await?)) }
     }
 
@@ -768,7 +761,7 @@ impl GpuChain {
         }
         q.submit([encoder.finish()]);
         let size = (RecordField::COUNT * self.dim * 4) as u64;
-        let read = readback::read(&self.gpu.device, q, &self.record, 0, size, &self.mappings);
+        let read = readback::read(&self.gpu, &self.record, 0, size, &self.mappings);
         let (t, dim, timestep) = (self.t(), self.dim, self.schedule.timestep_map[i]);
         let (parameterization, coefficients) = (self.parameterization, self.schedule.coefficients(i));
         let raw_len = self.out_dim;
@@ -865,7 +858,7 @@ impl GpuChain {
             pass.dispatch_workgroups(x, y, 1);
         }
         self.gpu.queue.submit([encoder.finish()]);
-        let read = readback::read(device, &self.gpu.queue, &counts, 0, bytes, &self.mappings);
+        let read = readback::read(&self.gpu, &counts, 0, bytes, &self.mappings);
         Ok(async move {
             let b = read.await?;
             Ok(b.chunks_exact(4)

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use super::Gpu;
+
 /// A one-shot slot the map callback fills and the reader awaits. On the web the callback runs
 /// from the JS event loop, so the reader must yield rather than spin.
 struct Slot<T> {
@@ -42,15 +44,17 @@ impl MapCounter {
 
 /// Copies `size` bytes at `offset` of `src` (which needs COPY_SRC) into a fresh staging buffer and
 /// returns them. The staging buffer is per read, so overlapping reads cannot collide; reads are
-/// not per step, so this allocates nothing in the animation loop.
+/// not per step, so this allocates nothing in the animation loop. A read that maps after the
+/// device reported an error or was lost is refused with the reason: whatever the failed work left
+/// in `src` (zeros, where a pipeline never ran) is not a result.
 pub fn read(
-    device: &wgpu::Device,
-    queue: &wgpu::Queue,
+    gpu: &Gpu,
     src: &wgpu::Buffer,
     offset: u64,
     size: u64,
     counter: &MapCounter,
 ) -> impl Future<Output = Result<Vec<u8>, String>> + 'static {
+    let (device, queue) = (&gpu.device, &gpu.queue);
     let staging = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("ptheta readback"),
         size,
@@ -82,6 +86,7 @@ pub fn read(
         .map_err(|e| format!("waiting for the GPU failed: {e}"));
     #[cfg(target_arch = "wasm32")]
     let polled: Result<(), String> = Ok(());
+    let gpu = gpu.clone();
     async move {
         polled?;
         Receiver(slot).await?;
@@ -91,7 +96,10 @@ pub fn read(
             .map_err(|e| format!("reading back from the GPU failed: {e}"))?
             .to_vec();
         staging.unmap();
-        Ok(bytes)
+        match gpu.failure() {
+            Some(failure) => Err(failure),
+            None => Ok(bytes),
+        }
     }
 }
 
