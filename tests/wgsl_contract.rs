@@ -141,13 +141,14 @@ fn every_kernel_compiles_with_the_generated_contract() {
         parse(shape.name, source);
     }
     for hidden in [128, 256] {
-        for (samples, name) in contract::FUSED_BLOCKS {
+        for block in contract::FUSED_BLOCKS {
             let shape = contract::FusedShape {
                 hidden,
                 layers: 5,
-                samples,
+                samples: block.samples,
+                sample_vecs: block.sample_vecs,
             };
-            parse(name, &kernels::fused_source(shape));
+            parse(block.name, &kernels::fused_source(shape));
         }
     }
 }

@@ -36,7 +36,7 @@ pub enum LinearKernel {
     /// linear_tiled.wgsl's `linear_tiled` in the shape `TILE_SHAPES[i]`: blocks of outputs from
     /// tiles in workgroup memory. `ptheta bench-gpu` times every kernel side by side.
     Tiled(usize),
-    /// mlp_fused.wgsl: every layer in one dispatch, `FUSED_BLOCKS[i]` samples per workgroup, for
+    /// mlp_fused.wgsl: every layer in one dispatch, in the block `FUSED_BLOCKS[i]`, for
     /// models and devices it fits ([`GpuChain::set_linear_kernel`] says why not).
     Fused(usize),
 }
@@ -63,7 +63,7 @@ impl LinearKernel {
         match self {
             LinearKernel::Rows => "rows",
             LinearKernel::Tiled(i) => TILE_SHAPES[i].name,
-            LinearKernel::Fused(i) => FUSED_BLOCKS[i].1,
+            LinearKernel::Fused(i) => FUSED_BLOCKS[i].name,
         }
     }
 }
@@ -445,7 +445,8 @@ impl GpuChain {
         FusedShape {
             hidden: self.hidden as u32,
             layers: self.layer_dims.len() as u32,
-            samples: FUSED_BLOCKS[block].0,
+            samples: FUSED_BLOCKS[block].samples,
+            sample_vecs: FUSED_BLOCKS[block].sample_vecs,
         }
     }
 

@@ -2,9 +2,11 @@
 // FUSED_SAMPLES samples through all FUSED_LAYERS layers, keeping the hidden activations in
 // workgroup memory, so nothing between the input features and the raw output goes through device
 // memory and the layers need no dispatch (and no device-wide barrier) each. Each invocation
-// computes 4 samples (one vec4) × 4 outputs of every layer: FUSED_SAMPLES / 4 invocations along
-// the samples, FUSED_HIDDEN / 4 along the outputs. (8 outputs an invocation ran 1.4× slower on an
-// NVIDIA H200.)
+// computes FUSED_SAMPLE_VECS vec4s of samples (1 or 2) × 4 outputs of every layer:
+// FUSED_SAMPLES / (4 · FUSED_SAMPLE_VECS) invocations along the samples, FUSED_HIDDEN / 4 along
+// the outputs. Its second vec4 lies SAMPLE_INVS vec4s after its first, so the invocations of a
+// warp read consecutive vec4s of an activation row both times. (8 outputs an invocation ran 1.4×
+// slower on an NVIDIA H200.)
 //
 // The weights come transposed (chain.rs builds them once): for each layer, in_dim rows of 4-output
 // vec4s, [k][output / 4], then one row of biases, each row padded with zeros to whole vec4s, from
@@ -21,8 +23,13 @@
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>; // the raw output, [c][sample]
 @group(0) @binding(3) var<uniform> mlp: array<Layer, FUSED_LAYERS>;
 
-const SAMPLE_VECS: u32 = FUSED_SAMPLES / 4u; // invocations along the samples
+const SAMPLE_VECS: u32 = FUSED_SAMPLES / 4u; // vec4s of samples in a block
+const SAMPLE_INVS: u32 = SAMPLE_VECS / FUSED_SAMPLE_VECS; // invocations along the samples
 const OUTPUT_GROUPS: u32 = FUSED_HIDDEN / 4u; // invocations along the outputs
+const INVOCATIONS: u32 = SAMPLE_INVS * OUTPUT_GROUPS;
+// whether an invocation has a second vec4 of samples: a constant, so the branches on it are
+// uniform and the compiler drops the one not taken
+const PAIRED: bool = FUSED_SAMPLE_VECS == 2u;
 const ACT: u32 = FUSED_HIDDEN * SAMPLE_VECS; // vec4s of one activation buffer
 
 // Two activation buffers, [feature][sample / 4]: layer l writes buffer l % 2 and reads the other.
@@ -87,7 +94,7 @@ fn store(c: u32, s: u32, v: vec4<f32>, layer: Layer) {
     }
 }
 
-@compute @workgroup_size(SAMPLE_VECS, OUTPUT_GROUPS)
+@compute @workgroup_size(SAMPLE_INVS, OUTPUT_GROUPS)
 fn mlp_fused(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_id) local: vec3<u32>,
@@ -96,18 +103,25 @@ fn mlp_fused(
     let first = mlp[0];
     let n = first.n;
     let n0 = group.x * FUSED_SAMPLES;
-    let lx = local.x;
     let q = local.y; // this invocation's outputs are 4q .. 4q + 3
-    let s = n0 + lx * 4u; // and its samples s .. s + 3
+    let lx = local.x; // its samples: vec4 lx of the block, samples s .. s + 3
+    let s = n0 + lx * 4u;
+    let ly = lx + SAMPLE_INVS; // and where PAIRED, vec4 ly, samples t .. t + 3
+    let t = n0 + ly * 4u;
 
     // The first layer, from the input features in device memory, staged FUSED_K at a time.
+    // a_j: output 4q + j of the first vec4 of samples, b_j of the second.
     var a0 = vec4<f32>(0.0);
     var a1 = vec4<f32>(0.0);
     var a2 = vec4<f32>(0.0);
     var a3 = vec4<f32>(0.0);
+    var b0 = vec4<f32>(0.0);
+    var b1 = vec4<f32>(0.0);
+    var b2 = vec4<f32>(0.0);
+    var b3 = vec4<f32>(0.0);
     let row0 = row_vecs(first.out_dim);
     for (var k0 = 0u; k0 < first.in_dim; k0 += FUSED_K) {
-        for (var e = flat; e < FUSED_K * SAMPLE_VECS; e += SAMPLE_VECS * OUTPUT_GROUPS) {
+        for (var e = flat; e < FUSED_K * SAMPLE_VECS; e += INVOCATIONS) {
             staged[e] = load_samples(k0 + e / SAMPLE_VECS, n0 + (e % SAMPLE_VECS) * 4u, first.in_dim, n);
         }
         workgroupBarrier();
@@ -121,11 +135,21 @@ fn mlp_fused(
                 a1 += w.y * x;
                 a2 += w.z * x;
                 a3 += w.w * x;
+                if (PAIRED) {
+                    let y = staged[kk * SAMPLE_VECS + ly];
+                    b0 += w.x * y;
+                    b1 += w.y * y;
+                    b2 += w.z * y;
+                    b3 += w.w * y;
+                }
             }
         }
         workgroupBarrier();
     }
     settle(0u, q, lx, s, a0, a1, a2, a3);
+    if (PAIRED) {
+        settle(0u, q, ly, t, b0, b1, b2, b3);
+    }
     workgroupBarrier();
 
     // The other layers, from the activations in workgroup memory.
@@ -137,6 +161,10 @@ fn mlp_fused(
         a1 = vec4<f32>(0.0);
         a2 = vec4<f32>(0.0);
         a3 = vec4<f32>(0.0);
+        b0 = vec4<f32>(0.0);
+        b1 = vec4<f32>(0.0);
+        b2 = vec4<f32>(0.0);
+        b3 = vec4<f32>(0.0);
         if (4u * q < layer.out_dim) {
             for (var k = 0u; k < FUSED_HIDDEN; k++) {
                 let x = act[input + k * SAMPLE_VECS + lx];
@@ -145,9 +173,19 @@ fn mlp_fused(
                 a1 += w.y * x;
                 a2 += w.z * x;
                 a3 += w.w * x;
+                if (PAIRED) {
+                    let y = act[input + k * SAMPLE_VECS + ly];
+                    b0 += w.x * y;
+                    b1 += w.y * y;
+                    b2 += w.z * y;
+                    b3 += w.w * y;
+                }
             }
         }
         settle(l, q, lx, s, a0, a1, a2, a3);
+        if (PAIRED) {
+            settle(l, q, ly, t, b0, b1, b2, b3);
+        }
         workgroupBarrier();
     }
 }
