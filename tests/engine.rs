@@ -193,6 +193,36 @@ fn a_read_that_fails_on_the_device_is_answered_by_the_cpu() {
     assert_eq!(got, positions(c));
 }
 
+/// An error the device reports without being lost (here a buffer wgpu refuses) is handled as a
+/// loss: the read is answered by the CPU chain at the same t, with the CPU's samples.
+#[test]
+fn a_device_error_moves_the_chain_to_the_cpu() {
+    let Some(gpu) = native_gpu() else { return };
+    let mut g = engine("moons-epsilon.safetensors", options(Backend::Auto), Ok(gpu)).unwrap();
+    g.step(5).unwrap();
+    let cell = RefCell::new(g);
+    let _refused = cell
+        .borrow()
+        .chain()
+        .as_gpu()
+        .unwrap()
+        .gpu()
+        .device
+        .create_buffer(&wgpu::BufferDescriptor {
+            label: Some("not a valid buffer"),
+            size: 16,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::STORAGE,
+            mapped_at_creation: false,
+        });
+    let got = pollster::block_on(engine::read(&cell, |c| c.positions())).unwrap();
+    assert_eq!(cell.borrow().backend(), Backend::Cpu);
+    let reason = cell.borrow().fallback_reason().unwrap().to_string();
+    assert!(reason.contains("reported an error"), "{reason}");
+    let mut c = engine("moons-epsilon.safetensors", options(Backend::Cpu), no_adapter()).unwrap();
+    c.step(5).unwrap();
+    assert_eq!(got, positions(c));
+}
+
 /// The digits model on both backends: x_t and the x̂_0 the grid shows beside it agree within the
 /// GPU's [`TOLERANCE`] after 20 of its 64-pixel steps, and the 64 samples an image chain gets by
 /// default are the catalog's.
