@@ -36,7 +36,7 @@ const CLASSIFIER_RATE: f64 = 0.05;
 const CLASSIFIER_L2: f64 = 1e-3;
 
 impl Classifier {
-    /// Fits the digits `train` (cross-entropy plus [`CLASSIFIER_L2`]).
+    /// Fits the digits `train` (cross-entropy plus an L2 penalty of `CLASSIFIER_L2` on the weights).
     pub fn train(train: &Digits) -> Classifier {
         let n = train.len();
         let width = DIM + 1;

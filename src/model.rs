@@ -355,7 +355,7 @@ impl Denoiser {
         self.packed.as_ref()
     }
 
-    /// `x`: [n, dim] f32, `t`: [n] f32 training timestep indices (0-based). Returns [n, out].
+    /// `x`: `[n, dim]` f32, `t`: `[n]` f32 training timestep indices (0-based). Returns `[n, out]`.
     /// The reference forward: training differentiates it; the CPU chain runs the fused
     /// [`crate::cpu_mlp`] forward of a loaded network, tested against it.
     pub fn forward(&self, x: &Tensor, t: &Tensor) -> candle_core::Result<Tensor> {
