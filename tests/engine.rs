@@ -11,7 +11,7 @@ use ptheta::gpu::{Gpu, GpuError};
 use std::cell::RefCell;
 
 mod common;
-use common::{native_gpu, worst_relative_difference, TOLERANCE};
+use common::{native_gpu, report_a_device_error, worst_relative_difference, TOLERANCE};
 
 fn bytes(file: &str) -> Vec<u8> {
     std::fs::read(format!("{}/weights/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -179,48 +179,35 @@ fn a_device_lost_mid_chain_finishes_on_the_cpu_with_the_cpu_samples() {
     );
 }
 
-#[test]
-fn a_read_that_fails_on_the_device_is_answered_by_the_cpu() {
-    let Some(gpu) = native_gpu() else { return };
-    let mut g = engine("moons-epsilon.safetensors", options(Backend::Auto), Ok(gpu)).unwrap();
+/// A chain stepped 5 times on the GPU, then `fail` done to its device, then read through the
+/// engine: the read is answered by the CPU chain at the same t, with exactly the samples of a chain
+/// that ran on the CPU from the start. Returns the fallback reason.
+fn read_after(fail: impl Fn(&ptheta::gpu::Gpu)) -> Option<String> {
+    let gpu = native_gpu()?;
+    let mut g = engine("moons-epsilon.safetensors", options(Backend::Auto), Ok(gpu.clone())).unwrap();
     g.step(5).unwrap();
     let cell = RefCell::new(g);
-    cell.borrow().chain().as_gpu().unwrap().gpu().destroy();
+    fail(&gpu);
     let got = pollster::block_on(engine::read(&cell, |c| c.positions())).unwrap();
     assert_eq!(cell.borrow().backend(), Backend::Cpu);
     let mut c = engine("moons-epsilon.safetensors", options(Backend::Cpu), no_adapter()).unwrap();
     c.step(5).unwrap();
     assert_eq!(got, positions(c));
+    let reason = cell.borrow().fallback_reason().map(str::to_string);
+    reason
 }
 
-/// An error the device reports without being lost (here a buffer wgpu refuses) is handled as a
-/// loss: the read is answered by the CPU chain at the same t, with the CPU's samples.
+#[test]
+fn a_read_that_fails_on_the_device_is_answered_by_the_cpu() {
+    read_after(|gpu| gpu.destroy());
+}
+
+/// An error the device reports without being lost is handled as a loss.
 #[test]
 fn a_device_error_moves_the_chain_to_the_cpu() {
-    let Some(gpu) = native_gpu() else { return };
-    let mut g = engine("moons-epsilon.safetensors", options(Backend::Auto), Ok(gpu)).unwrap();
-    g.step(5).unwrap();
-    let cell = RefCell::new(g);
-    let _refused = cell
-        .borrow()
-        .chain()
-        .as_gpu()
-        .unwrap()
-        .gpu()
-        .device
-        .create_buffer(&wgpu::BufferDescriptor {
-            label: Some("not a valid buffer"),
-            size: 16,
-            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::STORAGE,
-            mapped_at_creation: false,
-        });
-    let got = pollster::block_on(engine::read(&cell, |c| c.positions())).unwrap();
-    assert_eq!(cell.borrow().backend(), Backend::Cpu);
-    let reason = cell.borrow().fallback_reason().unwrap().to_string();
-    assert!(reason.contains("reported an error"), "{reason}");
-    let mut c = engine("moons-epsilon.safetensors", options(Backend::Cpu), no_adapter()).unwrap();
-    c.step(5).unwrap();
-    assert_eq!(got, positions(c));
+    if let Some(reason) = read_after(report_a_device_error) {
+        assert!(reason.contains("reported an error"), "{reason}");
+    }
 }
 
 /// The digits model on both backends: x_t and the x̂_0 the grid shows beside it agree within the

@@ -13,7 +13,7 @@ use ptheta::model::Denoiser;
 mod common;
 // Largest allowed |GPU − CPU| (relative to max(1, |CPU|)) of any coordinate at any step: see
 // common/mod.rs for why.
-use common::{native_gpu, worst_relative_difference, TOLERANCE};
+use common::{native_gpu, report_a_device_error, worst_relative_difference, TOLERANCE};
 
 fn weights(file: &str) -> Denoiser {
     let path = format!("{}/weights/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -349,12 +349,7 @@ fn reads_after_a_device_error_are_refused_with_its_reason() {
         "a healthy device's reads succeed"
     );
     assert!(pollster::block_on(g.histogram(8, 3.0).unwrap()).is_ok());
-    let _refused = gpu.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("not a valid buffer"),
-        size: 16,
-        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::STORAGE,
-        mapped_at_creation: false,
-    });
+    report_a_device_error(&gpu);
     let failure = gpu.failure().expect("wgpu reports the buffer as an uncaptured error");
     g.step(1);
     let reads = [

@@ -135,3 +135,15 @@ pub fn native_gpu() -> Option<ptheta::gpu::Gpu> {
         }
     }
 }
+
+/// Makes `gpu` report an error without losing the device, as a failed validation would: it asks
+/// for a buffer wgpu refuses (MAP_READ with STORAGE), which the uncaptured-error handler records.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn report_a_device_error(gpu: &ptheta::gpu::Gpu) {
+    let _refused = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("not a valid buffer"),
+        size: 16,
+        usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::STORAGE,
+        mapped_at_creation: false,
+    });
+}
