@@ -146,7 +146,6 @@ fn every_kernel_compiles_with_the_generated_contract() {
                 hidden,
                 layers: 5,
                 samples: block.samples,
-                sample_vecs: block.sample_vecs,
             };
             parse(block.name, &kernels::fused_source(shape));
         }

@@ -5,7 +5,9 @@
 # Prepared here by tools/prepare-device.sh: .devbin/ (the ptheta CLI and the GPU test binary) and
 # .gl/ (the Vulkan and GL loaders as Debian packages), both git-ignored, travelling as the call's
 # `carry`.
-# Run there as `tools/bench-gpu-device.sh`; SAMPLES, STEPS, KERNELS and NOTEST=1 change the run.
+# Run there as `bash tools/bench-gpu-device.sh` (the copy there may lose the mode bit). SAMPLES,
+# STEPS, KERNELS and NOTEST=1 change the run; FUSED_WGSL=FILE (in a carried folder) times that
+# file in place of mlp_fused.wgsl.
 set -u
 for f in .gl/*.deb; do dpkg -x "$f" /; done
 ldconfig
@@ -21,7 +23,7 @@ nvidia-smi --query-gpu=clocks.sm --format=csv,noheader -lms 100 > "$OUT/clocks.t
 clocks=$!
 timeout 300 .devbin/ptheta bench-gpu --weights weights/moons-epsilon.safetensors \
     --samples "${SAMPLES:-1024,4096,16384}" --steps "${STEPS:-200}" --peak-gflops 67000 --no-cpu \
-    ${KERNELS:+--kernels "$KERNELS"} > "$OUT/bench.jsonl" 2> "$OUT/bench.err"
+    ${KERNELS:+--kernels "$KERNELS"} ${FUSED_WGSL:+--fused-wgsl "$FUSED_WGSL"} > "$OUT/bench.jsonl" 2> "$OUT/bench.err"
 kill $clocks
 echo "SM clock while timing (samples of 100 ms):"
 sort "$OUT/clocks.txt" | uniq -c | sort -rn | head -3

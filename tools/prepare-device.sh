@@ -28,4 +28,4 @@ if ! ls .gl/libvulkan1_*.deb > /dev/null 2>&1; then
     (cd .gl && apt-get "${o[@]}" download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
 fi
 ls -la .devbin .gl
-echo "carry: [\".gl\", \".devbin\"]; command: tools/bench-gpu-device.sh"
+echo "carry: [\".gl\", \".devbin\"]; command: bash tools/bench-gpu-device.sh"

@@ -250,6 +250,10 @@ mod cli {
             #[arg(long, value_delimiter = ',', default_values_t = LinearKernel::all().map(|k| k.name().to_string()),
                 value_parser = clap::builder::PossibleValuesParser::new(LinearKernel::all().map(LinearKernel::name)))]
             kernels: Vec<String>,
+            /// Time this WGSL file in place of mlp_fused.wgsl (same bindings and constants), to
+            /// measure a variant of the fused kernel without a rebuild
+            #[arg(long)]
+            fused_wgsl: Option<PathBuf>,
         },
     }
 
@@ -344,7 +348,13 @@ mod cli {
                 peak_gflops,
                 no_cpu,
                 kernels,
+                fused_wgsl,
             } => {
+                if let Some(path) = fused_wgsl {
+                    let source = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    note!("fused kernel: {}", path.display());
+                    ptheta::gpu::kernels::use_fused_variant(source)?;
+                }
                 let kernels: Vec<LinearKernel> = kernels
                     .iter()
                     .filter_map(|k| LinearKernel::all().find(|l| l.name() == k))

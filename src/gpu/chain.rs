@@ -446,7 +446,6 @@ impl GpuChain {
             hidden: self.hidden as u32,
             layers: self.layer_dims.len() as u32,
             samples: FUSED_BLOCKS[block].samples,
-            sample_vecs: FUSED_BLOCKS[block].sample_vecs,
         }
     }
 

@@ -73,77 +73,59 @@ pub const TILE_SHAPES: [TileShape; 2] = [
     },
 ];
 
-/// Inputs of the first layer mlp_fused.wgsl stages in workgroup memory at a time.
-pub const FUSED_K: u32 = 16;
-
-/// A block of mlp_fused.wgsl: the samples one workgroup takes through every layer, and how many
-/// vec4s of them each invocation computes 4 outputs of (1: 4 samples × 4 outputs; 2: 8 × 4, so
-/// one weight read serves twice the multiply-adds).
+/// A block of mlp_fused.wgsl: the samples one workgroup takes through every layer, each
+/// invocation 4 samples × 4 outputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FusedBlock {
     pub name: &'static str,
     pub samples: u32,
-    pub sample_vecs: u32,
 }
 
 /// mlp_fused.wgsl's blocks that `ptheta bench-gpu` compares. On an NVIDIA H200 `fused-16` ran
-/// fastest up to 4096 samples and within 5 % of the tiled kernel at 16384 (README); the 8 × 4
-/// blocks are there to be measured next to it.
-pub const FUSED_BLOCKS: [FusedBlock; 4] = [
+/// fastest at every size measured and `fused-32` within 6 % of it (README).
+pub const FUSED_BLOCKS: [FusedBlock; 2] = [
     FusedBlock {
         name: "fused-16",
         samples: 16,
-        sample_vecs: 1,
     },
     FusedBlock {
         name: "fused-32",
         samples: 32,
-        sample_vecs: 1,
-    },
-    FusedBlock {
-        name: "fused-16-8x4",
-        samples: 16,
-        sample_vecs: 2,
-    },
-    FusedBlock {
-        name: "fused-32-8x4",
-        samples: 32,
-        sample_vecs: 2,
     },
 ];
 
 /// The shape mlp_fused.wgsl is compiled for: a model's hidden width and layer count, and the
-/// samples one workgroup takes through every layer, `sample_vecs` vec4s of them an invocation (its
-/// invocations: `samples / (4 · sample_vecs)` along the samples, `hidden / 4` along the outputs).
+/// samples one workgroup takes through every layer (its invocations: `samples / 4` along the
+/// samples, `hidden / 4` along the outputs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FusedShape {
     pub hidden: u32,
     pub layers: u32,
     pub samples: u32,
-    pub sample_vecs: u32,
 }
 
 impl FusedShape {
     pub const fn invocations(&self) -> u32 {
-        (self.samples / (4 * self.sample_vecs)) * (self.hidden / 4)
+        (self.samples / 4) * (self.hidden / 4)
     }
-    /// Bytes of workgroup memory: two activation buffers and the first layer's staged inputs.
+    /// Bytes of workgroup memory: one activation buffer, `hidden` f32s a sample.
     pub const fn workgroup_bytes(&self) -> u32 {
-        4 * (2 * self.hidden * self.samples + FUSED_K * self.samples)
+        4 * self.hidden * self.samples
     }
     /// Why a model of these layers ([in, out] each) cannot run fused on a device with these
     /// limits, if it cannot.
     pub fn fits(&self, layers: &[(usize, usize)], limits: &wgpu::Limits) -> Result<(), String> {
         let h = self.hidden as usize;
         let last = layers.len().checked_sub(1).ok_or("a model without layers")?;
+        // the first layer's outputs are the hidden layers' inputs, the last layer's apart
+        if layers.len() < 2 {
+            return Err("the fused kernel needs at least two layers".into());
+        }
         if layers.len() != self.layers as usize || !h.is_multiple_of(4) {
             return Err(format!("compiled for {} layers of width {h}", self.layers));
         }
-        if !matches!(self.sample_vecs, 1 | 2) || !self.samples.is_multiple_of(4 * self.sample_vecs) {
-            return Err(format!(
-                "no block of {} samples, {} vec4s an invocation",
-                self.samples, self.sample_vecs
-            ));
+        if self.samples == 0 || !self.samples.is_multiple_of(4) {
+            return Err(format!("no block of {} samples", self.samples));
         }
         for (l, &(i, o)) in layers.iter().enumerate() {
             let inner_in = l == 0 || i == h;
@@ -179,8 +161,8 @@ impl FusedShape {
     /// The shape as the WGSL constants mlp_fused.wgsl is written against.
     pub fn wgsl(&self) -> String {
         format!(
-            "const FUSED_HIDDEN: u32 = {}u;\nconst FUSED_LAYERS: u32 = {}u;\nconst FUSED_SAMPLES: u32 = {}u;\nconst FUSED_SAMPLE_VECS: u32 = {}u;\nconst FUSED_K: u32 = {FUSED_K}u;\n",
-            self.hidden, self.layers, self.samples, self.sample_vecs
+            "const FUSED_HIDDEN: u32 = {}u;\nconst FUSED_LAYERS: u32 = {}u;\nconst FUSED_SAMPLES: u32 = {}u;\n",
+            self.hidden, self.layers, self.samples
         )
     }
 }

@@ -105,14 +105,31 @@ pub fn sources() -> Sources {
     }
 }
 
-/// mlp_fused.wgsl as compiled for `shape`.
+/// Text that stands in for mlp_fused.wgsl in this process, set by `ptheta bench-gpu
+/// --fused-wgsl` to time a variant of the kernel on a lent GPU without a rebuild (the same
+/// bindings and shape constants; see [`fused_source`]). Chains run the shipped kernel unless it
+/// is set, and tests never set it.
+static FUSED_VARIANT: OnceLock<String> = OnceLock::new();
+
+/// Makes every fused pipeline compiled after this call from `source` instead of mlp_fused.wgsl;
+/// refused once a variant is set, so one process times one text.
+pub fn use_fused_variant(source: String) -> Result<(), String> {
+    FUSED_VARIANT
+        .set(source)
+        .map_err(|_| "a fused kernel variant is already set".to_string())
+}
+
+/// mlp_fused.wgsl (or the variant set by [`use_fused_variant`]) as compiled for `shape`.
 pub fn fused_source(shape: FusedShape) -> String {
+    let body = FUSED_VARIANT
+        .get()
+        .map_or(include_str!("mlp_fused.wgsl"), String::as_str);
     [
         super::contract::prelude().as_str(),
         &shape.wgsl(),
         include_str!("gelu.wgsl"),
         include_str!("load_samples.wgsl"),
-        include_str!("mlp_fused.wgsl"),
+        body,
     ]
     .concat()
 }
