@@ -80,6 +80,9 @@ pub struct BurstTiming {
 pub struct GpuChain {
     gpu: Gpu,
     linear_kernel: LinearKernel,
+    /// mlp_fused.wgsl's pipeline and shape where `linear_kernel` is fused, held here so that
+    /// encoding a step takes no lock
+    fused: Option<(wgpu::ComputePipeline, FusedShape)>,
     embed_group: wgpu::BindGroup,
     /// one bind group per linear layer, for the per-layer kernels
     layers: Vec<wgpu::BindGroup>,
@@ -368,6 +371,7 @@ impl GpuChain {
 
         let mut chain = GpuChain {
             linear_kernel: LinearKernel::Rows,
+            fused: None,
             gpu: gpu.clone(),
             embed_group,
             layers: gpu_layers,
@@ -392,10 +396,12 @@ impl GpuChain {
             hi: 0,
             mappings: MapCounter::default(),
         };
-        let fits = LinearKernel::preferred()
-            .into_iter()
-            .find(|&k| chain.set_linear_kernel(k).is_ok());
-        chain.linear_kernel = fits.unwrap_or(LinearKernel::Rows);
+        // the first kernel the model and the device fit, else `Rows`, as built
+        for kernel in LinearKernel::preferred() {
+            if chain.set_linear_kernel(kernel).is_ok() {
+                break;
+            }
+        }
         chain.draw_prior();
         // natively a bad shader or binding is reported by now; on the web it arrives later and is
         // caught by the wasm layer's health check
@@ -421,18 +427,20 @@ impl GpuChain {
         // the pipeline is compiled now, so that a driver's refusal is reported with the chain
         // that asked for it rather than at its first step
         let kernels = self.gpu.kernels();
-        match kernel {
+        let fused = match kernel {
             LinearKernel::Fused(i) => {
                 let shape = self.fused_shape(i);
                 shape.fits(&self.layer_dims, &self.gpu.device.limits())?;
-                kernels.mlp_fused(shape);
+                Some((kernels.mlp_fused(shape), shape))
             }
             LinearKernel::Tiled(i) => {
                 kernels.linear_tiled(i);
+                None
             }
-            LinearKernel::Rows => {}
-        }
+            LinearKernel::Rows => None,
+        };
         self.linear_kernel = kernel;
+        self.fused = fused;
         Ok(())
     }
 
@@ -535,9 +543,8 @@ impl GpuChain {
         let (x, y) = element_groups(n * (self.dim + 1) * self.emb_size / 2);
         pass.dispatch_workgroups(x, y, 1);
         let kernels = self.gpu.kernels();
-        if let LinearKernel::Fused(block) = self.linear_kernel {
-            let shape = self.fused_shape(block);
-            pass.set_pipeline(&kernels.mlp_fused(shape));
+        if let Some((pipeline, shape)) = &self.fused {
+            pass.set_pipeline(pipeline);
             pass.set_bind_group(0, &self.fused_group, &[]);
             if let Some((set, index)) = marks {
                 pass.write_timestamp(set, index);
