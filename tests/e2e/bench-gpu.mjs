@@ -9,7 +9,7 @@
 // chain whose buffers are created after the device ran a forward pass ~15× slower than the first
 // one (the last line of each table measures that, at the smallest size).
 import { serveDir } from './serve.mjs';
-import { launch } from './helpers.mjs';
+import { blankPage, launch } from './helpers.mjs';
 
 const SIZES = (process.env.SIZES ?? "1024,4096,16384").split(",").map(Number);
 const STEPS = Number(process.env.STEPS ?? 6);
@@ -20,8 +20,7 @@ const base = `http://127.0.0.1:${server.address().port}`;
 
 // ms per step for each entry of `runs` ([backend, samples]), in order, in one fresh page
 async function measure(browser, runs) {
-  const page = await browser.newPage();
-  await page.goto(`${base}/index.html`);
+  const page = await blankPage(browser, base);
   const out = await page.evaluate(async ({ runs, steps, weights }) => {
     const mod = await import('/ptheta.js');
     await mod.default();

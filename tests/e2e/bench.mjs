@@ -22,7 +22,7 @@ import { availableParallelism } from 'node:os';
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { serveDir } from './serve.mjs';
-import { launch } from './helpers.mjs';
+import { blankPage, launch } from './helpers.mjs';
 
 const SIZES = (process.env.SIZES ?? '256,1024,4096,16384').split(',').map(Number);
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -86,14 +86,12 @@ const server = await serveDir('dist');
 const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await launch({ webgpu: true, present: false });
 async function newPage() {
-  const page = await browser.newPage();
+  const page = await blankPage(browser, base);
   page.on('console', (m) => { if (m.type() === 'error') console.error(`page: ${m.text()}`); });
-  await page.route('**/bench.html', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>bench</title>' }));
   await page.route('**/peers/**', (route) => {
     const path = normalize(new URL(route.request().url()).pathname.slice('/peers/'.length)).replace(/^(\.\.[/\\])+/, '');
     route.fulfill({ path: join('bench', path), contentType: TYPES[extname(path)] ?? 'application/octet-stream' });
   });
-  await page.goto(`${base}/bench.html`);
   await page.evaluate(async (weights) => {
     const load = (src) => new Promise((ok, fail) => { const s = document.createElement('script'); s.src = src; s.onload = ok; s.onerror = fail; document.head.append(s); });
     // the build the page runs, loaded as the page loads it (relaxed SIMD in this Chromium:

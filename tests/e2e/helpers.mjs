@@ -30,6 +30,18 @@ export function launch(opts = {}) {
   return chromium.launch(launchOptions(opts));
 }
 
+/**
+ * An empty page of the site at `base`, for the benchmarks that load the module themselves. Not the
+ * lesson page: that draws on a WebGPU canvas, which loses the device where Chromium runs WebGPU
+ * without the presentation flags, and the adapter is refused from then on.
+ */
+export async function blankPage(browser, base) {
+  const page = await browser.newPage();
+  await page.route('**/blank.html', (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>pθ</title>' }));
+  await page.goto(`${base}/blank.html`);
+  return page;
+}
+
 export function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
 /** The console errors a lost WebGPU device may cause, for the tests that lose one on purpose. */
