@@ -144,6 +144,7 @@ fn mlp_fused(
         }
         workgroupBarrier();
     }
+    // a residual here needs in_dim = FUSED_HIDDEN: one stage, whose inputs act still holds
     keep(q, lx, settle(0u, q, lx, Quad(a0, a1, a2, a3)));
     workgroupBarrier();
 

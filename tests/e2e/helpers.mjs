@@ -1,6 +1,7 @@
 // Shared by the Playwright tests (playwright.config.mjs, fixtures.mjs, *.spec.mjs) and the
-// benchmark scripts (bench.mjs, bench-gpu.mjs): the system Chromium and its flags, and the pixel
-// counts the tests use. Nothing here downloads a browser; if Chromium cannot start, the run fails.
+// benchmark scripts (bench.mjs, bench-gpu.mjs): the system Chromium and its flags, an empty page for
+// the benchmarks, and the pixel counts the tests use. Nothing here downloads a browser; if Chromium
+// cannot start, the run fails.
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
